@@ -1,0 +1,21 @@
+#pragma once
+
+#include <torch/types.h>
+
+#include <vector>
+
+namespace vidssl {
+
+// Process-wide settings measured to matter on CPU, applied once at program start:
+// - LibTorch starts with 1 intra-op thread on some machines: use `threads` (0 = all cores).
+// - glibc malloc mmaps and unmaps every large activation buffer on every step (2-3.5x slower
+//   training): raise M_MMAP_THRESHOLD and M_TRIM_THRESHOLD so freed buffers are reused.
+void configure_torch_runtime(int threads = 0);
+
+// "auto" (CUDA when present), "cpu" or "cuda"; throws std::invalid_argument naming the choice.
+torch::Device resolve_device(const std::string& name);
+
+// Every device this process can use: CPU, then CUDA when present (tests loop over these).
+std::vector<torch::Device> available_devices();
+
+}  // namespace vidssl

@@ -1,0 +1,105 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+#include "pipeline/stage.h"
+
+namespace vidssl {
+
+// Thrown by Pipeline::join() when a stage threw: names the stage and carries the cause.
+class StageError : public std::runtime_error {
+ public:
+  StageError(std::string stage, const std::string& cause)
+      : std::runtime_error("stage '" + stage + "': " + cause), stage_(std::move(stage)) {}
+  const std::string& stage() const { return stage_; }
+
+ private:
+  std::string stage_;
+};
+
+// Owns stages, wires them in plain C++ and runs each on its own thread.
+//
+//   Pipeline p;
+//   auto& source = p.add<FfmpegSourceStage>(...);
+//   auto& train = p.add<TrainStage>(...);
+//   p.connect(source, train, {.capacity = 4, .policy = EdgePolicy::drop_oldest});
+//   auto latest = p.tap(train);            // a Mailbox for the display on the main thread
+//   p.start();
+//   while (!p.wait_for(std::chrono::seconds(1))) print(p.reports());
+//   p.join();                              // throws StageError if a stage threw
+//
+// Ending: a source returning false closes its edges; every stage drains its input, runs
+// finish() and closes its own outputs. request_stop() (SIGINT) makes sources end early the same
+// way. A throwing stage aborts the run: every edge is cancelled, no finish() runs, and join()
+// rethrows the first error with the stage's name.
+class Pipeline {
+ public:
+  Pipeline() = default;
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+  ~Pipeline();
+
+  template <class S, class... Args>
+  S& add(Args&&... args) {
+    static_assert(std::is_base_of<StageBase, S>::value, "a stage derives from Source or Stage");
+    auto stage = std::make_unique<S>(std::forward<Args>(args)...);
+    S& ref = *stage;
+    stages_.push_back(std::move(stage));
+    return ref;
+  }
+
+  template <class Out, class In, class Next>
+  void connect(Producer<Out>& from, Stage<In, Next>& to, EdgeOptions options = {}) {
+    static_assert(std::is_same<Out, In>::value, "an edge joins an output and an input of the same type");
+    if (to.input_) throw std::logic_error("stage '" + to.name() + "' already has an input");
+    auto edge = std::make_shared<SpscQueue<In>>(options);
+    from.outputs_.edges_.push_back(edge);
+    to.input_ = std::move(edge);
+  }
+
+  // A newest-value tap on a stage's output, for readers outside the pipeline (the display).
+  template <class Out>
+  std::shared_ptr<Mailbox<Out>> tap(Producer<Out>& from) {
+    auto box = std::make_shared<Mailbox<Out>>();
+    from.outputs_.mailboxes_.push_back(box);
+    return box;
+  }
+
+  void start();
+  // Sources end their streams; the rest drains and finishes. Safe from any thread.
+  void request_stop();
+  // Aborts: every edge is cancelled, threads return without finishing. Safe from any thread.
+  void cancel();
+  // Waits up to `timeout`; true once every stage thread has returned.
+  bool wait_for(std::chrono::milliseconds timeout);
+  // Joins every thread; rethrows the first stage error as StageError.
+  void join();
+
+  bool stop_requested() const { return control_.stop_requested.load(); }
+  // Figures of every stage since the previous call.
+  std::vector<StageReport> reports();
+
+ private:
+  void run_stage(StageBase& stage);
+  void fail(StageBase& stage, const std::string& cause);
+
+  std::vector<std::unique_ptr<StageBase>> stages_;
+  std::vector<std::thread> threads_;
+  RunControl control_;
+  std::mutex mutex_;
+  std::condition_variable finished_changed_;
+  std::size_t finished_ = 0;
+  std::unique_ptr<StageError> error_;
+  std::chrono::steady_clock::time_point started_at_;
+};
+
+}  // namespace vidssl

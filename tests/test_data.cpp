@@ -1,0 +1,60 @@
+#include "tests/test_data.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <stdexcept>
+
+#include "models/torch_runtime.h"
+
+namespace fs = std::filesystem;
+
+namespace vidssl::test {
+namespace {
+
+const fs::path kOpencvData = "/usr/share/doc/opencv-doc/examples/data";
+const fs::path kOpencvHtml = "/usr/share/doc/opencv-doc/opencv4/html";
+
+fs::path scratch_root() {
+  fs::path root = fs::temp_directory_path() / ("vidssl-tests-" + std::to_string(getuid()));
+  fs::create_directories(root);
+  return root;
+}
+
+}  // namespace
+
+std::string opencv_clip(const std::string& name) {
+  if (fs::exists(kOpencvData / name)) return (kOpencvData / name).string();
+  const fs::path gz = kOpencvHtml / (name + ".gz");
+  if (!fs::exists(gz)) return {};
+  const fs::path out = scratch_root() / name;
+  if (!fs::exists(out)) {
+    // Unpacked under a unique name and renamed, so parallel test processes never see half a file.
+    const fs::path tmp = out.string() + ".tmp" + std::to_string(getpid());
+    const std::string cmd = "gzip -dc '" + gz.string() + "' > '" + tmp.string() + "'";
+    if (std::system(cmd.c_str()) != 0) throw std::runtime_error("cannot gunzip " + gz.string());
+    fs::rename(tmp, out);
+  }
+  return out.string();
+}
+
+std::string kitti_dir() {
+  if (const char* env = std::getenv("VIDSSL_KITTI_DIR")) return env;
+  const fs::path dir = fs::path(VIDSSL_SOURCE_DIR) / ".." / "shared" / "data" / "kitti-rural-stereo";
+  return fs::exists(dir / "calib.txt") ? fs::canonical(dir).string() : std::string();
+}
+
+std::string scratch_dir(const std::string& name) {
+  std::random_device rd;
+  const fs::path dir = scratch_root() / (name + "-" + std::to_string(getpid()) + "-" + std::to_string(rd()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir.string();
+}
+
+std::vector<torch::Device> test_devices() { return available_devices(); }
+
+}  // namespace vidssl::test
