@@ -1,0 +1,68 @@
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "pipeline/frame.h"
+
+namespace vidssl {
+
+// Thrown when a source cannot start at all (missing file, unreadable header, no decoder). The
+// message is one line naming the file and what was expected, e.g.
+//   "clips/a.mp4: cannot open: moov atom not found (an MP4 without its index?)"
+class SourceError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// What every source is asked for, whatever its kind.
+struct SourceOptions {
+  std::string path;          // file, folder, "lavfi:<graph>", "v4l2:/dev/videoN", "*.y4m", "synthetic:<kind>"
+  int width = 0;             // output size; 0 keeps the source's size
+  int height = 0;
+  int channels = 1;          // 1: luma (Y); 3: YUV (full resolution, 4:4:4)
+  bool realtime = false;     // pace a file at its frame rate, as a live source would deliver it
+  std::int64_t max_frames = -1;  // stop after this many frames (all clips together); -1: no limit
+};
+
+struct SourceInfo {
+  std::string description;    // what is being read, for logs
+  int width = 0;              // output size
+  int height = 0;
+  int channels = 1;
+  double fps = 0;             // nominal frame rate; 0 if unknown
+  std::int64_t frame_count = -1;  // known total over all clips, or -1
+  bool live = false;          // a camera or a generator: drop policies apply
+};
+
+// A stream of frames from one input. Damaged input does not throw mid-stream: the frames before
+// the damage are delivered, a one-line warning naming the file and what was expected is queued
+// (take_warnings()), and the source goes on with the next clip, or ends.
+//
+// Frame fields: index counts every frame delivered (0, 1, 2, ...); clip_id starts at 0 and grows
+// by one at every clip boundary (each file of a folder is its own clip); clip_frame restarts at 0
+// in each clip; timestamp_us is the presentation time (µs) on the source's clock; image is a
+// uint8 C×H×W CPU tensor.
+class FrameSource {
+ public:
+  virtual ~FrameSource() = default;
+  // Fills `frame` with the next frame; false at the end of the stream.
+  virtual bool read(Frame& frame) = 0;
+  virtual const SourceInfo& info() const = 0;
+  // Warnings queued since the last call, oldest first.
+  std::vector<std::string> take_warnings() {
+    std::vector<std::string> out;
+    out.swap(warnings_);
+    return out;
+  }
+
+ protected:
+  void warn(std::string message) { warnings_.push_back(std::move(message)); }
+
+ private:
+  std::vector<std::string> warnings_;
+};
+
+}  // namespace vidssl
