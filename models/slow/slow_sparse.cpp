@@ -1,0 +1,123 @@
+#include "models/slow/slow_sparse.h"
+
+#include <torch/torch.h>
+
+#include <stdexcept>
+#include <string>
+
+#include "models/slow/fista.h"
+
+namespace vidssl {
+
+const char* to_string(SlowEncoder encoder) {
+  switch (encoder) {
+    case SlowEncoder::relu: return "relu";
+    case SlowEncoder::psd: return "psd";
+    case SlowEncoder::lista: return "lista";
+  }
+  return "?";
+}
+
+const char* to_string(SlowTraining training) {
+  switch (training) {
+    case SlowTraining::direct: return "direct";
+    case SlowTraining::psd: return "psd";
+  }
+  return "?";
+}
+
+SlowSparseImpl::SlowSparseImpl(SlowSparseOptions options_) : options(options_) {
+  if (options.kernel() % 2 == 0) throw std::invalid_argument("model.kernel: expected an odd size, got " + std::to_string(options.kernel()));
+  if (options.filters() % options.pool_features() != 0)
+    throw std::invalid_argument("model.filters: " + std::to_string(options.filters()) +
+                                " is not divisible into pooling groups of " + std::to_string(options.pool_features()));
+  reset();
+}
+
+void SlowSparseImpl::reset() {
+  const auto c = options.channels(), f = options.filters(), k = options.kernel();
+  if (options.encoder() == SlowEncoder::lista) {
+    lista = register_module("lista", ListaEncoder(ListaEncoderOptions(c, f).kernel(k).steps(options.lista_steps())));
+  } else {
+    encoder_filter = register_module("encoder", torch::nn::Conv2d(torch::nn::Conv2dOptions(c, f, k).padding(k / 2)));
+    if (options.encoder() == SlowEncoder::psd) encoder_gain = register_parameter("encoder_gain", torch::ones({f}));
+  }
+  decoder = register_module("decoder", torch::nn::Conv2d(torch::nn::Conv2dOptions(f, c, k).padding(k / 2).bias(false)));
+  pooling = register_module("pooling", L2Pool(L2PoolOptions().features(options.pool_features()).space(options.pool_space())));
+  normalize_decoder();
+  if (options.encoder() == SlowEncoder::lista) lista->init_from_decoder(decoder->weight, options.alpha());
+}
+
+torch::Tensor SlowSparseImpl::encode(const torch::Tensor& x) {
+  switch (options.encoder()) {
+    case SlowEncoder::relu: return torch::relu(encoder_filter(x));
+    case SlowEncoder::psd: return encoder_gain.view({1, -1, 1, 1}) * torch::tanh(encoder_filter(x));
+    case SlowEncoder::lista: return lista(x);
+  }
+  throw std::logic_error("unknown encoder");
+}
+
+torch::Tensor SlowSparseImpl::decode(const torch::Tensor& h) { return decoder(h); }
+
+torch::Tensor SlowSparseImpl::pool(const torch::Tensor& h) { return pooling(h); }
+
+void SlowSparseImpl::normalize_decoder() {
+  torch::NoGradGuard no_grad;
+  auto& w = decoder->weight;  // C×F×k×k: feature f's filter is w[:, f]
+  const auto norms = w.pow(2).sum({0, 2, 3}, /*keepdim=*/true).sqrt().clamp_min(1e-12);
+  w.div_(norms);
+}
+
+SlowSparseLoss SlowSparseImpl::loss(const torch::Tensor& pairs) {
+  if (pairs.dim() != 5 || pairs.size(1) != 2 || pairs.size(2) != options.channels())
+    throw std::invalid_argument("SlowSparse::loss: expected N×2×" + std::to_string(options.channels()) +
+                                "×H×W frame pairs, got " + std::to_string(pairs.dim()) + "-d input");
+  const auto n = pairs.size(0);
+  // Frames t of every pair first, then frames t+1: one batched pass through the encoder.
+  auto x = pairs.transpose(0, 1).reshape({2 * n, pairs.size(2), pairs.size(3), pairs.size(4)});
+  return options.training() == SlowTraining::psd ? psd_loss(x, n) : direct_loss(x, n);
+}
+
+torch::Tensor SlowSparseImpl::slowness(const torch::Tensor& pooled, std::int64_t pairs, double positions) {
+  auto difference = pooled.slice(0, 0, pairs) - pooled.slice(0, pairs, 2 * pairs);
+  return options.beta() * difference.abs().sum() / positions;
+}
+
+SlowSparseLoss SlowSparseImpl::direct_loss(const torch::Tensor& x, std::int64_t pairs) {
+  SlowSparseLoss out;
+  const double positions = static_cast<double>(pairs * x.size(2) * x.size(3));
+  out.frames = x;
+  out.codes = encode(x);
+  out.reconstructed = decode(out.codes);
+  out.pooled = pool(out.codes);
+  out.reconstruction = 0.5 * (x - out.reconstructed).pow(2).sum() / positions;
+  out.sparsity = options.alpha() * out.codes.abs().sum() / positions;
+  out.slowness = slowness(out.pooled, pairs, positions);
+  out.prediction = torch::zeros({}, x.options());
+  out.total = out.reconstruction + out.sparsity + out.slowness;
+  return out;
+}
+
+SlowSparseLoss SlowSparseImpl::psd_loss(const torch::Tensor& x, std::int64_t pairs) {
+  SlowSparseLoss out;
+  const double positions = static_cast<double>(pairs * x.size(2) * x.size(3));
+  out.frames = x;
+  const auto guess = encode(x);
+  FistaOptions fista_options;
+  fista_options.alpha = options.alpha();
+  fista_options.steps = static_cast<int>(options.fista_steps());
+  fista_options.initial_lipschitz = options.fista_lipschitz();
+  fista_options.backtrack = options.fista_backtrack();
+  out.codes = fista(x, decoder->weight.detach(), guess.detach(), fista_options).codes;  // h*, no gradient
+  out.reconstructed = decode(out.codes);  // gradient reaches the decoder only
+  out.pooled = pool(guess);
+  out.reconstruction = 0.5 * (x - out.reconstructed).pow(2).sum() / positions;
+  out.sparsity = options.alpha() * out.codes.abs().sum() / positions;
+  out.prediction = (out.codes - guess).pow(2).sum() / positions;  // gradient reaches the encoder only
+  out.slowness = slowness(out.pooled, pairs, positions);
+  // The sparsity of h* is fixed by FISTA, so it carries no gradient; it is reported, not minimized.
+  out.total = out.reconstruction + out.prediction + out.slowness;
+  return out;
+}
+
+}  // namespace vidssl

@@ -1,0 +1,96 @@
+#pragma once
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/conv.h>
+#include <torch/nn/pimpl.h>
+#include <torch/types.h>
+
+#include "models/layers/l2_pool.h"
+#include "models/layers/lista_encoder.h"
+
+namespace vidssl {
+
+enum class SlowEncoder { relu, psd, lista };
+// direct: encoder and decoder trained jointly on the loss below (the paper's).
+// psd: predictive sparse decomposition: FISTA finds h* from the encoder's guess, the decoder
+//      learns to reconstruct from h*, the encoder learns to predict h* (and to be slow).
+enum class SlowTraining { direct, psd };
+
+const char* to_string(SlowEncoder encoder);
+const char* to_string(SlowTraining training);
+
+// Model A's options: defaults are DESIGN §6's.
+//
+//   model:              # configs/clip-slow.yaml
+//     encoder: relu     # relu | psd | lista
+//     filters: 64
+//     kernel: 9
+//     alpha: 0.5        # sparsity
+//     beta: 2.0         # slowness (0: the plain sparse auto-encoder baseline)
+struct SlowSparseOptions {
+  TORCH_ARG(std::int64_t, channels) = 1;
+  TORCH_ARG(std::int64_t, filters) = 64;
+  TORCH_ARG(std::int64_t, kernel) = 9;
+  TORCH_ARG(SlowEncoder, encoder) = SlowEncoder::relu;
+  TORCH_ARG(std::int64_t, lista_steps) = 3;
+  TORCH_ARG(double, alpha) = 0.5;
+  TORCH_ARG(double, beta) = 2.0;
+  TORCH_ARG(std::int64_t, pool_features) = 4;
+  TORCH_ARG(std::int64_t, pool_space) = 2;
+  TORCH_ARG(SlowTraining, training) = SlowTraining::direct;
+  TORCH_ARG(std::int64_t, fista_steps) = 50;
+  TORCH_ARG(double, fista_lipschitz) = 0.1;
+  TORCH_ARG(double, fista_backtrack) = 1.5;
+};
+
+// The terms of one evaluation of the loss on a batch of frame pairs. Every term is divided by
+// the number of pixel positions N·H·W (pairs × pixels of one frame), so the figures do not
+// depend on the frame size or batch, and α and β keep the weights they have in the sums of
+// Goroshin et al.:
+//   L = Σ_τ ( ½‖x_τ − W_d ∗ h_τ‖² + α‖h_τ‖₁ ) + β Σ_j |P_j(h_t) − P_j(h_{t+1})|
+struct SlowSparseLoss {
+  torch::Tensor total;           // what the optimizer minimizes
+  torch::Tensor reconstruction;  // ½‖x − x̂‖²
+  torch::Tensor sparsity;        // α‖h‖₁
+  torch::Tensor slowness;        // β Σ_j |P_j(h_t) − P_j(h_{t+1})|
+  torch::Tensor prediction;      // psd training: ‖h* − g_e(x)‖² (zero otherwise)
+  torch::Tensor frames;          // x: 2N×C×H×W, frames t of every pair, then frames t+1
+  torch::Tensor codes;           // h used for the reconstruction (h* in psd training), 2N×F×H×W
+  torch::Tensor reconstructed;   // x̂
+  torch::Tensor pooled;          // P(g_e(x)), 2N×(F/4)×(H/2)×(W/2)
+};
+
+// Model A: a convolutional sparse auto-encoder whose L2-pooled codes must change slowly between
+// consecutive frames (Goroshin, Bruna, Tompson, Eigen & LeCun, ICCV 2015).
+//
+//   SlowSparse model(SlowSparseOptions().filters(32));
+//   auto loss = model->loss(pairs);      // pairs: N×2×C×H×W, contrast-normalized
+//   loss.total.backward(); optimizer.step(); model->normalize_decoder();
+class SlowSparseImpl : public torch::nn::Module {
+ public:
+  explicit SlowSparseImpl(SlowSparseOptions options = {});
+  void reset();
+
+  torch::Tensor encode(const torch::Tensor& x);  // N×C×H×W -> N×F×H×W
+  torch::Tensor decode(const torch::Tensor& h);  // N×F×H×W -> N×C×H×W
+  torch::Tensor pool(const torch::Tensor& h);    // N×F×H×W -> N×(F/4)×(H/2)×(W/2)
+  SlowSparseLoss loss(const torch::Tensor& pairs);
+  // Each decoder filter (the C×k×k weights of one feature) to unit L2 norm; call after every
+  // update, else the L1 term could be lowered by shrinking h and growing W_d.
+  void normalize_decoder();
+
+  SlowSparseOptions options;
+  torch::nn::Conv2d encoder_filter{nullptr};  // relu and psd encoders
+  torch::Tensor encoder_gain;                 // psd encoder: the learned diagonal D, [F]
+  ListaEncoder lista{nullptr};                // lista encoder
+  torch::nn::Conv2d decoder{nullptr};         // W_d: F -> C, k×k, no bias
+  L2Pool pooling{nullptr};
+
+ private:
+  SlowSparseLoss direct_loss(const torch::Tensor& x, std::int64_t pairs);
+  SlowSparseLoss psd_loss(const torch::Tensor& x, std::int64_t pairs);
+  torch::Tensor slowness(const torch::Tensor& pooled, std::int64_t pairs, double positions);
+};
+TORCH_MODULE(SlowSparse);
+
+}  // namespace vidssl

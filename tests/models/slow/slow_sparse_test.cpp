@@ -1,0 +1,130 @@
+#include "models/slow/slow_sparse.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "tests/models/gradient_check.h"
+#include "tests/test_data.h"
+
+namespace vidssl {
+namespace {
+
+SlowSparseOptions tiny(SlowEncoder encoder) {
+  return SlowSparseOptions().channels(1).filters(4).kernel(3).encoder(encoder).lista_steps(2).alpha(0.3).beta(1.5);
+}
+
+// The loss by its definition, written out with plain tensor ops and loops over groups, from the
+// model's encoder and decoder outputs: ½‖x − x̂‖² + α‖h‖₁ + β Σ_j |P_j(h_t) − P_j(h_{t+1})|,
+// all over N·H·W.
+double loss_by_definition(SlowSparse& model, const torch::Tensor& pairs) {
+  const auto n = pairs.size(0), h = pairs.size(3), w = pairs.size(4);
+  double total = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    std::vector<torch::Tensor> codes;
+    for (int t = 0; t < 2; ++t) {
+      auto x = pairs[i][t].unsqueeze(0);
+      auto code = model->encode(x);
+      total += 0.5 * (x - model->decode(code)).pow(2).sum().item<double>();
+      total += model->options.alpha() * code.abs().sum().item<double>();
+      codes.push_back(code[0]);
+    }
+    for (int64_t j = 0; j < model->options.filters() / 4; ++j)
+      for (int64_t y = 0; y < h / 2; ++y)
+        for (int64_t x = 0; x < w / 2; ++x) {
+          double p[2];
+          for (int t = 0; t < 2; ++t) {
+            auto block = codes[t].slice(0, 4 * j, 4 * j + 4).slice(1, 2 * y, 2 * y + 2).slice(2, 2 * x, 2 * x + 2);
+            p[t] = std::sqrt(block.pow(2).sum().item<double>() + 1e-6);
+          }
+          total += model->options.beta() * std::abs(p[0] - p[1]);
+        }
+  }
+  return total / static_cast<double>(n * h * w);
+}
+
+class SlowSparseEncoders : public ::testing::TestWithParam<SlowEncoder> {};
+
+TEST_P(SlowSparseEncoders, LossEqualsItsDefinition) {
+  torch::manual_seed(13);
+  SlowSparse model(tiny(GetParam()));
+  model->to(torch::kDouble);
+  auto pairs = torch::randn({2, 2, 1, 6, 8}, torch::kDouble);
+  torch::NoGradGuard no_grad;
+  auto loss = model->loss(pairs);
+  EXPECT_NEAR(loss.total.item<double>(), loss_by_definition(model, pairs), 1e-9);
+}
+
+TEST_P(SlowSparseEncoders, GradientsOfTheFullLossMatchFiniteDifferences) {
+  torch::manual_seed(14);
+  SlowSparse model(tiny(GetParam()));
+  model->to(torch::kDouble);
+  auto pairs = torch::randn({2, 2, 1, 6, 6}, torch::kDouble);
+  auto total = [&] { return model->loss(pairs).total; };
+  for (auto& named : model->named_parameters()) {
+    EXPECT_LT(test::max_parameter_gradient_error(total, named.value()), 1e-5) << named.key();
+  }
+  EXPECT_LT(test::max_gradient_error([&](const torch::Tensor& x) { return model->loss(x).total; }, pairs), 1e-5);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllEncoders, SlowSparseEncoders,
+                         ::testing::Values(SlowEncoder::relu, SlowEncoder::psd, SlowEncoder::lista),
+                         [](const auto& info) { return std::string(to_string(info.param)); });
+
+TEST(SlowSparse, DecoderFiltersHaveUnitNormAfterEveryUpdate) {
+  torch::manual_seed(15);
+  for (const auto& device : test::test_devices()) {
+    SlowSparse model(SlowSparseOptions().filters(8).kernel(5));
+    model->to(device);
+    torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(0.05));
+    auto pairs = torch::randn({2, 2, 1, 16, 16}, torch::TensorOptions().device(device));
+    for (int step = 0; step < 5; ++step) {
+      optimizer.zero_grad();
+      model->loss(pairs).total.backward();
+      optimizer.step();
+      auto before = model->decoder->weight.pow(2).sum({0, 2, 3}).sqrt();
+      EXPECT_GT((before - 1).abs().max().item<float>(), 1e-4) << "the step moved the norms";
+      model->normalize_decoder();
+      auto norms = model->decoder->weight.pow(2).sum({0, 2, 3}).sqrt();
+      EXPECT_LT((norms - 1).abs().max().item<float>(), 1e-5) << "step " << step << " on " << device;
+    }
+  }
+}
+
+TEST(SlowSparse, BetaZeroHasNoSlownessTerm) {
+  SlowSparse model(SlowSparseOptions().filters(8).kernel(5).beta(0));
+  auto loss = model->loss(torch::randn({1, 2, 1, 8, 8}));
+  EXPECT_EQ(loss.slowness.item<float>(), 0.0f);
+  EXPECT_NEAR(loss.total.item<float>(), (loss.reconstruction + loss.sparsity).item<float>(), 1e-6);
+}
+
+TEST(SlowSparse, PsdTrainingSendsReconstructionToTheDecoderAndPredictionToTheEncoder) {
+  torch::manual_seed(16);
+  SlowSparse model(SlowSparseOptions().filters(8).kernel(5).training(SlowTraining::psd).fista_steps(20).beta(0));
+  auto pairs = torch::randn({1, 2, 1, 12, 12});
+  auto loss = model->loss(pairs);
+  // The decoder's gradient is that of the reconstruction alone, the encoder's that of the prediction.
+  auto decoder_grad = torch::autograd::grad({loss.total}, {model->decoder->weight}, {}, true)[0];
+  auto decoder_grad_recon = torch::autograd::grad({loss.reconstruction}, {model->decoder->weight}, {}, true)[0];
+  EXPECT_LT((decoder_grad - decoder_grad_recon).abs().max().item<float>(), 1e-6);
+  auto encoder_grad = torch::autograd::grad({loss.total}, {model->encoder_filter->weight}, {}, true)[0];
+  auto encoder_grad_pred = torch::autograd::grad({loss.prediction}, {model->encoder_filter->weight}, {}, true)[0];
+  EXPECT_LT((encoder_grad - encoder_grad_pred).abs().max().item<float>(), 1e-6);
+  EXPECT_GT(encoder_grad.abs().sum().item<float>(), 0);
+  // h* has lower sparse-coding energy than the encoder's guess it started from.
+  auto x = loss.frames;
+  auto guess = model->encode(x).detach();
+  auto energy = [&](const torch::Tensor& h) {
+    return (0.5 * (x - model->decode(h)).pow(2).sum() + 0.5 * h.abs().sum()).item<float>();
+  };
+  EXPECT_LT(energy(loss.codes), energy(guess));
+}
+
+TEST(SlowSparse, BadShapesAreRefusedWithTheKeyNamed) {
+  EXPECT_THROW(SlowSparse(SlowSparseOptions().filters(6)), std::invalid_argument);
+  EXPECT_THROW(SlowSparse(SlowSparseOptions().kernel(8)), std::invalid_argument);
+  SlowSparse model(SlowSparseOptions().filters(4).kernel(3));
+  EXPECT_THROW(model->loss(torch::zeros({1, 3, 1, 8, 8})), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace vidssl
