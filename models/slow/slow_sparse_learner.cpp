@@ -1,0 +1,81 @@
+#include "models/slow/slow_sparse_learner.h"
+
+#include <torch/torch.h>
+
+#include "models/training/module_state.h"
+#include "models/training/mosaic.h"
+
+namespace vidssl {
+
+double residual_energy(const torch::Tensor& x, const torch::Tensor& reconstruction) {
+  torch::NoGradGuard no_grad;
+  return ((x - reconstruction).pow(2).sum() / x.pow(2).sum().clamp_min(1e-12)).item<double>();
+}
+
+double active_fraction(const torch::Tensor& codes) {
+  torch::NoGradGuard no_grad;
+  return (codes.abs() > 1e-3).to(torch::kFloat).mean().item<double>();
+}
+
+SlowSparseLearner::SlowSparseLearner(SlowSparseOptions model, OptimizerOptions optimizer, torch::Device device)
+    : model_(model), device_(device) {
+  model_->to(device_);
+  optimizer_ = make_optimizer(optimizer, model_->parameters());
+}
+
+LearnerStep SlowSparseLearner::train(const torch::Tensor& clips) {
+  LearnerStep out;
+  optimizer_->zero_grad();
+  last_ = model_->loss(clips);
+  const double total = last_.total.item<double>();
+  if (!std::isfinite(total)) {
+    out.step = step_;
+    out.skipped = true;
+    out.values = {{"loss", total}};
+    return out;
+  }
+  last_.total.backward();
+  optimizer_->step();
+  model_->normalize_decoder();
+  out.step = ++step_;
+  out.values = {
+      {"loss", total},
+      {"reconstruction", last_.reconstruction.item<double>()},
+      {"sparsity", last_.sparsity.item<double>()},
+      {"slowness", last_.slowness.item<double>()},
+      {"prediction", last_.prediction.item<double>()},
+      {"residual_energy", residual_energy(last_.frames, last_.reconstructed)},
+      {"active_fraction", active_fraction(last_.codes)},
+  };
+  return out;
+}
+
+std::vector<Panel> SlowSparseLearner::panels() {
+  std::vector<Panel> out;
+  if (!last_.frames.defined()) return out;
+  torch::NoGradGuard no_grad;
+  const auto newest = last_.frames.size(0) / 2;  // frame t+1 of the newest pair (row 0)
+  out.push_back({"contrast-normalized", last_.frames[newest][0].cpu(), Panel::Scale::symmetric});
+  out.push_back({"reconstruction", last_.reconstructed[newest][0].cpu(), Panel::Scale::symmetric});
+  out.push_back({"pooled maps", tile_mosaic(last_.pooled[newest].cpu(), false), Panel::Scale::min_max});
+  out.push_back({"decoder filters", tile_mosaic(model_->decoder->weight[0].cpu(), true), Panel::Scale::symmetric});
+  return out;
+}
+
+void SlowSparseLearner::save(CheckpointData& data) {
+  data.model = model_name();
+  data.step = step_;
+  data.weights = module_tensors(*model_);
+  data.optimizer = serialize_optimizer(*optimizer_);
+  data.state["learner.step"] = torch::tensor(step_);
+}
+
+void SlowSparseLearner::load(const CheckpointData& data) {
+  if (data.model != model_name())
+    throw std::runtime_error("checkpoint is of model '" + data.model + "', not '" + model_name() + "'");
+  load_module_tensors(*model_, data.weights);
+  deserialize_optimizer(*optimizer_, data.optimizer, device_);
+  step_ = data.state.at("learner.step").item<std::int64_t>();
+}
+
+}  // namespace vidssl

@@ -1,0 +1,162 @@
+#include "models/training/checkpoint.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <vector>
+
+namespace fs = std::filesystem;
+
+namespace vidssl {
+namespace {
+
+constexpr const char* kPrefix = "step-";
+constexpr const char* kTempPrefix = ".tmp-step-";
+
+std::string checkpoint_name(std::int64_t step) {
+  char name[32];
+  std::snprintf(name, sizeof(name), "%s%010lld", kPrefix, static_cast<long long>(step));
+  return name;
+}
+
+bool is_checkpoint_name(const std::string& name) {
+  return name.rfind(kPrefix, 0) == 0 && name.size() > std::strlen(kPrefix);
+}
+
+void fsync_path(const fs::path& path, int flags) {
+  const int fd = ::open(path.c_str(), flags);
+  if (fd < 0) throw std::runtime_error(path.string() + ": cannot open to sync: " + std::strerror(errno));
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) throw std::runtime_error(path.string() + ": fsync failed: " + std::strerror(errno));
+}
+
+void write_file(const fs::path& path, const std::string& bytes) {
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.flush();
+    if (!out) throw std::runtime_error(path.string() + ": write failed (disk full or not writable?)");
+  }
+  fsync_path(path, O_RDONLY);
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(path.string() + ": missing or unreadable (expected a vidssl checkpoint file)");
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
+}
+
+std::string pickle_tensors(const std::map<std::string, torch::Tensor>& tensors) {
+  c10::Dict<std::string, torch::Tensor> dict;
+  for (const auto& [name, tensor] : tensors) dict.insert(name, tensor.detach().cpu().contiguous());
+  const std::vector<char> bytes = torch::pickle_save(c10::IValue(dict));
+  return std::string(bytes.begin(), bytes.end());
+}
+
+std::map<std::string, torch::Tensor> unpickle_tensors(const fs::path& path) {
+  const std::string bytes = read_file(path);
+  std::map<std::string, torch::Tensor> out;
+  try {
+    const auto value = torch::pickle_load(std::vector<char>(bytes.begin(), bytes.end()));
+    for (const auto& entry : value.toGenericDict()) out[entry.key().toStringRef()] = entry.value().toTensor();
+  } catch (const c10::Error& e) {
+    throw std::runtime_error(path.string() + ": not a tensor dictionary written by vidssl (damaged file?)");
+  }
+  return out;
+}
+
+std::vector<fs::path> checkpoints_in(const fs::path& folder) {
+  std::vector<fs::path> found;
+  if (!fs::is_directory(folder)) return found;
+  for (const auto& entry : fs::directory_iterator(folder))
+    if (entry.is_directory() && is_checkpoint_name(entry.path().filename().string()) &&
+        fs::exists(entry.path() / "meta.json"))
+      found.push_back(entry.path());
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
+}  // namespace
+
+CheckpointStore::CheckpointStore(std::string run_dir, int keep_last)
+    : folder_((fs::path(run_dir) / "checkpoints").string()), keep_last_(std::max(1, keep_last)) {
+  fs::create_directories(folder_);
+  for (const auto& entry : fs::directory_iterator(folder_))
+    if (entry.path().filename().string().rfind(kTempPrefix, 0) == 0) fs::remove_all(entry.path());
+}
+
+std::string CheckpointStore::save(const CheckpointData& data) {
+  const fs::path final_path = fs::path(folder_) / checkpoint_name(data.step);
+  if (fs::exists(final_path / "meta.json")) return final_path.string();  // this step is already saved
+  const fs::path temp = fs::path(folder_) / (kTempPrefix + std::to_string(data.step) + "-" + std::to_string(::getpid()));
+  try {
+    fs::remove_all(temp);
+    fs::create_directories(temp);
+    write_file(temp / "weights.pt", pickle_tensors(data.weights));
+    write_file(temp / "state.pt", pickle_tensors(data.state));
+    write_file(temp / "optimizer.pt", data.optimizer);
+    write_file(temp / "config.yaml", data.config);
+    std::ostringstream meta;
+    meta << "{\"step\": " << data.step << ", \"model\": \"" << data.model << "\"}\n";
+    write_file(temp / "meta.json", meta.str());
+    fsync_path(temp, O_RDONLY | O_DIRECTORY);
+    fs::remove_all(final_path);  // an incomplete folder of the same step (no meta.json)
+    fs::rename(temp, final_path);
+    fsync_path(folder_, O_RDONLY | O_DIRECTORY);
+  } catch (const std::exception& e) {
+    std::error_code ignored;
+    fs::remove_all(temp, ignored);
+    throw std::runtime_error(std::string("checkpoint not written, the previous one is kept: ") + e.what());
+  }
+  auto all = checkpoints_in(folder_);
+  for (std::size_t i = 0; i + static_cast<std::size_t>(keep_last_) < all.size(); ++i) fs::remove_all(all[i]);
+  return final_path.string();
+}
+
+std::optional<std::string> CheckpointStore::latest() const {
+  auto all = checkpoints_in(folder_);
+  if (all.empty()) return std::nullopt;
+  return all.back().string();
+}
+
+std::string CheckpointStore::resolve(const std::string& path) {
+  const fs::path p(path);
+  if (fs::exists(p / "meta.json")) return p.string();
+  for (const fs::path& folder : {p / "checkpoints", p}) {
+    auto all = checkpoints_in(folder);
+    if (!all.empty()) return all.back().string();
+  }
+  throw std::runtime_error(path + ": no checkpoint found (expected a run folder or a checkpoints/step-… folder)");
+}
+
+CheckpointData CheckpointStore::load(const std::string& checkpoint_folder) {
+  const fs::path folder(checkpoint_folder);
+  CheckpointData data;
+  data.weights = unpickle_tensors(folder / "weights.pt");
+  data.state = unpickle_tensors(folder / "state.pt");
+  data.optimizer = read_file(folder / "optimizer.pt");
+  data.config = read_file(folder / "config.yaml");
+  const std::string meta = read_file(folder / "meta.json");
+  long long step = -1;
+  char model[64] = {0};
+  if (std::sscanf(meta.c_str(), "{\"step\": %lld, \"model\": \"%63[^\"]\"", &step, model) != 2)
+    throw std::runtime_error((folder / "meta.json").string() + ": expected {\"step\": N, \"model\": \"…\"}");
+  data.step = step;
+  data.model = model;
+  return data;
+}
+
+}  // namespace vidssl

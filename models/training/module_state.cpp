@@ -1,0 +1,52 @@
+#include "models/training/module_state.h"
+
+#include <torch/torch.h>
+
+#include <sstream>
+#include <stdexcept>
+
+namespace vidssl {
+
+std::map<std::string, torch::Tensor> module_tensors(const torch::nn::Module& module) {
+  std::map<std::string, torch::Tensor> out;
+  for (const auto& p : module.named_parameters()) out[p.key()] = p.value().detach().cpu();
+  for (const auto& b : module.named_buffers()) out[b.key()] = b.value().detach().cpu();
+  return out;
+}
+
+void load_module_tensors(torch::nn::Module& module, const std::map<std::string, torch::Tensor>& tensors) {
+  torch::NoGradGuard no_grad;
+  std::size_t expected = 0;
+  auto copy = [&](const std::string& name, torch::Tensor& target) {
+    ++expected;
+    auto it = tensors.find(name);
+    if (it == tensors.end()) throw std::runtime_error("checkpoint has no tensor '" + name + "' (a different model config?)");
+    if (it->second.sizes() != target.sizes()) {
+      std::ostringstream msg;
+      msg << "checkpoint tensor '" << name << "' has shape " << it->second.sizes() << ", the model expects "
+          << target.sizes() << " (a different model config?)";
+      throw std::runtime_error(msg.str());
+    }
+    target.copy_(it->second);
+  };
+  for (auto& p : module.named_parameters()) copy(p.key(), p.value());
+  for (auto& b : module.named_buffers()) copy(b.key(), b.value());
+  if (tensors.size() != expected) throw std::runtime_error("checkpoint holds tensors this model does not have (a different model config?)");
+}
+
+std::string serialize_optimizer(const torch::optim::Optimizer& optimizer) {
+  torch::serialize::OutputArchive archive;
+  optimizer.save(archive);
+  std::ostringstream bytes;
+  archive.save_to(bytes);
+  return bytes.str();
+}
+
+void deserialize_optimizer(torch::optim::Optimizer& optimizer, const std::string& bytes, torch::Device device) {
+  torch::serialize::InputArchive archive;
+  std::istringstream in(bytes);
+  archive.load_from(in, device);
+  optimizer.load(archive);
+}
+
+}  // namespace vidssl

@@ -1,0 +1,21 @@
+#pragma once
+
+#include <map>
+#include <string>
+
+#include <torch/nn/module.h>
+#include <torch/optim/optimizer.h>
+
+namespace vidssl {
+
+// A module's parameters and buffers by path ("decoder.weight"), detached on CPU.
+std::map<std::string, torch::Tensor> module_tensors(const torch::nn::Module& module);
+// Copies tensors into the module's parameters and buffers; throws std::runtime_error naming the
+// first missing, unexpected or mis-shaped tensor.
+void load_module_tensors(torch::nn::Module& module, const std::map<std::string, torch::Tensor>& tensors);
+
+std::string serialize_optimizer(const torch::optim::Optimizer& optimizer);
+// The state is placed on `device`, where the optimizer's parameters live.
+void deserialize_optimizer(torch::optim::Optimizer& optimizer, const std::string& bytes, torch::Device device);
+
+}  // namespace vidssl

@@ -1,0 +1,29 @@
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include <torch/optim/optimizer.h>
+#include <torch/types.h>
+
+namespace vidssl {
+
+enum class OptimizerKind { adam, rmsprop, sgd };
+const char* to_string(OptimizerKind kind);
+
+// Per model, in the config's train block. Single-stream learning is sensitive to momentum
+// (Carreira et al., CVPR 2024), so it is exposed for every optimizer: Adam's β₁, RMSProp's and
+// SGD's momentum.
+//
+//   train: { optimizer: adam, lr: 0.001, momentum: 0.9 }
+struct OptimizerOptions {
+  OptimizerKind kind = OptimizerKind::adam;
+  double lr = 1e-3;
+  double momentum = 0.9;      // Adam β₁; RMSProp and SGD momentum
+  double weight_decay = 0;
+};
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerOptions& options,
+                                                        std::vector<torch::Tensor> parameters);
+
+}  // namespace vidssl

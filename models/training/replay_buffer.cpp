@@ -1,0 +1,69 @@
+#include "models/training/replay_buffer.h"
+
+#include <torch/torch.h>
+
+#include <numeric>
+#include <sstream>
+#include <stdexcept>
+
+namespace vidssl {
+
+ReplayBuffer::ReplayBuffer(ReplayBufferOptions options) : options_(options), rng_(options.seed) {
+  if (options.capacity < 1) throw std::invalid_argument("train.replay_capacity: expected at least 1");
+  if (options.batch < 1) throw std::invalid_argument("train.batch: expected at least 1");
+}
+
+void ReplayBuffer::add(torch::Tensor clip) {
+  clips_.push_back(std::move(clip));
+  while (size() > options_.capacity) clips_.pop_front();
+}
+
+torch::Tensor ReplayBuffer::sample() {
+  if (clips_.empty()) throw std::logic_error("ReplayBuffer::sample on an empty buffer");
+  const std::int64_t older = size() - 1;
+  const std::int64_t draws = std::min(options_.batch - 1, older);
+  // Partial Fisher-Yates over the older clips: uniform, without replacement.
+  std::vector<std::int64_t> order(static_cast<std::size_t>(older));
+  std::iota(order.begin(), order.end(), 0);
+  std::vector<torch::Tensor> batch{clips_.back()};
+  for (std::int64_t i = 0; i < draws; ++i) {
+    std::uniform_int_distribution<std::int64_t> pick(i, older - 1);
+    std::swap(order[i], order[pick(rng_)]);
+    batch.push_back(clips_[static_cast<std::size_t>(order[i])]);
+  }
+  return torch::stack(batch);
+}
+
+torch::Tensor pack_generator(const std::mt19937_64& rng) {
+  std::ostringstream text;
+  text << rng;
+  const std::string s = text.str();
+  auto packed = torch::empty({static_cast<std::int64_t>(s.size())}, torch::kUInt8);
+  std::copy(s.begin(), s.end(), packed.data_ptr<std::uint8_t>());
+  return packed;
+}
+
+void unpack_generator(const torch::Tensor& packed, std::mt19937_64& rng) {
+  auto bytes = packed.to(torch::kCPU).contiguous();
+  const auto* p = bytes.data_ptr<std::uint8_t>();
+  std::istringstream text(std::string(p, p + bytes.numel()));
+  text >> rng;
+  if (!text) throw std::runtime_error("replay buffer: the saved generator state is damaged");
+}
+
+std::map<std::string, torch::Tensor> ReplayBuffer::state() const {
+  std::map<std::string, torch::Tensor> out;
+  out["replay.rng"] = pack_generator(rng_);
+  if (!clips_.empty()) out["replay.clips"] = torch::stack(std::vector<torch::Tensor>(clips_.begin(), clips_.end())).cpu();
+  return out;
+}
+
+void ReplayBuffer::load_state(const std::map<std::string, torch::Tensor>& state, torch::Device device) {
+  unpack_generator(state.at("replay.rng"), rng_);
+  clips_.clear();
+  auto it = state.find("replay.clips");
+  if (it == state.end()) return;
+  for (std::int64_t i = 0; i < it->second.size(0); ++i) clips_.push_back(it->second[i].to(device));
+}
+
+}  // namespace vidssl

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <random>
+#include <string>
+
+#include <torch/types.h>
+
+namespace vidssl {
+
+// Short-term memory of the last `capacity` training clips. A stream is not i.i.d.: training only
+// on the newest clip would follow the scene and forget. Each sample mixes the newest clip (so the
+// model always sees what is happening now) with older ones drawn uniformly without replacement.
+//
+//   train: { replay_capacity: 256, batch: 8 }
+struct ReplayBufferOptions {
+  std::int64_t capacity = 256;
+  std::int64_t batch = 8;
+  std::uint64_t seed = 1;
+};
+
+class ReplayBuffer {
+ public:
+  explicit ReplayBuffer(ReplayBufferOptions options);
+
+  // clip: K×C×H×W, kept on the device it is on.
+  void add(torch::Tensor clip);
+  std::int64_t size() const { return static_cast<std::int64_t>(clips_.size()); }
+  // B×K×C×H×W with B = min(batch, size()); row 0 is the newest clip.
+  torch::Tensor sample();
+
+  // Everything needed to continue bit for bit: the clips (oldest first) and the generator.
+  std::map<std::string, torch::Tensor> state() const;
+  void load_state(const std::map<std::string, torch::Tensor>& state, torch::Device device);
+
+ private:
+  ReplayBufferOptions options_;
+  std::deque<torch::Tensor> clips_;
+  std::mt19937_64 rng_;
+};
+
+// Text state of a standard generator packed into a uint8 tensor (for checkpoints), and back.
+torch::Tensor pack_generator(const std::mt19937_64& rng);
+void unpack_generator(const torch::Tensor& packed, std::mt19937_64& rng);
+
+}  // namespace vidssl

@@ -1,0 +1,77 @@
+#include "models/training/replay_buffer.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <set>
+
+namespace vidssl {
+namespace {
+
+torch::Tensor clip(int id) { return torch::full({2, 1, 2, 2}, static_cast<float>(id)); }
+
+std::vector<int> ids(const torch::Tensor& batch) {
+  std::vector<int> out;
+  for (int64_t i = 0; i < batch.size(0); ++i) out.push_back(static_cast<int>(batch[i][0][0][0][0].item<float>()));
+  return out;
+}
+
+TEST(ReplayBuffer, NewestClipFirstThenDistinctOlderOnes) {
+  ReplayBuffer buffer({/*capacity=*/10, /*batch=*/4, /*seed=*/3});
+  for (int i = 0; i < 25; ++i) buffer.add(clip(i));
+  EXPECT_EQ(buffer.size(), 10);
+  for (int trial = 0; trial < 50; ++trial) {
+    auto got = ids(buffer.sample());
+    ASSERT_EQ(got.size(), 4u);
+    EXPECT_EQ(got[0], 24);
+    std::set<int> distinct(got.begin(), got.end());
+    EXPECT_EQ(distinct.size(), 4u);
+    for (int id : got) EXPECT_GE(id, 15) << "only the last `capacity` clips are kept";
+  }
+}
+
+TEST(ReplayBuffer, SmallBufferGivesWhatItHas) {
+  ReplayBuffer buffer({10, 8, 1});
+  buffer.add(clip(0));
+  EXPECT_EQ(buffer.sample().size(0), 1);
+  buffer.add(clip(1));
+  buffer.add(clip(2));
+  auto got = ids(buffer.sample());
+  EXPECT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0], 2);
+}
+
+TEST(ReplayBuffer, OlderClipsAreDrawnUniformly) {
+  ReplayBuffer buffer({9, 2, 7});
+  for (int i = 0; i < 9; ++i) buffer.add(clip(i));
+  std::vector<int> counts(9, 0);
+  const int trials = 8000;
+  for (int t = 0; t < trials; ++t) ++counts[ids(buffer.sample())[1]];
+  EXPECT_EQ(counts[8], 0);
+  for (int i = 0; i < 8; ++i) EXPECT_NEAR(counts[i], trials / 8.0, 5 * std::sqrt(trials / 8.0)) << "clip " << i;
+}
+
+TEST(ReplayBuffer, SavedStateContinuesTheSameSequence) {
+  ReplayBuffer a({6, 3, 11});
+  for (int i = 0; i < 8; ++i) a.add(clip(i));
+  a.sample();
+  ReplayBuffer b({6, 3, 99});
+  b.load_state(a.state(), torch::kCPU);
+  for (int t = 0; t < 20; ++t) {
+    a.add(clip(100 + t));
+    b.add(clip(100 + t));
+    EXPECT_EQ(ids(a.sample()), ids(b.sample()));
+  }
+}
+
+TEST(ReplayBuffer, BadOptionsNameTheKey) {
+  try {
+    ReplayBuffer({0, 8, 1});
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("train.replay_capacity"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace vidssl
