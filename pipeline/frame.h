@@ -20,6 +20,7 @@ struct Frame {
   std::int64_t clip_frame = 0;     // 0-based position inside the clip
   torch::Tensor image;             // C×H×W, uint8 (decoded) or float32 (preprocessed)
   torch::Tensor right;             // stereo: the right image, same layout; undefined otherwise
+  torch::Tensor original;          // after preprocessing: the decoded uint8 picture, for display
 };
 
 // K consecutive frames of one clip at one stride: the unit of training.

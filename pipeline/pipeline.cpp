@@ -16,6 +16,7 @@ void Pipeline::start() {
     if (!stage->input_connected()) throw std::logic_error("stage '" + stage->name() + "' has no input edge");
   started_at_ = std::chrono::steady_clock::now();
   reports();  // opens every stage's first reporting window at the start
+  for (auto& stage : stages_) stage->control_ = &control_;
   threads_.reserve(stages_.size());
   for (auto& stage : stages_) threads_.emplace_back([this, s = stage.get()] { run_stage(*s); });
 }

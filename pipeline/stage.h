@@ -74,6 +74,12 @@ class StageBase {
   StageStats& stats() { return stats_; }
 
  protected:
+  // Ends the run from inside a stage (a step budget reached): sources end their streams and the
+  // rest drains, as on SIGINT.
+  void stop_pipeline() {
+    if (control_) control_->stop_requested.store(true);
+  }
+
   static std::int64_t elapsed_us(std::chrono::steady_clock::time_point since) {
     return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - since)
         .count();
@@ -91,6 +97,7 @@ class StageBase {
 
   std::string name_;
   StageStats stats_;
+  RunControl* control_ = nullptr;  // set by the Pipeline before the stage runs
 };
 
 // A stage with outputs of type Out.

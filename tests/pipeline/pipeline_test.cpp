@@ -186,6 +186,35 @@ TEST(Pipeline, CancelWithItemsInFlightJoinsEveryThread) {
   EXPECT_TRUE(p.wait_for(std::chrono::milliseconds(0)));
 }
 
+// A sink that ends the run after `budget` items, as a train stage does after its step budget.
+class BudgetSink final : public Stage<int> {
+ public:
+  explicit BudgetSink(int budget) : Stage<int>("budget"), budget_(budget) {}
+  int seen = 0;
+  bool finished = false;
+
+ protected:
+  void process(int, Outputs<NoOutput>&) override {
+    if (++seen == budget_) stop_pipeline();
+  }
+  void finish(Outputs<NoOutput>&) override { finished = true; }
+
+ private:
+  int budget_;
+};
+
+TEST(Pipeline, AStageCanEndTheRunAndEverythingDrains) {
+  Pipeline p;
+  auto& source = p.add<EndlessSource>();
+  auto& sink = p.add<BudgetSink>(1000);
+  p.connect(source, sink, {4, EdgePolicy::block});
+  p.start();
+  p.join();
+  EXPECT_TRUE(sink.finished);
+  EXPECT_GE(sink.seen, 1000);
+  EXPECT_EQ(static_cast<std::uint64_t>(sink.seen), p.reports()[0].items_out) << "what was in flight was drained";
+}
+
 TEST(Pipeline, AStageWithoutAnInputIsRefusedAtStart) {
   Pipeline p;
   p.add<Collector>();
