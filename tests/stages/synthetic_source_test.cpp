@@ -5,16 +5,10 @@
 #include <torch/torch.h>
 
 #include "stages/synthetic_source.h"
+#include "tests/stages/read_frames.h"
 
 namespace vidssl {
 namespace {
-
-std::vector<Frame> read_all(FrameSource& source) {
-  std::vector<Frame> frames;
-  Frame frame;
-  while (source.read(frame)) frames.push_back(frame);
-  return frames;
-}
 
 TEST(SyntheticSource, SameSeedSameVideoOtherSeedOtherVideo) {
   for (const auto kind : {SyntheticKind::sprites, SyntheticKind::gratings}) {
@@ -23,7 +17,7 @@ TEST(SyntheticSource, SameSeedSameVideoOtherSeedOtherVideo) {
     SyntheticOptions other = options;
     other.seed = 4;
     SyntheticSource c(other);
-    const auto fa = read_all(a), fb = read_all(b), fc = read_all(c);
+    const auto fa = test::read_frames(a), fb = test::read_frames(b), fc = test::read_frames(c);
     ASSERT_EQ(fa.size(), 8u);
     for (std::size_t k = 0; k < fa.size(); ++k) {
       EXPECT_TRUE(torch::equal(fa[k].image, fb[k].image)) << k;
@@ -37,7 +31,7 @@ TEST(SyntheticSource, ClipsFramesAndTimestamps) {
   EXPECT_EQ(source.info().frame_count, 15);
   EXPECT_EQ(source.info().width, 32);
   EXPECT_FALSE(source.info().live);
-  const auto frames = read_all(source);
+  const auto frames = test::read_frames(source);
   ASSERT_EQ(frames.size(), 15u);
   for (int k = 0; k < 15; ++k) {
     EXPECT_EQ(frames[k].index, k);
@@ -54,7 +48,7 @@ TEST(SyntheticSource, SourceOptionsSetSizeChannelsAndLength) {
   SyntheticSource source({.kind = SyntheticKind::gratings, .num_clips = 0},
                          {.path = "synthetic:gratings", .width = 40, .height = 20, .channels = 3, .max_frames = 7});
   EXPECT_EQ(source.info().frame_count, 7);
-  const auto frames = read_all(source);
+  const auto frames = test::read_frames(source);
   ASSERT_EQ(frames.size(), 7u);
   EXPECT_EQ(frames[0].image.sizes(), (std::vector<std::int64_t>{3, 20, 40}));
   EXPECT_TRUE(torch::equal(frames[0].image.slice(0, 1, 3), torch::full({2, 20, 40}, 128, torch::kUInt8)));

@@ -7,6 +7,7 @@
 
 #include "stages/y4m_source.h"
 #include "stages/y4m_writer.h"
+#include "tests/stages/read_frames.h"
 #include "tests/test_data.h"
 
 namespace vidssl {
@@ -14,13 +15,6 @@ namespace {
 
 void write_file(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary) << bytes;
-}
-
-std::vector<Frame> read_all(FrameSource& source) {
-  std::vector<Frame> frames;
-  Frame frame;
-  while (source.read(frame)) frames.push_back(frame);
-  return frames;
 }
 
 torch::Tensor random_frames(int n, int channels, int height, int width, int seed) {
@@ -40,7 +34,7 @@ void expect_round_trip(int channels) {
   EXPECT_EQ(source.info().height, 13);
   EXPECT_EQ(source.info().channels, channels);
   EXPECT_NEAR(source.info().fps, 29.97, 0.01);
-  const auto read = read_all(source);
+  const auto read = test::read_frames(source);
   ASSERT_EQ(read.size(), 4u);
   for (int k = 0; k < 4; ++k) {
     EXPECT_TRUE(torch::equal(read[k].image, frames[k])) << "frame " << k;
@@ -105,7 +99,7 @@ TEST(Y4mSource, ResizesBilinearlyAndStopsAtMaxFrames) {
   Y4mSource source({.path = path, .width = 4, .height = 3, .channels = 3, .max_frames = 2});
   EXPECT_EQ(source.info().width, 4);
   EXPECT_EQ(source.info().height, 3);
-  const auto frames = read_all(source);
+  const auto frames = test::read_frames(source);
   ASSERT_EQ(frames.size(), 2u);
   EXPECT_EQ(frames[0].image.sizes(), (std::vector<std::int64_t>{3, 3, 4}));
   EXPECT_TRUE(torch::equal(frames[0].image.slice(0, 1, 3), torch::full({2, 3, 4}, 50, torch::kUInt8)));
@@ -122,7 +116,7 @@ TEST(Y4mSource, ShortLastFrameDeliversFullFramesThenWarns) {
   write_file(path, "YUV4MPEG2 W4 H2 F25:1 C420\n" + ("FRAME\n" + frame_bytes) + ("FRAME\n" + frame_bytes) + "FRAME\n" +
                        frame_bytes.substr(0, 5));
   Y4mSource source({.path = path});
-  EXPECT_EQ(read_all(source).size(), 2u);
+  EXPECT_EQ(test::read_frames(source).size(), 2u);
   const auto warnings = source.take_warnings();
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_NE(warnings[0].find("short.y4m"), std::string::npos) << warnings[0];
@@ -137,7 +131,7 @@ TEST(Y4mSource, GarbageFrameHeaderEndsTheStreamWithAWarning) {
   const std::string path = test::scratch_dir("y4m-garbage") + "/garbage.y4m";
   write_file(path, "YUV4MPEG2 W2 H2 Cmono\nFRAME\nabcdFRAMX\nabcd");
   Y4mSource source({.path = path});
-  EXPECT_EQ(read_all(source).size(), 1u);
+  EXPECT_EQ(test::read_frames(source).size(), 1u);
   const auto warnings = source.take_warnings();
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_NE(warnings[0].find("garbage.y4m: stream ended after 1 frames: frame 1: expected a 'FRAME' header"),
