@@ -74,11 +74,14 @@ bool is_video_file(const fs::path& path) {
 
 std::vector<std::string> list_video_files(const std::string& folder) {
   std::vector<fs::path> found;
-  for (const auto& entry : fs::directory_iterator(folder)) {
-    const std::string name = entry.path().filename().string();
-    if (!name.empty() && name[0] != '.' && entry.is_regular_file() && is_video_file(entry.path()))
-      found.push_back(entry.path());
+  std::error_code error;
+  for (fs::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
+    const std::string name = it->path().filename().string();
+    std::error_code not_regular;
+    if (!name.empty() && name[0] != '.' && it->is_regular_file(not_regular) && is_video_file(it->path()))
+      found.push_back(it->path());
   }
+  if (error) throw SourceError(folder + ": cannot list the folder: " + error.message() + " (expected a readable folder of clips)");
   std::sort(found.begin(), found.end(), [](const fs::path& a, const fs::path& b) { return a.filename() < b.filename(); });
   return {found.begin(), found.end()};
 }
@@ -112,7 +115,7 @@ FfmpegSource::FfmpegSource(SourceOptions options, FfmpegSourceOptions ffmpeg, Cl
     kind_ = Kind::lavfi;
   } else if (starts_with(options_.path, kV4l2Prefix)) {
     kind_ = Kind::v4l2;
-  } else if (fs::is_directory(options_.path)) {
+  } else if (std::error_code error; fs::is_directory(options_.path, error)) {
     kind_ = Kind::folder;
     files_ = list_video_files(options_.path);
     if (files_.empty())

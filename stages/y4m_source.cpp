@@ -1,5 +1,6 @@
 #include "stages/y4m_source.h"
 
+#include <cmath>
 #include <cstring>
 #include <stdexcept>
 
@@ -68,7 +69,8 @@ bool Y4mSource::read(Frame& frame) {
   frame.clip_id = 0;
   frame.clip_frame = k;
   frame.source_id = 0;
-  frame.timestamp_us = k * 1000000LL * header.fps_den / header.fps_num;
+  // In double: a header's 9-digit rate terms would overflow an integer product.
+  frame.timestamp_us = std::llround(static_cast<double>(k) * 1e6 * header.fps_den / header.fps_num);
   frame.image = to_image();
   frame.right = torch::Tensor();
   if (options_.realtime) pacer_.wait(frame.timestamp_us);

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
 #include <string>
 
@@ -41,7 +42,7 @@ void expect_round_trip(int channels) {
     EXPECT_EQ(read[k].index, k);
     EXPECT_EQ(read[k].clip_id, 0);
     EXPECT_EQ(read[k].clip_frame, k);
-    EXPECT_EQ(read[k].timestamp_us, k * 1001000000LL / 30000);
+    EXPECT_EQ(read[k].timestamp_us, std::llround(k * 1001e6 / 30000));  // rounded to the µs
   }
   EXPECT_TRUE(source.take_warnings().empty());
 }
