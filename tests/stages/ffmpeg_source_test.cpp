@@ -1,18 +1,16 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
 #include <sstream>
-#include <thread>
 
 #include <torch/torch.h>
 
 #include "pipeline/clock.h"
 #include "stages/ffmpeg_source.h"
+#include "tests/stages/pacing_harness.h"
 #include "tests/stages/read_frames.h"
 #include "tests/test_data.h"
 
@@ -225,35 +223,7 @@ TEST(FfmpegSource, RealtimePacesFramesOnTheClock) {
   SimulatedClock clock(5000000);
   FfmpegSource source({.path = path, .width = 32, .height = 24, .realtime = true, .max_frames = 3}, {}, &clock);
 
-  std::mutex mutex;
-  std::condition_variable delivered_cv;
-  std::vector<std::int64_t> released_at;  // clock time at each delivery
-  std::thread reader([&] {
-    Frame frame;
-    while (source.read(frame)) {
-      std::lock_guard<std::mutex> lock(mutex);
-      released_at.push_back(clock.now_us());
-      delivered_cv.notify_all();
-    }
-  });
-  const auto delivered = [&] {
-    std::lock_guard<std::mutex> lock(mutex);
-    return released_at.size();
-  };
-  const auto wait_delivered = [&](std::size_t n) {
-    std::unique_lock<std::mutex> lock(mutex);
-    delivered_cv.wait(lock, [&] { return released_at.size() >= n; });
-  };
-
-  for (std::size_t k = 1; k < 3; ++k) {
-    wait_delivered(k);
-    clock.wait_for_sleeper();  // the reader holds frame k until its time
-    EXPECT_EQ(delivered(), k);
-    clock.advance_us(kPeriod / 2);
-    EXPECT_EQ(delivered(), k) << "released before its time";
-    clock.advance_us(kPeriod / 2);
-  }
-  reader.join();
+  const auto released_at = test::paced_release_times(source, clock, 3, 2, kPeriod);
   EXPECT_EQ(released_at, (std::vector<std::int64_t>{5000000, 5000000 + kPeriod, 5000000 + 2 * kPeriod}));
 }
 

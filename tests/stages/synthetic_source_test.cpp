@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include "stages/synthetic_source.h"
+#include "tests/stages/pacing_harness.h"
 #include "tests/stages/read_frames.h"
 
 namespace vidssl {
@@ -130,6 +131,16 @@ TEST(SyntheticSource, NoiseHasTheAskedSpread) {
   ASSERT_TRUE(noisy.read(b));
   const double spread = (b.image.to(torch::kFloat64) - a.image.to(torch::kFloat64)).std().item<double>();
   EXPECT_NEAR(spread, 4, 0.4);
+}
+
+// --realtime paces each clip from its first frame (timestamps restart at every clip).
+TEST(SyntheticSource, RealtimePacesOnTheClockAndRestartsAtEachClip) {
+  SimulatedClock clock(1000);
+  SyntheticSource source({.width = 8, .height = 8, .frames_per_clip = 2, .num_clips = 2, .fps = 25},
+                         {.path = "synthetic:sprites", .realtime = true}, &clock);
+  const auto released_at = test::paced_release_times(source, clock, 4, 2, 40000);
+  // Frames 1 and 3 wait a period; frame 2 opens clip 1 and goes out at once, right after frame 1.
+  EXPECT_EQ(released_at, (std::vector<std::int64_t>{1000, 41000, 41000, 81000}));
 }
 
 TEST(SyntheticSource, PathNamesTheKind) {
