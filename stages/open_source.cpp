@@ -1,0 +1,30 @@
+#include "stages/open_source.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "stages/ffmpeg_source.h"
+#include "stages/synthetic_source.h"
+#include "stages/y4m_source.h"
+
+namespace vidssl {
+namespace {
+
+bool has_y4m_extension(const std::string& path) {
+  constexpr std::string_view kExtension = ".y4m";
+  if (path.size() < kExtension.size()) return false;
+  std::string tail = path.substr(path.size() - kExtension.size());
+  std::transform(tail.begin(), tail.end(), tail.begin(), [](unsigned char c) { return std::tolower(c); });
+  return tail == kExtension;
+}
+
+}  // namespace
+
+std::unique_ptr<FrameSource> open_source(const SourceOptions& options, Clock* clock) {
+  if (options.path.rfind("synthetic:", 0) == 0)
+    return std::make_unique<SyntheticSource>(synthetic_options_from_path(options.path), options, clock);
+  if (has_y4m_extension(options.path)) return std::make_unique<Y4mSource>(options, clock);
+  return std::make_unique<FfmpegSource>(options, FfmpegSourceOptions{}, clock);
+}
+
+}  // namespace vidssl

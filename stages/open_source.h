@@ -1,0 +1,19 @@
+#pragma once
+
+#include <memory>
+
+#include "pipeline/clock.h"
+#include "stages/frame_source.h"
+
+namespace vidssl {
+
+// The source a path asks for, so apps and configs name inputs by path alone:
+//   *.y4m           Y4mSource (no FFmpeg involved)
+//   synthetic:KIND  SyntheticSource with default options of that kind (sprites, gratings)
+//   anything else   FfmpegSource: a file, a folder of clips, lavfi:GRAPH or v4l2:DEVICE
+// Throws SourceError when the input cannot be opened.
+//
+//   auto source = open_source({.path = "clips/", .width = 320, .height = 240});
+std::unique_ptr<FrameSource> open_source(const SourceOptions& options, Clock* clock = nullptr);
+
+}  // namespace vidssl
