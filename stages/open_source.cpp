@@ -20,11 +20,11 @@ bool has_y4m_extension(const std::string& path) {
 
 }  // namespace
 
-std::unique_ptr<FrameSource> open_source(const SourceOptions& options, Clock* clock) {
+std::unique_ptr<FrameSource> open_source(const SourceOptions& options, Clock* clock, FfmpegSourceOptions ffmpeg) {
   if (options.path.rfind("synthetic:", 0) == 0)
     return std::make_unique<SyntheticSource>(synthetic_options_from_path(options.path), options, clock);
   if (has_y4m_extension(options.path)) return std::make_unique<Y4mSource>(options, clock);
-  return std::make_unique<FfmpegSource>(options, FfmpegSourceOptions{}, clock);
+  return std::make_unique<FfmpegSource>(options, ffmpeg, clock);
 }
 
 }  // namespace vidssl

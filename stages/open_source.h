@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "pipeline/clock.h"
+#include "stages/ffmpeg_source.h"
 #include "stages/frame_source.h"
 
 namespace vidssl {
@@ -14,6 +15,7 @@ namespace vidssl {
 // Throws SourceError when the input cannot be opened.
 //
 //   auto source = open_source({.path = "clips/", .width = 320, .height = 240});
-std::unique_ptr<FrameSource> open_source(const SourceOptions& options, Clock* clock = nullptr);
+std::unique_ptr<FrameSource> open_source(const SourceOptions& options, Clock* clock = nullptr,
+                                         FfmpegSourceOptions ffmpeg = {});
 
 }  // namespace vidssl

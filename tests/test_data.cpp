@@ -2,11 +2,14 @@
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <stdexcept>
+
+#include <torch/torch.h>
 
 #include "models/torch_runtime.h"
 
@@ -45,6 +48,22 @@ std::string kitti_dir() {
   if (const char* env = std::getenv("VIDSSL_KITTI_DIR")) return env;
   const fs::path dir = fs::path(VIDSSL_SOURCE_DIR) / ".." / "shared" / "data" / "kitti-rural-stereo";
   return fs::exists(dir / "calib.txt") ? fs::canonical(dir).string() : std::string();
+}
+
+torch::Tensor decode_luma(const std::string& path, int width, int height, int max_frames) {
+  if (path.empty() || std::system("ffmpeg -version > /dev/null 2>&1") != 0) return {};
+  const std::string cmd = "ffmpeg -nostdin -v quiet -i '" + path + "' -vf scale=" + std::to_string(width) + ":" +
+                          std::to_string(height) + " -frames:v " + std::to_string(max_frames) +
+                          " -pix_fmt gray -f rawvideo - 2>/dev/null";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (!pipe) return {};
+  std::vector<torch::Tensor> frames;
+  std::vector<std::uint8_t> buffer(static_cast<std::size_t>(width) * height);
+  while (std::fread(buffer.data(), 1, buffer.size(), pipe) == buffer.size())
+    frames.push_back(torch::from_blob(buffer.data(), {1, height, width}, torch::kUInt8).clone());
+  pclose(pipe);
+  if (frames.empty()) return {};
+  return torch::stack(frames);
 }
 
 std::string scratch_dir(const std::string& name) {

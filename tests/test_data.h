@@ -14,6 +14,10 @@ std::string opencv_clip(const std::string& name);
 // ../shared/data/kitti-rural-stereo beside the checkout (or $VIDSSL_KITTI_DIR); empty if absent.
 std::string kitti_dir();
 
+// Frames of a clip as T×1×H×W uint8 luma at width×height, decoded by the ffmpeg command-line tool
+// (so model tests need no FFmpeg library). Empty when ffmpeg or the clip is missing.
+torch::Tensor decode_luma(const std::string& path, int width, int height, int max_frames);
+
 // A fresh empty folder under the build tree's test scratch space.
 std::string scratch_dir(const std::string& name);
 

@@ -1,0 +1,18 @@
+#pragma once
+
+#include <string>
+
+namespace vidssl {
+
+// `vidssl bench [--only decode|preprocess|slow|all] [--seconds S] [--device D]`: one JSON object
+// per line, each naming what it measured (bench, model, width, height, filters, batch) with
+// frames_per_s, ms_per_frame or steps_per_s.
+struct BenchArgs {
+  std::string only = "all";
+  double seconds = 3.0;
+  std::string device = "auto";
+};
+
+int bench_command(const BenchArgs& args);
+
+}  // namespace vidssl

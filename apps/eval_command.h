@@ -1,0 +1,21 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace vidssl {
+
+// `vidssl eval --checkpoint DIR --source PATH [--max-frames N]`: DIR is a checkpoint folder or a
+// run folder (its newest checkpoint). Prints one JSON object to stdout.
+struct EvalArgs {
+  std::string checkpoint;
+  std::string source;
+  std::int64_t max_frames = -1;
+  double scene_seconds = 2.0;   // temporal AUC: each clip cut into scenes of this length
+  double min_gap_seconds = 2.0; // TCR: far frames are at least this far apart (or from another clip)
+  std::string device = "auto";
+};
+
+int eval_command(const EvalArgs& args);
+
+}  // namespace vidssl

@@ -1,0 +1,24 @@
+#include "apps/interrupt.h"
+
+#include <csignal>
+
+namespace vidssl {
+namespace {
+
+volatile std::sig_atomic_t interrupts = 0;
+
+extern "C" void on_interrupt(int) {
+  if (interrupts < 100) interrupts = interrupts + 1;
+}
+
+}  // namespace
+
+void install_interrupt_handler() {
+  interrupts = 0;
+  std::signal(SIGINT, on_interrupt);
+  std::signal(SIGTERM, on_interrupt);
+}
+
+int interrupt_count() { return interrupts; }
+
+}  // namespace vidssl

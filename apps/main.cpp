@@ -1,0 +1,81 @@
+// vidssl: learns visual features from live video, online, while it watches.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <string>
+
+#include "apps/bench_command.h"
+#include "apps/eval_command.h"
+#include "apps/plot_command.h"
+#include "apps/run_command.h"
+#include "stages/config_reader.h"
+#include "stages/frame_source.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"vidssl: learn visual features from live video, online, while it watches"};
+  app.require_subcommand(1);
+
+  vidssl::RunArgs run;
+  std::int64_t max_frames = -1;
+  std::string out, device, display;
+  auto* run_cmd = app.add_subcommand("run", "train a model online from a video source (see configs/README.md)");
+  run_cmd->add_option("config", run.config, "YAML config, e.g. configs/clip-slow.yaml")->required();
+  run_cmd->add_option("--set", run.overrides, "override a config key: --set model.alpha=0.3 (repeatable)");
+  run_cmd->add_option("--max-frames", max_frames, "stop after N source frames (source.max_frames)");
+  run_cmd->add_option("--out", out, "run folder (run.out); default runs/<config>-<time>");
+  run_cmd->add_option("--device", device, "auto, cpu or cuda (run.device)");
+  run_cmd->add_option("--display", display, "window, none, video:FILE or png:DIR (run.display)");
+  run_cmd->add_flag("--resume", run.resume, "continue the run folder from its newest checkpoint");
+
+  vidssl::EvalArgs eval;
+  auto* eval_cmd = app.add_subcommand("eval", "evaluate a checkpoint on held-out video; prints one JSON object");
+  eval_cmd->add_option("--checkpoint", eval.checkpoint, "checkpoint folder, or a run folder (its newest checkpoint)")->required();
+  eval_cmd->add_option("--source", eval.source, "video file, folder or Y4M to evaluate on")->required();
+  eval_cmd->add_option("--max-frames", eval.max_frames, "use at most N frames");
+  eval_cmd->add_option("--scene-seconds", eval.scene_seconds, "temporal AUC: scene length (default 2)");
+  eval_cmd->add_option("--device", eval.device, "auto, cpu or cuda");
+
+  vidssl::BenchArgs bench;
+  auto* bench_cmd = app.add_subcommand("bench", "measure decode, preprocessing and training speed; prints JSON lines");
+  bench_cmd->add_option("--only", bench.only, "decode, preprocess, slow or all (default)");
+  bench_cmd->add_option("--seconds", bench.seconds, "time per measurement (default 3)");
+  bench_cmd->add_option("--device", bench.device, "auto, cpu or cuda");
+
+  std::string plot_run, plot_out;
+  auto* plot_cmd = app.add_subcommand("plot", "draw the loss and metric curves of a run folder to PNG");
+  plot_cmd->add_option("run", plot_run, "run folder")->required();
+  plot_cmd->add_option("--out", plot_out, "PNG file (default RUN/curves.png)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  }
+
+  try {
+    if (*run_cmd) {
+      if (max_frames >= 0) run.overrides.push_back("source.max_frames=" + std::to_string(max_frames));
+      if (!out.empty()) run.overrides.push_back("run.out=" + out);
+      if (!device.empty()) run.overrides.push_back("run.device=" + device);
+      if (!display.empty()) run.overrides.push_back("run.display=" + display);
+      return vidssl::run_command(run);
+    }
+    if (*eval_cmd) return vidssl::eval_command(eval);
+    if (*bench_cmd) return vidssl::bench_command(bench);
+    if (*plot_cmd) return vidssl::plot_command(plot_run, plot_out);
+  } catch (const vidssl::ConfigError& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 2;
+  } catch (const vidssl::SourceError& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,177 @@
+#include "apps/run_command.h"
+
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "apps/interrupt.h"
+#include "apps/run_folder.h"
+#include "models/slow/slow_sparse_learner.h"
+#include "models/torch_runtime.h"
+#include "pipeline/pipeline.h"
+#include "stages/display_sink.h"
+#include "stages/json_line.h"
+#include "stages/metrics_log.h"
+#include "stages/open_source.h"
+#include "stages/preprocess_stage.h"
+#include "stages/run_config.h"
+#include "stages/source_stage.h"
+#include "stages/train_stage.h"
+
+namespace fs = std::filesystem;
+
+namespace vidssl {
+namespace {
+
+std::string report_line(const StageReport& r, double time_s) {
+  return JsonLine()
+      .add("time", time_s)
+      .add("stage", r.stage)
+      .add("items_in", r.items_in)
+      .add("items_out", r.items_out)
+      .add("items_per_s", r.items_per_s)
+      .add("dropped", r.dropped)
+      .add("queue_depth", static_cast<std::uint64_t>(r.queue_depth))
+      .add("queue_capacity", static_cast<std::uint64_t>(r.queue_capacity))
+      .add("p50_ms", r.p50_ms)
+      .add("p99_ms", r.p99_ms)
+      .str();
+}
+
+double value_of(const LearnerStep& step, const std::string& key) {
+  for (const auto& [k, v] : step.values)
+    if (k == key) return v;
+  return std::nan("");
+}
+
+// "frame 240/795 30% | step 239 | 21.3 steps/s | loss 0.2311 | dropped 0"
+std::string status_text(const TrainReport& r, std::int64_t frame_count, std::uint64_t dropped) {
+  char buf[256];
+  char progress[64] = "";
+  if (frame_count > 0)
+    std::snprintf(progress, sizeof(progress), "/%lld %3.0f%%", static_cast<long long>(frame_count),
+                  100.0 * static_cast<double>(r.frame.index + 1) / static_cast<double>(frame_count));
+  std::snprintf(buf, sizeof(buf), "frame %lld%s | step %lld | %.1f steps/s | loss %.4f | dropped %llu",
+                static_cast<long long>(r.frame.index), progress, static_cast<long long>(r.step.step), r.steps_per_s,
+                value_of(r.step, "loss"), static_cast<unsigned long long>(dropped));
+  return buf;
+}
+
+}  // namespace
+
+int run_command(const RunArgs& args) {
+  RunConfig config = load_run_config(args.config, args.overrides);
+  configure_torch_runtime(config.threads);
+  torch::manual_seed(config.seed);
+  const torch::Device device = resolve_device(config.device);
+  const std::string run_dir = choose_run_folder(args.config, config.out, args.resume);
+  fs::create_directories(run_dir);
+  std::ofstream(fs::path(run_dir) / "config.yaml") << config.yaml;
+  MetricsLog metrics((fs::path(run_dir) / "metrics.jsonl").string());
+
+  auto source = open_source(config.source, nullptr, FfmpegSourceOptions{config.decoder_threads});
+  const SourceInfo info = source->info();
+  spdlog::info("run {} -> {}", args.config, run_dir);
+  spdlog::info("source {}: {}x{}x{}, {:.3g} fps, {} frames{}", info.description, info.width, info.height, info.channels,
+               info.fps, info.frame_count >= 0 ? std::to_string(info.frame_count) : "unknown", info.live ? " (live)" : "");
+
+  config.slow.channels(info.channels);
+  SlowSparseLearner learner(config.slow, config.optimizer, device);
+  spdlog::info("model slow: {} encoder, {} filters {}x{}, alpha {}, beta {}, training {} on {}", to_string(config.slow.encoder()),
+               config.slow.filters(), config.slow.kernel(), config.slow.kernel(), config.slow.alpha(), config.slow.beta(),
+               to_string(config.slow.training()), device.str());
+
+  config.preprocess.device = device;
+  TrainStageOptions train_options = config.train;
+  train_options.run_dir = run_dir;
+  train_options.config_yaml = config.yaml;
+
+  Pipeline pipeline;
+  auto& train = pipeline.add<TrainStage>("train", learner, train_options, &metrics);
+  std::int64_t skip = 0;
+  if (args.resume) {
+    const std::string checkpoint = CheckpointStore::resolve(run_dir);
+    skip = train.resume(checkpoint);
+    spdlog::info("resuming from {} (step {}), source frames before {} are skipped", checkpoint, train.steps(), skip);
+  }
+  auto warn = [&metrics](const std::string& message) {
+    spdlog::warn("{}", message);
+    metrics.write(JsonLine().add("event", "source_warning").add("message", message).str());
+  };
+  auto& source_stage = pipeline.add<SourceStage>("source", std::move(source), warn, skip);
+  auto& preprocess = pipeline.add<PreprocessStage>("preprocess", config.preprocess);
+  pipeline.connect(source_stage, preprocess, config.source_edge);
+  pipeline.connect(preprocess, train, config.preprocess_edge);
+  auto latest = pipeline.tap(train);
+
+  std::string note;
+  DisplaySink display(parse_display(config.display, (fs::path(run_dir) / "display.avi").string(), &note));
+  if (!note.empty()) spdlog::info("{}", note);
+
+  install_interrupt_handler();
+  const auto started = std::chrono::steady_clock::now();
+  auto next_report = started + std::chrono::duration<double>(config.report_every_s);
+  const bool tty = isatty(STDERR_FILENO);
+  bool stopping = false, aborting = false;
+  std::uint64_t seen = 0;
+  std::string status = "starting";
+  pipeline.start();
+  for (;;) {
+    if (!latest->closed()) {
+      if (auto report = latest->wait_newer(seen, std::chrono::milliseconds(50))) {
+        const auto reports = pipeline.reports();
+        std::uint64_t dropped = 0;
+        for (const auto& r : reports) dropped += r.dropped;
+        status = status_text(*report, info.frame_count, dropped);
+        display.show(report->panels, status);
+      }
+    } else if (pipeline.wait_for(std::chrono::milliseconds(100))) {
+      break;
+    }
+    if (pipeline.wait_for(std::chrono::milliseconds(0)) && latest->closed()) break;
+    if (display.quit_requested() && !stopping) {
+      stopping = true;
+      pipeline.request_stop();
+    }
+    if (interrupt_count() == 1 && !stopping) {
+      stopping = true;
+      spdlog::info("interrupted: draining, checkpointing and flushing (Ctrl-C again to abort)");
+      pipeline.request_stop();
+    } else if (interrupt_count() >= 2 && !aborting) {
+      aborting = true;
+      spdlog::warn("aborting without a final checkpoint");
+      pipeline.cancel();
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= next_report) {
+      next_report = now + std::chrono::duration<double>(config.report_every_s);
+      const double t = std::chrono::duration<double>(now - started).count();
+      for (const auto& r : pipeline.reports()) metrics.write(report_line(r, t));
+      std::fprintf(stderr, tty ? "\r[%7.1fs] %s\x1b[K" : "[%7.1fs] %s\n", t, status.c_str());
+    }
+  }
+  if (tty) std::fprintf(stderr, "\n");
+  try {
+    pipeline.join();
+  } catch (const StageError& e) {
+    spdlog::error("{}", e.what());
+    return 1;
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  for (const auto& r : pipeline.reports()) metrics.write(report_line(r, seconds));
+  spdlog::info("{} steps in {:.1f} s ({:.1f} steps/s), {} skipped as non-finite", train.steps(), seconds,
+               static_cast<double>(train.steps()) / std::max(seconds, 1e-9), train.skipped_steps());
+  if (train.last_checkpoint()) spdlog::info("checkpoint {}", *train.last_checkpoint());
+  spdlog::info("metrics {}", metrics.path());
+  if (display.options().mode == DisplayOptions::Mode::video) spdlog::info("live view {}", display.options().path);
+  if (display.options().mode == DisplayOptions::Mode::png) spdlog::info("live view frames in {}", display.options().path);
+  return aborting ? 130 : 0;
+}
+
+}  // namespace vidssl

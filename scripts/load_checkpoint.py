@@ -1,0 +1,39 @@
+#!/usr/bin/env python3
+"""Loads a vidssl checkpoint's weights in Python (Debian's python3-torch) and prints them.
+
+    import torch
+    weights = torch.load("runs/clip-slow-…/checkpoints/step-0000000500/weights.pt")
+    weights["decoder.weight"].shape      # torch.Size([1, 64, 9, 9]): channels × filters × k × k
+
+Usage: python3 scripts/load_checkpoint.py CHECKPOINT_OR_RUN_FOLDER
+"""
+import glob
+import json
+import os
+import sys
+
+import torch
+
+
+def checkpoint_folder(path):
+    if os.path.exists(os.path.join(path, "meta.json")):
+        return path
+    found = sorted(glob.glob(os.path.join(path, "checkpoints", "step-*", "meta.json")))
+    if not found:
+        sys.exit(f"{path}: no checkpoint found (expected a run folder or a checkpoints/step-… folder)")
+    return os.path.dirname(found[-1])
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit("usage: load_checkpoint.py CHECKPOINT_OR_RUN_FOLDER")
+    folder = checkpoint_folder(sys.argv[1])
+    with open(os.path.join(folder, "meta.json")) as f:
+        meta = json.load(f)
+    weights = torch.load(os.path.join(folder, "weights.pt"))
+    print(json.dumps({"checkpoint": folder, "step": meta["step"], "model": meta["model"],
+                      "tensors": {k: list(v.shape) for k, v in sorted(weights.items())}}))
+
+
+if __name__ == "__main__":
+    main()

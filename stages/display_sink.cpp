@@ -1,0 +1,152 @@
+#include "stages/display_sink.h"
+
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <opencv2/highgui.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <stdexcept>
+
+namespace vidssl {
+namespace {
+
+constexpr const char* kWindow = "vidssl";
+constexpr int kTitleHeight = 20;
+constexpr int kStatusHeight = 28;
+
+bool display_available() {
+  const char* x = std::getenv("DISPLAY");
+  const char* wayland = std::getenv("WAYLAND_DISPLAY");
+  return (x && *x) || (wayland && *wayland);
+}
+
+}  // namespace
+
+DisplayOptions parse_display(const std::string& spec, const std::string& fallback_video, std::string* note) {
+  DisplayOptions o;
+  if (spec == "none") {
+    o.mode = DisplayOptions::Mode::none;
+  } else if (spec == "window") {
+    if (display_available()) {
+      o.mode = DisplayOptions::Mode::window;
+    } else {
+      o.mode = DisplayOptions::Mode::video;
+      o.path = fallback_video;
+      if (note) *note = "no display found (DISPLAY is not set): writing the live view to " + fallback_video;
+    }
+  } else if (spec.rfind("video:", 0) == 0 && spec.size() > 6) {
+    o.mode = DisplayOptions::Mode::video;
+    o.path = spec.substr(6);
+  } else if (spec.rfind("png:", 0) == 0 && spec.size() > 4) {
+    o.mode = DisplayOptions::Mode::png;
+    o.path = spec.substr(4);
+  } else {
+    throw std::invalid_argument("--display: expected window, none, video:FILE or png:DIR, got '" + spec + "'");
+  }
+  return o;
+}
+
+cv::Mat panel_to_mat(const Panel& panel) {
+  auto image = panel.image.detach().to(torch::kCPU, torch::kFloat).contiguous();
+  if (image.dim() == 3 && image.size(0) == 1) image = image[0];
+  if (image.dim() == 3) image = image.permute({1, 2, 0}).contiguous();  // C×H×W -> H×W×C
+  torch::Tensor scaled;
+  if (panel.scale == Panel::Scale::symmetric) {
+    const float m = std::max(image.abs().max().item<float>(), 1e-12f);
+    scaled = (image / (2 * m) + 0.5f) * 255.0f;
+  } else {
+    const float lo = image.min().item<float>(), hi = image.max().item<float>();
+    scaled = (image - lo) / std::max(hi - lo, 1e-12f) * 255.0f;
+  }
+  auto bytes = scaled.clamp(0, 255).round().to(torch::kUInt8).contiguous();
+  const int h = static_cast<int>(bytes.size(0)), w = static_cast<int>(bytes.size(1));
+  const int type = bytes.dim() == 3 ? CV_8UC(static_cast<int>(bytes.size(2))) : CV_8UC1;
+  cv::Mat mat(h, w, type, bytes.data_ptr<std::uint8_t>());
+  cv::Mat bgr;
+  if (mat.channels() == 1) {
+    cv::cvtColor(mat, bgr, cv::COLOR_GRAY2BGR);
+  } else {
+    cv::cvtColor(mat, bgr, cv::COLOR_RGB2BGR);
+  }
+  return bgr;  // owns its data
+}
+
+DisplaySink::DisplaySink(DisplayOptions options) : options_(std::move(options)) {
+  const int rows_guess = 2;
+  canvas_ = cv::Mat(rows_guess * (options_.cell_height + kTitleHeight) + kStatusHeight,
+                    options_.columns * options_.cell_width, CV_8UC3, cv::Scalar(32, 32, 32));
+  if (options_.mode == DisplayOptions::Mode::png) std::filesystem::create_directories(options_.path);
+  if (options_.mode == DisplayOptions::Mode::video) {
+    const auto parent = std::filesystem::path(options_.path).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent);
+    const bool mp4 = options_.path.size() > 4 && options_.path.substr(options_.path.size() - 4) == ".mp4";
+    const int fourcc = mp4 ? cv::VideoWriter::fourcc('m', 'p', '4', 'v') : cv::VideoWriter::fourcc('M', 'J', 'P', 'G');
+    if (!video_.open(options_.path, fourcc, options_.video_fps, canvas_.size()))
+      throw std::runtime_error(options_.path + ": cannot open a video writer (expected a .avi or .mp4 path in a writable folder)");
+  }
+}
+
+DisplaySink::~DisplaySink() {
+  if (window_open_) cv::destroyWindow(kWindow);
+}
+
+void DisplaySink::draw(const std::string& status) {
+  canvas_.setTo(cv::Scalar(32, 32, 32));
+  const int cell_w = options_.cell_width, cell_h = options_.cell_height;
+  const int max_panels = options_.columns * ((canvas_.rows - kStatusHeight) / (cell_h + kTitleHeight));
+  for (int i = 0; i < static_cast<int>(panels_.size()) && i < max_panels; ++i) {
+    const int x0 = (i % options_.columns) * cell_w;
+    const int y0 = (i / options_.columns) * (cell_h + kTitleHeight);
+    cv::putText(canvas_, panels_[i].title, {x0 + 4, y0 + 15}, cv::FONT_HERSHEY_SIMPLEX, 0.45, {230, 230, 230}, 1, cv::LINE_AA);
+    cv::Mat picture = panel_to_mat(panels_[i]);
+    // Fit the cell, keep the aspect ratio; nearest neighbour keeps filters and codes crisp.
+    const double scale = std::min(static_cast<double>(cell_w - 4) / picture.cols, static_cast<double>(cell_h - 4) / picture.rows);
+    cv::Mat fitted;
+    cv::resize(picture, fitted, {std::max(1, static_cast<int>(picture.cols * scale)), std::max(1, static_cast<int>(picture.rows * scale))},
+               0, 0, scale >= 1 ? cv::INTER_NEAREST : cv::INTER_AREA);
+    const int ox = x0 + (cell_w - fitted.cols) / 2, oy = y0 + kTitleHeight + (cell_h - fitted.rows) / 2;
+    fitted.copyTo(canvas_(cv::Rect(ox, oy, fitted.cols, fitted.rows)));
+  }
+  cv::putText(canvas_, status, {6, canvas_.rows - 9}, cv::FONT_HERSHEY_SIMPLEX, 0.5, {120, 230, 120}, 1, cv::LINE_AA);
+}
+
+void DisplaySink::show(const std::vector<Panel>& panels, const std::string& status) {
+  if (options_.mode == DisplayOptions::Mode::none) return;
+  if (!panels.empty()) panels_ = panels;
+  draw(status);
+  switch (options_.mode) {
+    case DisplayOptions::Mode::window:
+      if (!window_open_) {
+        cv::namedWindow(kWindow, cv::WINDOW_AUTOSIZE);
+        window_open_ = true;
+      }
+      cv::imshow(kWindow, canvas_);
+      break;
+    case DisplayOptions::Mode::video:
+      video_.write(canvas_);
+      break;
+    case DisplayOptions::Mode::png: {
+      char name[32];
+      std::snprintf(name, sizeof(name), "frame_%06lld.png", static_cast<long long>(frames_written_));
+      if (!cv::imwrite((std::filesystem::path(options_.path) / name).string(), canvas_))
+        throw std::runtime_error(options_.path + ": cannot write " + name);
+      break;
+    }
+    case DisplayOptions::Mode::none:
+      break;
+  }
+  ++frames_written_;
+}
+
+bool DisplaySink::quit_requested() {
+  if (options_.mode != DisplayOptions::Mode::window || !window_open_) return quit_;
+  const int key = cv::waitKey(1);
+  if (key == 'q' || key == 27) quit_ = true;
+  if (cv::getWindowProperty(kWindow, cv::WND_PROP_VISIBLE) < 1) quit_ = true;
+  return quit_;
+}
+
+}  // namespace vidssl

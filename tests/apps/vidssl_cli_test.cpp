@@ -1,0 +1,187 @@
+// The vidssl binary end to end: runs it as a user would and checks what they would see.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/test_data.h"
+
+namespace fs = std::filesystem;
+
+namespace vidssl {
+namespace {
+
+struct Result {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string read_all(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Runs a shell command line; captures stdout and stderr.
+Result run(const std::string& command) {
+  const auto dir = test::scratch_dir("cli-io");
+  const std::string out = dir + "/out", err = dir + "/err";
+  const int rc = std::system((command + " > '" + out + "' 2> '" + err + "' < /dev/null").c_str());
+  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, read_all(out), read_all(err)};
+}
+
+std::string vidssl() { return VIDSSL_BINARY; }
+std::string config(const std::string& name) { return std::string(VIDSSL_SOURCE_DIR) + "/configs/" + name; }
+
+// A small, fast Model A run on vtest.avi.
+std::string small_run(const std::string& out, int frames, const std::string& extra = "") {
+  return vidssl() + " run " + config("clip-slow.yaml") + " --max-frames " + std::to_string(frames) + " --out " + out +
+         " --display none --set model.filters=8 --set source.width=64 --set source.height=48 --set train.batch=2 " +
+         "--set run.threads=1 " + extra;
+}
+
+int count_lines_with(const std::string& text, const std::string& needle) {
+  std::istringstream in(text);
+  int n = 0;
+  for (std::string line; std::getline(in, line);) n += line.find(needle) != std::string::npos;
+  return n;
+}
+
+bool have_vtest() { return !test::opencv_clip("vtest.avi").empty(); }
+
+TEST(VidsslCli, IllTypedSetExitsTwoWithOneLineNamingTheKey) {
+  const auto r = run(vidssl() + " run " + config("clip-slow.yaml") + " --set model.alpha=abc");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "error: model.alpha: expected a number, got 'abc'\n");
+}
+
+TEST(VidsslCli, UnknownKeyExitsTwoAndSuggestsTheKnownOne) {
+  const auto r = run(vidssl() + " run " + config("clip-slow.yaml") + " --set model.alpah=0.3");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("model.alpah: unknown key"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("did you mean model.alpha?"), std::string::npos) << r.err;
+  EXPECT_EQ(count_lines_with(r.err, ""), 1);
+}
+
+TEST(VidsslCli, BadKeysInTheFileExitTwo) {
+  const auto dir = test::scratch_dir("cli-badfile");
+  std::ofstream(dir + "/bad.yaml") << "source:\n  path: x.avi\nmodel:\n  filters: many\n";
+  auto r = run(vidssl() + " run " + dir + "/bad.yaml");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "error: model.filters: expected an integer, got 'many'\n");
+  std::ofstream(dir + "/bad2.yaml") << "source:\n  path: x.avi\ntrain: {batch: 0}\n";
+  r = run(vidssl() + " run " + dir + "/bad2.yaml");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "error: train.batch: expected an integer >= 1\n");
+  r = run(vidssl() + " run " + dir + "/missing.yaml");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("missing.yaml: no such config file"), std::string::npos);
+}
+
+TEST(VidsslCli, AMissingSourceIsOneLineNamingTheFile) {
+  const auto r = run(vidssl() + " run " + config("clip-slow.yaml") + " --display none --out " + test::scratch_dir("cli-missing") +
+                     " --set source.path=/nonexistent/clip.avi");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("/nonexistent/clip.avi"), std::string::npos) << r.err;
+  EXPECT_EQ(count_lines_with(r.err, "error:"), 1) << r.err;
+}
+
+TEST(VidsslCli, ARunWritesConfigMetricsAndACheckpointThatLoadsInPythonAndEvaluates) {
+  if (!have_vtest()) GTEST_SKIP() << "vtest.avi (opencv-doc) not installed";
+  const auto out = test::scratch_dir("cli-run");
+  const auto r = run(small_run(out, 24));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(fs::exists(out + "/config.yaml"));
+  const std::string metrics = read_all(out + "/metrics.jsonl");
+  EXPECT_EQ(count_lines_with(metrics, "\"model\": \"slow\""), 23) << "one line per step: 24 frames make 23 pairs";
+  EXPECT_GE(count_lines_with(metrics, "\"stage\": \"train\""), 1) << "stage reports are logged";
+  ASSERT_TRUE(fs::exists(out + "/checkpoints"));
+
+  // The documented Python snippet (README): torch.load gives a dict of tensors.
+  const auto py = run("/usr/bin/python3 " + std::string(VIDSSL_SOURCE_DIR) + "/scripts/load_checkpoint.py " + out);
+  ASSERT_EQ(py.status, 0) << py.err;
+  EXPECT_NE(py.out.find("\"step\": 23"), std::string::npos) << py.out;
+  EXPECT_NE(py.out.find("\"decoder.weight\": [1, 8, 9, 9]"), std::string::npos) << py.out;
+
+  const auto e = run(vidssl() + " eval --checkpoint " + out + " --source " + test::opencv_clip("tree.avi") + " --max-frames 60");
+  ASSERT_EQ(e.status, 0) << e.err;
+  for (const char* key : {"\"tcr\": ", "\"temporal_auc\": ", "\"residual_energy\": ", "\"active_fraction\": "})
+    EXPECT_NE(e.out.find(key), std::string::npos) << key << " missing in " << e.out;
+  EXPECT_EQ(count_lines_with(e.out, "{"), 1) << "one JSON object on stdout";
+
+  const auto plot = run(vidssl() + " plot " + out);
+  ASSERT_EQ(plot.status, 0) << plot.err;
+  EXPECT_GT(fs::file_size(out + "/curves.png"), 10000u);
+}
+
+TEST(VidsslCli, ResumeContinuesTheRunFromItsCheckpoint) {
+  if (!have_vtest()) GTEST_SKIP() << "vtest.avi (opencv-doc) not installed";
+  const auto out = test::scratch_dir("cli-resume");
+  ASSERT_EQ(run(small_run(out, 10)).status, 0);
+  const auto r = run(small_run(out, 20, "--resume"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("resuming from"), std::string::npos) << r.err;
+  const std::string metrics = read_all(out + "/metrics.jsonl");
+  EXPECT_NE(metrics.find("\"step\": 19,"), std::string::npos) << "steps continue from 9 to 19";
+  EXPECT_EQ(metrics.find("\"step\": 20,"), std::string::npos);
+}
+
+TEST(VidsslCli, PngDisplayWritesThePanels) {
+  if (!have_vtest()) GTEST_SKIP() << "vtest.avi (opencv-doc) not installed";
+  const auto out = test::scratch_dir("cli-png");
+  const auto r = run(small_run(out, 30, "--display png:" + out + "/view --set run.report_every=0.2"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  int pngs = 0;
+  for (const auto& entry : fs::directory_iterator(out + "/view")) pngs += entry.path().extension() == ".png";
+  EXPECT_GE(pngs, 1);
+}
+
+// SIGINT: the run drains, writes a final checkpoint and exits 0.
+TEST(VidsslCli, InterruptDrainsCheckpointsAndExitsCleanly) {
+  if (!have_vtest()) GTEST_SKIP() << "vtest.avi (opencv-doc) not installed";
+  const auto out = test::scratch_dir("cli-sigint");
+  int err_pipe[2];
+  ASSERT_EQ(pipe(err_pipe), 0);
+  const pid_t child = fork();
+  if (child == 0) {
+    dup2(err_pipe[1], STDERR_FILENO);
+    close(err_pipe[0]);
+    execl("/bin/sh", "sh", "-c", ("exec " + small_run(out, 100000, "--set run.report_every=0.1")).c_str(), nullptr);
+    _exit(127);
+  }
+  close(err_pipe[1]);
+  FILE* err = fdopen(err_pipe[0], "r");
+  char line[1024];
+  std::string seen;
+  bool training = false;
+  while (std::fgets(line, sizeof(line), err)) {  // blocks until the run prints; no sleeping
+    seen += line;
+    if (std::string(line).find("| step ") != std::string::npos) {
+      training = true;
+      kill(child, SIGINT);
+      break;
+    }
+  }
+  while (std::fgets(line, sizeof(line), err)) seen += line;
+  fclose(err);
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_TRUE(training) << seen;
+  ASSERT_TRUE(WIFEXITED(status)) << seen;
+  EXPECT_EQ(WEXITSTATUS(status), 0) << seen;
+  EXPECT_NE(seen.find("interrupted: draining"), std::string::npos) << seen;
+  EXPECT_NE(seen.find("checkpoint "), std::string::npos) << seen;
+  EXPECT_TRUE(fs::exists(out + "/checkpoints"));
+}
+
+}  // namespace
+}  // namespace vidssl

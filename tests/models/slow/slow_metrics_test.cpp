@@ -1,0 +1,80 @@
+#include "models/slow/slow_metrics.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+namespace vidssl {
+namespace {
+
+std::vector<FrameTiming> one_clip(int frames, double fps) {
+  std::vector<FrameTiming> t(frames);
+  for (int i = 0; i < frames; ++i) t[i].timestamp_us = static_cast<std::int64_t>(i * 1e6 / fps);
+  return t;
+}
+
+TEST(TemporalCoherenceRatio, ConstantStepFeaturesGiveTheRatioOfDistances) {
+  // f_t = t along one axis: consecutive distance 1; every pair ≥ 2 s apart (20 frames at 10 fps)
+  // has distance ≥ 20, so TCR ≤ 1/20.
+  auto features = torch::arange(100, torch::kDouble).view({100, 1});
+  const double tcr = temporal_coherence_ratio(features, one_clip(100, 10), 2.0);
+  EXPECT_LE(tcr, 1.0 / 20);
+  EXPECT_GT(tcr, 1.0 / 100);
+}
+
+TEST(TemporalCoherenceRatio, BoundedByHandOnTwoClips) {
+  // Clip 0 frames are 0 (but frame 0 is 1), clip 1 frames are 3, in one dimension. Inside a
+  // 0.5-second clip no frame is 2 s away, so s is always drawn from the other clip.
+  auto features = torch::cat({torch::zeros({5, 1}), torch::full({5, 1}, 3.0)}).to(torch::kDouble);
+  features[0][0] = 1.0;  // one step of 1 inside clip 0
+  std::vector<FrameTiming> timing = one_clip(10, 10);
+  for (int i = 5; i < 10; ++i) timing[i].clip_id = 1;
+  // near: 8 consecutive pairs, total distance 1; far: each t draws from the other clip: distances
+  // 2 (for frame 0), 3 (frames 1-4), 3 (frames 5-9 to frames 1-4) or 2 (to frame 0).
+  const double tcr = temporal_coherence_ratio(features, timing, 2.0, 7);
+  EXPECT_GT(tcr, (1.0 / 8) / 3.0 - 1e-12);
+  EXPECT_LT(tcr, (1.0 / 8) / 2.0 + 1e-12);
+}
+
+TEST(TemporalAuc, PerfectScenesScoreOneAndShuffledScoreNearChance) {
+  torch::manual_seed(31);
+  const int scenes = 6, per_scene = 10;
+  auto centres = torch::randn({scenes, 16}, torch::kDouble) * 10;
+  std::vector<std::int64_t> label;
+  std::vector<torch::Tensor> rows;
+  for (int s = 0; s < scenes; ++s)
+    for (int i = 0; i < per_scene; ++i) {
+      rows.push_back(centres[s] + 0.01 * torch::randn({16}, torch::kDouble));
+      label.push_back(s);
+    }
+  auto features = torch::stack(rows);
+  EXPECT_NEAR(temporal_auc(features, label), 1.0, 1e-12);
+  auto noise = torch::randn({scenes * per_scene, 16}, torch::kDouble);
+  const double chance = temporal_auc(noise, label);
+  EXPECT_LT(chance, 0.35) << "random features retrieve a scene's 9 other frames among 59 at about 9/59";
+}
+
+TEST(TemporalAuc, AveragePrecisionOfAHandRankedExample) {
+  // Scene 0 = frames {0, 1, 2}, its middle frame 1 is the query. Cosines to frame 1: f0 0.995,
+  // f3 0.874, f4 0.8, f2 0 -> ranking 0, 3, 4, 2: the relevant frames 0 and 2 come at ranks 1 and
+  // 4, AP = (1/1 + 2/4) / 2. Scene 1 = {3, 4}, query 4: f3 (0.99) ranks first, AP = 1.
+  auto features = torch::tensor({{1.0, 0.1}, {1.0, 0.0}, {0.0, 1.0}, {0.9, 0.5}, {0.8, 0.6}}, torch::kDouble);
+  const double ap_query_1 = (1.0 + 2.0 / 4) / 2;
+  EXPECT_NEAR(temporal_auc(features, {0, 0, 0, 1, 1}), (ap_query_1 + 1.0) / 2, 1e-12);
+}
+
+TEST(FixedLengthScenes, CutsEachClipIntoSegments) {
+  auto timing = one_clip(25, 10);
+  for (int i = 20; i < 25; ++i) {
+    timing[i].clip_id = 1;
+    timing[i].timestamp_us = (i - 20) * 100000;
+  }
+  auto scenes = fixed_length_scenes(timing, 1.0);
+  EXPECT_EQ(scenes[0], 0);
+  EXPECT_EQ(scenes[9], 0);
+  EXPECT_EQ(scenes[10], 1);
+  EXPECT_EQ(scenes[19], 1);
+  EXPECT_EQ(scenes[20], 2) << "a new clip starts a new scene";
+}
+
+}  // namespace
+}  // namespace vidssl
