@@ -1,0 +1,230 @@
+#include "models/ops/contrast_normalizer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include <ATen/Parallel.h>
+#include <torch/torch.h>
+
+namespace vidssl {
+
+// The window mass inside the image at (y, x) is the product of the 1-D masses of the row and the
+// column (the window is an outer product, the image a rectangle), so two short vectors stand for
+// the whole mass image; the fast path divides by them after each 1-D pass.
+struct ContrastNormalizer::BorderMass {
+  std::vector<float> inv_rows;
+  std::vector<float> inv_cols;
+};
+
+// Frames of one stream share a size, but the near-to-far bands come in a few sizes per frame.
+struct ContrastNormalizer::MassCache {
+  static constexpr std::size_t kMaxSizes = 64;
+  std::mutex mutex;
+  std::map<std::pair<std::int64_t, std::int64_t>, std::shared_ptr<const BorderMass>> by_size;
+};
+
+namespace {
+
+// out[x] += Σ_k g[k]·in[x + k − r] over the taps that fall inside the row (zero padding).
+void add_row_window(const float* __restrict in, float* __restrict out, std::int64_t width,
+                    const float* __restrict g, int k_size) {
+  const int r = k_size / 2;
+  for (int k = 0; k < k_size; ++k) {
+    const std::int64_t off = k - r;
+    const std::int64_t begin = std::max<std::int64_t>(0, -off);
+    const std::int64_t end = std::min<std::int64_t>(width, width - off);
+    const float gk = g[k];
+    for (std::int64_t x = begin; x < end; ++x) out[x] += gk * in[x + off];
+  }
+}
+
+// out[x] = scale · Σ_k g[k]·rows[y + k − r][x] over the rows inside the image (zero padding).
+void column_window(const float* __restrict rows, std::int64_t y, std::int64_t height, std::int64_t width,
+                   const float* __restrict g, int k_size, float scale, float* __restrict out) {
+  const int r = k_size / 2;
+  std::fill(out, out + width, 0.f);
+  for (int k = 0; k < k_size; ++k) {
+    const std::int64_t yy = y + k - r;
+    if (yy < 0 || yy >= height) continue;
+    const float* __restrict src = rows + yy * width;
+    const float gk = g[k];
+    for (std::int64_t x = 0; x < width; ++x) out[x] += gk * src[x];
+  }
+  for (std::int64_t x = 0; x < width; ++x) out[x] *= scale;
+}
+
+std::vector<float> inverse_window_mass(const std::vector<float>& g, std::int64_t n) {
+  const std::int64_t r = static_cast<std::int64_t>(g.size()) / 2;
+  std::vector<float> inv(n);
+  for (std::int64_t i = 0; i < n; ++i) {
+    double mass = 0;
+    for (std::int64_t k = 0; k < static_cast<std::int64_t>(g.size()); ++k)
+      if (i + k - r >= 0 && i + k - r < n) mass += g[k];
+    inv[i] = static_cast<float>(1.0 / mass);
+  }
+  return inv;
+}
+
+}  // namespace
+
+ContrastNormalizer::ContrastNormalizer(ContrastNormalizerOptions options)
+    : options_(options), mass_cache_(std::make_shared<MassCache>()) {
+  if (options_.kernel_size < 1 || options_.kernel_size % 2 == 0)
+    throw std::invalid_argument("ContrastNormalizer: kernel_size must be odd and positive, got " +
+                                std::to_string(options_.kernel_size));
+  if (!(options_.sigma > 0))
+    throw std::invalid_argument("ContrastNormalizer: sigma must be positive, got " + std::to_string(options_.sigma));
+  const int r = options_.kernel_size / 2;
+  std::vector<double> g(options_.kernel_size);
+  double sum = 0;
+  for (int k = 0; k < options_.kernel_size; ++k) {
+    g[k] = std::exp(-0.5 * (k - r) * (k - r) / (options_.sigma * options_.sigma));
+    sum += g[k];
+  }
+  for (double w : g) taps_.push_back(static_cast<float>(w / sum));
+}
+
+torch::Tensor ContrastNormalizer::operator()(const torch::Tensor& x, OpPath path) const {
+  const torch::Tensor batch = as_image_batch(x, "ContrastNormalizer");
+  const torch::Tensor y = runs_fast_cpu(x, path) ? run_cpu(batch) : run_reference(batch);
+  return like_input_rank(y, x);
+}
+
+std::shared_ptr<const ContrastNormalizer::BorderMass> ContrastNormalizer::border_mass(std::int64_t height,
+                                                                                     std::int64_t width) const {
+  std::lock_guard<std::mutex> lock(mass_cache_->mutex);
+  const auto key = std::make_pair(height, width);
+  const auto found = mass_cache_->by_size.find(key);
+  if (found != mass_cache_->by_size.end()) return found->second;
+  if (mass_cache_->by_size.size() >= MassCache::kMaxSizes) mass_cache_->by_size.clear();
+  auto mass = std::make_shared<const BorderMass>(
+      BorderMass{inverse_window_mass(taps_, height), inverse_window_mass(taps_, width)});
+  mass_cache_->by_size.emplace(key, mass);
+  return mass;
+}
+
+// Each image is first shifted by its first pixel: w is normalized, so v does not change, but a
+// constant image becomes exact zeros, and 0 / max(0, 0) is defined as 0 below; without the shift
+// rounding in w ∗ x leaves a tiny v that the division would blow up to ±1.
+torch::Tensor ContrastNormalizer::run_reference(const torch::Tensor& batch) const {
+  const std::int64_t channels = batch.size(1), height = batch.size(2), width = batch.size(3);
+  const std::int64_t k_size = options_.kernel_size, r = k_size / 2;
+  const torch::Tensor g = torch::tensor(taps_).to(batch.device());
+  // Horizontal taps over all channels at once, each g / C: the window sums over the channels.
+  const torch::Tensor row_taps = (g / static_cast<double>(channels)).view({1, 1, 1, k_size}).repeat({1, channels, 1, 1});
+  const torch::Tensor col_taps = g.view({1, 1, k_size, 1});
+  namespace F = torch::nn::functional;
+  const auto window = [&](const torch::Tensor& t) {
+    const torch::Tensor rows = F::conv2d(t, row_taps, F::Conv2dFuncOptions().padding({0, r}));
+    return F::conv2d(rows, col_taps, F::Conv2dFuncOptions().padding({r, 0}));
+  };
+  const torch::Tensor mass = window(torch::ones({1, channels, height, width}, batch.options()));
+  const torch::Tensor x = batch - batch.narrow(1, 0, 1).narrow(2, 0, 1).narrow(3, 0, 1);
+  const torch::Tensor v = x - window(x) / mass;
+  const torch::Tensor sigma = (window(v * v) / mass).clamp_min(0).sqrt();
+  const torch::Tensor c = sigma.mean({2, 3}, /*keepdim=*/true);
+  const torch::Tensor den = torch::maximum(sigma, c);
+  return torch::where(den > 0, v / den, torch::zeros_like(v));
+}
+
+// Four passes over the rows of each image, each split over the threads; a pass only reads rows
+// the one before it finished. Scratch: the horizontal window of x, that of Σ_c v², and σ.
+torch::Tensor ContrastNormalizer::run_cpu(const torch::Tensor& input) const {
+  const torch::Tensor batch = input.contiguous();
+  const std::int64_t n_images = batch.size(0), channels = batch.size(1);
+  const std::int64_t height = batch.size(2), width = batch.size(3), plane = height * width;
+  torch::Tensor result = torch::empty(batch.sizes(), batch.options());
+  const std::shared_ptr<const BorderMass> mass = border_mass(height, width);
+  const float* inv_rows = mass->inv_rows.data();
+  const float* inv_cols = mass->inv_cols.data();
+  const float* g = taps_.data();
+  const int k_size = options_.kernel_size;
+  const float inv_channels = 1.f / static_cast<float>(channels);
+  float* h_mean = thread_scratch(3 * plane + height);
+  float* h_var = h_mean + plane;
+  float* sigma = h_var + plane;
+  float* row_sums = sigma + plane;
+  const std::int64_t grain = rows_per_task(width * channels);
+
+  for (std::int64_t n = 0; n < n_images; ++n) {
+    const float* x = batch.data_ptr<float>() + n * channels * plane;
+    float* y = result.data_ptr<float>() + n * channels * plane;
+    const float x0 = x[0];
+
+    // Pass 1: y = x − x0; h_mean = horizontal window of the channel mean of y.
+    at::parallel_for(0, height, grain, [&](std::int64_t begin, std::int64_t end) {
+      for (std::int64_t row = begin; row < end; ++row) {
+        float* h = h_mean + row * width;
+        std::fill(h, h + width, 0.f);
+        for (std::int64_t c = 0; c < channels; ++c) {
+          const float* src = x + c * plane + row * width;
+          float* dst = y + c * plane + row * width;
+          for (std::int64_t i = 0; i < width; ++i) dst[i] = src[i] - x0;
+          add_row_window(dst, h, width, g, k_size);
+        }
+        for (std::int64_t i = 0; i < width; ++i) h[i] *= inv_cols[i] * inv_channels;
+      }
+    });
+
+    // Pass 2: the local mean (vertical window), v = y − mean in place; h_var = horizontal window of
+    // the channel mean of v². sigma's rows serve as the row buffer here: pass 3 overwrites them.
+    at::parallel_for(0, height, grain, [&](std::int64_t begin, std::int64_t end) {
+      for (std::int64_t row = begin; row < end; ++row) {
+        float* buffer = sigma + row * width;
+        column_window(h_mean, row, height, width, g, k_size, inv_rows[row], buffer);
+        for (std::int64_t c = 0; c < channels; ++c) {
+          float* v = y + c * plane + row * width;
+          for (std::int64_t i = 0; i < width; ++i) v[i] -= buffer[i];
+        }
+        std::fill(buffer, buffer + width, 0.f);
+        for (std::int64_t c = 0; c < channels; ++c) {
+          const float* v = y + c * plane + row * width;
+          for (std::int64_t i = 0; i < width; ++i) buffer[i] += v[i] * v[i];
+        }
+        float* h = h_var + row * width;
+        std::fill(h, h + width, 0.f);
+        add_row_window(buffer, h, width, g, k_size);
+        for (std::int64_t i = 0; i < width; ++i) h[i] *= inv_cols[i] * inv_channels;
+      }
+    });
+
+    // Pass 3: σ (vertical window, square root) and its sum per row, for c.
+    at::parallel_for(0, height, grain, [&](std::int64_t begin, std::int64_t end) {
+      for (std::int64_t row = begin; row < end; ++row) {
+        float* s = sigma + row * width;
+        column_window(h_var, row, height, width, g, k_size, inv_rows[row], s);
+        float sum = 0;
+        for (std::int64_t i = 0; i < width; ++i) {
+          s[i] = std::sqrt(s[i]);
+          sum += s[i];
+        }
+        row_sums[row] = sum;
+      }
+    });
+    double total = 0;
+    for (std::int64_t row = 0; row < height; ++row) total += row_sums[row];
+    const float c_mean = static_cast<float>(total / static_cast<double>(plane));
+
+    // Pass 4: y = v / max(c, σ), and 0 where both are 0 (then v is 0 too).
+    at::parallel_for(0, height, grain, [&](std::int64_t begin, std::int64_t end) {
+      for (std::int64_t row = begin; row < end; ++row) {
+        const float* s = sigma + row * width;
+        for (std::int64_t c = 0; c < channels; ++c) {
+          float* v = y + c * plane + row * width;
+          for (std::int64_t i = 0; i < width; ++i) {
+            const float den = std::max(c_mean, s[i]);
+            v[i] = den > 0.f ? v[i] / den : 0.f;
+          }
+        }
+      }
+    });
+  }
+  return result;
+}
+
+}  // namespace vidssl
