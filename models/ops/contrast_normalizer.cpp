@@ -8,8 +8,9 @@
 #include <string>
 #include <utility>
 
-#include <ATen/Parallel.h>
 #include <torch/torch.h>
+
+#include "models/ops/contrast_normalizer_cpu.h"
 
 namespace vidssl {
 
@@ -29,34 +30,6 @@ struct ContrastNormalizer::MassCache {
 };
 
 namespace {
-
-// out[x] += Σ_k g[k]·in[x + k − r] over the taps that fall inside the row (zero padding).
-void add_row_window(const float* __restrict in, float* __restrict out, std::int64_t width,
-                    const float* __restrict g, int k_size) {
-  const int r = k_size / 2;
-  for (int k = 0; k < k_size; ++k) {
-    const std::int64_t off = k - r;
-    const std::int64_t begin = std::max<std::int64_t>(0, -off);
-    const std::int64_t end = std::min<std::int64_t>(width, width - off);
-    const float gk = g[k];
-    for (std::int64_t x = begin; x < end; ++x) out[x] += gk * in[x + off];
-  }
-}
-
-// out[x] = scale · Σ_k g[k]·rows[y + k − r][x] over the rows inside the image (zero padding).
-void column_window(const float* __restrict rows, std::int64_t y, std::int64_t height, std::int64_t width,
-                   const float* __restrict g, int k_size, float scale, float* __restrict out) {
-  const int r = k_size / 2;
-  std::fill(out, out + width, 0.f);
-  for (int k = 0; k < k_size; ++k) {
-    const std::int64_t yy = y + k - r;
-    if (yy < 0 || yy >= height) continue;
-    const float* __restrict src = rows + yy * width;
-    const float gk = g[k];
-    for (std::int64_t x = 0; x < width; ++x) out[x] += gk * src[x];
-  }
-  for (std::int64_t x = 0; x < width; ++x) out[x] *= scale;
-}
 
 std::vector<float> inverse_window_mass(const std::vector<float>& g, std::int64_t n) {
   const std::int64_t r = static_cast<std::int64_t>(g.size()) / 2;
@@ -132,98 +105,17 @@ torch::Tensor ContrastNormalizer::run_reference(const torch::Tensor& batch) cons
   return torch::where(den > 0, v / den, torch::zeros_like(v));
 }
 
-// Four passes over the rows of each image, each split over the threads; a pass only reads rows
-// the one before it finished. Scratch: the horizontal window of x, that of Σ_c v², and σ.
 torch::Tensor ContrastNormalizer::run_cpu(const torch::Tensor& input) const {
   const torch::Tensor batch = input.contiguous();
   const std::int64_t n_images = batch.size(0), channels = batch.size(1);
-  const std::int64_t height = batch.size(2), width = batch.size(3), plane = height * width;
+  const std::int64_t height = batch.size(2), width = batch.size(3), image = channels * height * width;
   torch::Tensor result = torch::empty(batch.sizes(), batch.options());
   const std::shared_ptr<const BorderMass> mass = border_mass(height, width);
-  const float* inv_rows = mass->inv_rows.data();
-  const float* inv_cols = mass->inv_cols.data();
-  const float* g = taps_.data();
-  const int k_size = options_.kernel_size;
-  const float inv_channels = 1.f / static_cast<float>(channels);
-  float* h_mean = thread_scratch(3 * plane + height);
-  float* h_var = h_mean + plane;
-  float* sigma = h_var + plane;
-  float* row_sums = sigma + plane;
-  const std::int64_t grain = rows_per_task(width * channels);
-
-  for (std::int64_t n = 0; n < n_images; ++n) {
-    const float* x = batch.data_ptr<float>() + n * channels * plane;
-    float* y = result.data_ptr<float>() + n * channels * plane;
-    const float x0 = x[0];
-
-    // Pass 1: y = x − x0; h_mean = horizontal window of the channel mean of y.
-    at::parallel_for(0, height, grain, [&](std::int64_t begin, std::int64_t end) {
-      for (std::int64_t row = begin; row < end; ++row) {
-        float* h = h_mean + row * width;
-        std::fill(h, h + width, 0.f);
-        for (std::int64_t c = 0; c < channels; ++c) {
-          const float* src = x + c * plane + row * width;
-          float* dst = y + c * plane + row * width;
-          for (std::int64_t i = 0; i < width; ++i) dst[i] = src[i] - x0;
-          add_row_window(dst, h, width, g, k_size);
-        }
-        for (std::int64_t i = 0; i < width; ++i) h[i] *= inv_cols[i] * inv_channels;
-      }
-    });
-
-    // Pass 2: the local mean (vertical window), v = y − mean in place; h_var = horizontal window of
-    // the channel mean of v². sigma's rows serve as the row buffer here: pass 3 overwrites them.
-    at::parallel_for(0, height, grain, [&](std::int64_t begin, std::int64_t end) {
-      for (std::int64_t row = begin; row < end; ++row) {
-        float* buffer = sigma + row * width;
-        column_window(h_mean, row, height, width, g, k_size, inv_rows[row], buffer);
-        for (std::int64_t c = 0; c < channels; ++c) {
-          float* v = y + c * plane + row * width;
-          for (std::int64_t i = 0; i < width; ++i) v[i] -= buffer[i];
-        }
-        std::fill(buffer, buffer + width, 0.f);
-        for (std::int64_t c = 0; c < channels; ++c) {
-          const float* v = y + c * plane + row * width;
-          for (std::int64_t i = 0; i < width; ++i) buffer[i] += v[i] * v[i];
-        }
-        float* h = h_var + row * width;
-        std::fill(h, h + width, 0.f);
-        add_row_window(buffer, h, width, g, k_size);
-        for (std::int64_t i = 0; i < width; ++i) h[i] *= inv_cols[i] * inv_channels;
-      }
-    });
-
-    // Pass 3: σ (vertical window, square root) and its sum per row, for c.
-    at::parallel_for(0, height, grain, [&](std::int64_t begin, std::int64_t end) {
-      for (std::int64_t row = begin; row < end; ++row) {
-        float* s = sigma + row * width;
-        column_window(h_var, row, height, width, g, k_size, inv_rows[row], s);
-        float sum = 0;
-        for (std::int64_t i = 0; i < width; ++i) {
-          s[i] = std::sqrt(s[i]);
-          sum += s[i];
-        }
-        row_sums[row] = sum;
-      }
-    });
-    double total = 0;
-    for (std::int64_t row = 0; row < height; ++row) total += row_sums[row];
-    const float c_mean = static_cast<float>(total / static_cast<double>(plane));
-
-    // Pass 4: y = v / max(c, σ), and 0 where both are 0 (then v is 0 too).
-    at::parallel_for(0, height, grain, [&](std::int64_t begin, std::int64_t end) {
-      for (std::int64_t row = begin; row < end; ++row) {
-        const float* s = sigma + row * width;
-        for (std::int64_t c = 0; c < channels; ++c) {
-          float* v = y + c * plane + row * width;
-          for (std::int64_t i = 0; i < width; ++i) {
-            const float den = std::max(c_mean, s[i]);
-            v[i] = den > 0.f ? v[i] / den : 0.f;
-          }
-        }
-      }
-    });
-  }
+  const SeparableWindow window{taps_.data(), options_.kernel_size, mass->inv_rows.data(), mass->inv_cols.data()};
+  float* scratch = thread_scratch(contrast_normalize_scratch(height, width, options_.kernel_size));
+  for (std::int64_t n = 0; n < n_images; ++n)
+    contrast_normalize_cpu(batch.data_ptr<float>() + n * image, channels, height, width, window, scratch,
+                           result.data_ptr<float>() + n * image);
   return result;
 }
 

@@ -36,9 +36,4 @@ float* thread_scratch(std::size_t floats) {
   return scratch.data();
 }
 
-std::int64_t rows_per_task(std::int64_t width) {
-  constexpr std::int64_t kPixelsPerTask = 16384;
-  return std::max<std::int64_t>(1, kPixelsPerTask / std::max<std::int64_t>(1, width));
-}
-
 }  // namespace vidssl

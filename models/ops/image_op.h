@@ -27,7 +27,4 @@ bool runs_fast_cpu(const torch::Tensor& x, OpPath path);
 // the fast paths allocate nothing but their outputs. Valid until this thread asks again.
 float* thread_scratch(std::size_t floats);
 
-// Rows per at::parallel_for task: enough pixels per task that waking a second thread pays off.
-std::int64_t rows_per_task(std::int64_t width);
-
 }  // namespace vidssl
