@@ -44,18 +44,14 @@ void up_row(const float* __restrict in, std::int64_t n, float* __restrict out) {
     }
     out[x] = sum;
   };
-  // Interior: x − 2 ≥ 0 and x + 2 ≤ n − 1.
-  const std::int64_t lo = std::min<std::int64_t>(2, n), hi = std::max<std::int64_t>(lo, n - 2);
-  for (std::int64_t x = 0; x < lo; ++x) one_sample(x);
-  for (std::int64_t x = lo; x < hi; x += 2) {
-    const std::int64_t j = x / 2;
-    out[x] = kBinomialUp[0] * (in[j - 1] + in[j + 1]) + kBinomialUp[2] * in[j];
+  // Interior pairs x = 2j, 2j + 1 (one loop, so it vectorizes): 2j − 2 ≥ 0 and 2j + 3 ≤ n − 1.
+  const std::int64_t pairs_end = std::max<std::int64_t>(1, (n - 2) / 2);
+  for (std::int64_t x = 0; x < std::min<std::int64_t>(2, n); ++x) one_sample(x);
+  for (std::int64_t j = 1; j < pairs_end; ++j) {
+    out[2 * j] = kBinomialUp[0] * (in[j - 1] + in[j + 1]) + kBinomialUp[2] * in[j];
+    out[2 * j + 1] = kBinomialUp[1] * (in[j] + in[j + 1]);
   }
-  for (std::int64_t x = lo + 1; x < hi; x += 2) {
-    const std::int64_t j = x / 2;
-    out[x] = kBinomialUp[1] * (in[j] + in[j + 1]);
-  }
-  for (std::int64_t x = hi; x < n; ++x) one_sample(x);
+  for (std::int64_t x = 2 * pairs_end; x < n; ++x) one_sample(x);
 }
 
 }  // namespace
