@@ -6,6 +6,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <utility>
 
 #include <torch/torch.h>
@@ -22,11 +23,15 @@ struct ContrastNormalizer::BorderMass {
   std::vector<float> inv_cols;
 };
 
-// Frames of one stream share a size, but the near-to-far bands come in a few sizes per frame.
+// Frames of one stream share a size, but the near-to-far bands come in a few sizes per frame. The
+// torch path keeps its taps and mass image on each device too: uploading them per call from pageable
+// memory would make every call wait for the GPU stream.
 struct ContrastNormalizer::MassCache {
   static constexpr std::size_t kMaxSizes = 64;
   std::mutex mutex;
   std::map<std::pair<std::int64_t, std::int64_t>, std::shared_ptr<const BorderMass>> by_size;
+  std::map<std::string, torch::Tensor> taps_on_device;
+  std::map<std::tuple<std::string, std::int64_t, std::int64_t>, torch::Tensor> mass_on_device;
 };
 
 namespace {
@@ -87,19 +92,35 @@ std::shared_ptr<const ContrastNormalizer::BorderMass> ContrastNormalizer::border
 torch::Tensor ContrastNormalizer::run_reference(const torch::Tensor& batch) const {
   const std::int64_t channels = batch.size(1), height = batch.size(2), width = batch.size(3);
   const std::int64_t k_size = options_.kernel_size, r = k_size / 2;
-  const torch::Tensor g = torch::tensor(taps_).to(batch.device());
-  // Horizontal taps over all channels at once, each g / C: the window sums over the channels.
-  const torch::Tensor row_taps = (g / static_cast<double>(channels)).view({1, 1, 1, k_size}).repeat({1, channels, 1, 1});
-  const torch::Tensor col_taps = g.view({1, 1, k_size, 1});
   namespace F = torch::nn::functional;
-  const auto window = [&](const torch::Tensor& t) {
+  const auto window = [&](const torch::Tensor& t, const torch::Tensor& row_taps, const torch::Tensor& col_taps) {
     const torch::Tensor rows = F::conv2d(t, row_taps, F::Conv2dFuncOptions().padding({0, r}));
     return F::conv2d(rows, col_taps, F::Conv2dFuncOptions().padding({r, 0}));
   };
-  const torch::Tensor mass = window(torch::ones({1, channels, height, width}, batch.options()));
+  torch::Tensor g, mass;
+  {
+    const std::string device = batch.device().str();
+    std::lock_guard<std::mutex> lock(mass_cache_->mutex);
+    torch::Tensor& cached_taps = mass_cache_->taps_on_device[device];
+    if (!cached_taps.defined()) cached_taps = torch::tensor(taps_).to(batch.device());
+    g = cached_taps;
+    auto& by_size = mass_cache_->mass_on_device;
+    const auto key = std::make_tuple(device, height, width);
+    if (by_size.count(key) == 0) {
+      if (by_size.size() >= MassCache::kMaxSizes) by_size.clear();
+      // The window mass inside the image is the same for any C (C copies of g / C sum to g).
+      by_size[key] = window(torch::ones({1, 1, height, width}, batch.options()), g.view({1, 1, 1, k_size}),
+                            g.view({1, 1, k_size, 1}));
+    }
+    mass = by_size[key];
+  }
+  // Horizontal taps over all channels at once, each g / C: the window sums over the channels.
+  const torch::Tensor row_taps = (g / static_cast<double>(channels)).view({1, 1, 1, k_size}).repeat({1, channels, 1, 1});
+  const torch::Tensor col_taps = g.view({1, 1, k_size, 1});
+  const auto window_mean = [&](const torch::Tensor& t) { return window(t, row_taps, col_taps) / mass; };
   const torch::Tensor x = batch - batch.narrow(1, 0, 1).narrow(2, 0, 1).narrow(3, 0, 1);
-  const torch::Tensor v = x - window(x) / mass;
-  const torch::Tensor sigma = (window(v * v) / mass).clamp_min(0).sqrt();
+  const torch::Tensor v = x - window_mean(x);
+  const torch::Tensor sigma = window_mean(v * v).clamp_min(0).sqrt();
   const torch::Tensor c = sigma.mean({2, 3}, /*keepdim=*/true);
   const torch::Tensor den = torch::maximum(sigma, c);
   return torch::where(den > 0, v / den, torch::zeros_like(v));

@@ -1,8 +1,11 @@
 #include "models/ops/pyramid_resample.h"
 
-#include <algorithm>
+#include <map>
+#include <mutex>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <torch/torch.h>
 
@@ -17,8 +20,15 @@ std::string size_text(std::int64_t height, std::int64_t width) {
   return std::to_string(height) + "x" + std::to_string(width);
 }
 
+// The taps on `device`, uploaded once per device: an upload from pageable memory on every call would
+// make each call wait for the GPU stream. Never freed, so no tensor outlives CUDA at exit.
 torch::Tensor binomial_taps(const float (&taps)[5], const torch::Device& device) {
-  return torch::tensor(std::vector<float>(taps, taps + 5)).to(device);
+  static std::mutex mutex;
+  static auto* cache = new std::map<std::pair<const float*, std::string>, torch::Tensor>();
+  std::lock_guard<std::mutex> lock(mutex);
+  torch::Tensor& cached = (*cache)[{taps, device.str()}];
+  if (!cached.defined()) cached = torch::tensor(std::vector<float>(taps, taps + 5)).to(device);
+  return cached;
 }
 
 // Filters every plane of an N×C×H×W batch separably with `taps`, reflect borders, keeping every
