@@ -11,7 +11,7 @@ namespace vidssl {
 torch::Tensor as_image_batch(const torch::Tensor& x, const char* op) {
   if (!x.defined()) throw std::invalid_argument(std::string(op) + ": the input tensor is undefined");
   if (x.dim() != 3 && x.dim() != 4)
-    throw std::invalid_argument(std::string(op) + ": expected a C×H×W or N×C×H×W tensor, got rank " +
+    throw std::invalid_argument(std::string(op) + ": expected a CxHxW or NxCxHxW tensor, got rank " +
                                 std::to_string(x.dim()) + " " + c10::str(x.sizes()));
   if (x.scalar_type() != torch::kFloat32)
     throw std::invalid_argument(std::string(op) + ": expected a float32 tensor, got " +
