@@ -1,5 +1,6 @@
 // vidssl: learns visual features from live video, online, while it watches.
 #include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -13,6 +14,9 @@
 #include "stages/frame_source.h"
 
 int main(int argc, char** argv) {
+  // Logs and status go to stderr; stdout carries only results (eval's and bench's JSON).
+  spdlog::set_default_logger(spdlog::stderr_color_mt("vidssl"));
+  spdlog::set_pattern("[%H:%M:%S.%e] %^%l%$ %v");
   CLI::App app{"vidssl: learn visual features from live video, online, while it watches"};
   app.require_subcommand(1);
 

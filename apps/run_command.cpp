@@ -114,6 +114,7 @@ int run_command(const RunArgs& args) {
   DisplaySink display(parse_display(config.display, (fs::path(run_dir) / "display.avi").string(), &note));
   if (!note.empty()) spdlog::info("{}", note);
 
+  const std::int64_t first_step = train.steps();
   install_interrupt_handler();
   const auto started = std::chrono::steady_clock::now();
   auto next_report = started + std::chrono::duration<double>(config.report_every_s);
@@ -165,8 +166,9 @@ int run_command(const RunArgs& args) {
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   for (const auto& r : pipeline.reports()) metrics.write(report_line(r, seconds));
-  spdlog::info("{} steps in {:.1f} s ({:.1f} steps/s), {} skipped as non-finite", train.steps(), seconds,
-               static_cast<double>(train.steps()) / std::max(seconds, 1e-9), train.skipped_steps());
+  const std::int64_t steps = train.steps() - first_step;
+  spdlog::info("{} steps in {:.1f} s ({:.1f} steps/s), now at step {}, {} skipped as non-finite", steps, seconds,
+               static_cast<double>(steps) / std::max(seconds, 1e-9), train.steps(), train.skipped_steps());
   if (train.last_checkpoint()) spdlog::info("checkpoint {}", *train.last_checkpoint());
   spdlog::info("metrics {}", metrics.path());
   if (display.options().mode == DisplayOptions::Mode::video) spdlog::info("live view {}", display.options().path);

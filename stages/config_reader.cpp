@@ -51,7 +51,9 @@ std::string scalar_text(const YAML::Node& node) {
 }  // namespace
 
 ConfigReader::ConfigReader(YAML::Node root, std::string origin)
-    : root_(root.IsNull() ? YAML::Node(YAML::NodeType::Map) : root), origin_(std::move(origin)) {
+    : root_(root.IsNull() ? YAML::Node(YAML::NodeType::Map) : root),
+      origin_(std::move(origin)),
+      resolved_(YAML::NodeType::Map) {  // a map from the start, so copies of the handle share it
   if (!root_.IsMap()) throw ConfigError(origin_ + ": expected a mapping of keys at the top level");
 }
 

@@ -43,9 +43,10 @@ std::string vidssl() { return VIDSSL_BINARY; }
 std::string config(const std::string& name) { return std::string(VIDSSL_SOURCE_DIR) + "/configs/" + name; }
 
 // A small, fast Model A run on vtest.avi.
-std::string small_run(const std::string& out, int frames, const std::string& extra = "") {
+std::string small_run(const std::string& out, int frames, const std::string& extra = "",
+                      const std::string& display = "none") {
   return vidssl() + " run " + config("clip-slow.yaml") + " --max-frames " + std::to_string(frames) + " --out " + out +
-         " --display none --set model.filters=8 --set source.width=64 --set source.height=48 --set train.batch=2 " +
+         " --display " + display + " --set model.filters=8 --set source.width=64 --set source.height=48 --set train.batch=2 " +
          "--set run.threads=1 " + extra;
 }
 
@@ -138,7 +139,7 @@ TEST(VidsslCli, ResumeContinuesTheRunFromItsCheckpoint) {
 TEST(VidsslCli, PngDisplayWritesThePanels) {
   if (!have_vtest()) GTEST_SKIP() << "vtest.avi (opencv-doc) not installed";
   const auto out = test::scratch_dir("cli-png");
-  const auto r = run(small_run(out, 30, "--display png:" + out + "/view --set run.report_every=0.2"));
+  const auto r = run(small_run(out, 30, "", "png:" + out + "/view"));
   ASSERT_EQ(r.status, 0) << r.err;
   int pngs = 0;
   for (const auto& entry : fs::directory_iterator(out + "/view")) pngs += entry.path().extension() == ".png";

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cstdio>
 #include <random>
 
 #include "models/ops/contrast_normalizer.h"
@@ -68,6 +69,7 @@ TEST(SlowSparseLearning, ResidualEnergyHalvesAndCodesBecomeSparseOnARealClip) {
   RecordProperty("residual_energy_start", std::to_string(start));
   RecordProperty("residual_energy_end", std::to_string(end));
   RecordProperty("active_fraction", std::to_string(active));
+  std::printf("residual energy %.4f -> %.4f, active fraction %.4f\n", start, end, active);
   EXPECT_LT(end, 0.5 * start) << "start " << start << ", end " << end;
   EXPECT_LT(active, 0.3);
 }
@@ -91,6 +93,7 @@ TEST(SlowSparseLearning, SlownessLowersTheTemporalCoherenceRatioOnAHeldOutClip) 
   }
   RecordProperty("tcr_beta2", std::to_string(tcr[0]));
   RecordProperty("tcr_beta0", std::to_string(tcr[1]));
+  std::printf("held-out TCR: beta 2 %.4f, beta 0 %.4f (%.1f %% lower)\n", tcr[0], tcr[1], 100 * (1 - tcr[0] / tcr[1]));
   EXPECT_LE(tcr[0], 0.9 * tcr[1]) << "beta 2: " << tcr[0] << ", beta 0: " << tcr[1];
 }
 
