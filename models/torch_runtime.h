@@ -9,7 +9,9 @@ namespace vidssl {
 // Process-wide settings measured to matter on CPU, applied once at program start:
 // - LibTorch starts with 1 intra-op thread on some machines: use `threads` (0 = all cores).
 // - glibc malloc mmaps and unmaps every large activation buffer on every step (2-3.5x slower
-//   training): raise M_MMAP_THRESHOLD and M_TRIM_THRESHOLD so freed buffers are reused.
+//   training): raise M_MMAP_THRESHOLD and M_TRIM_THRESHOLD so freed buffers are reused, and keep
+//   every thread in the main arena (M_ARENA_MAX = 1), where those thresholds apply.
+// Call it before any other thread starts.
 void configure_torch_runtime(int threads = 0);
 
 // "auto" (CUDA when present), "cpu" or "cuda"; throws std::invalid_argument naming the choice.

@@ -6,9 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# libopenblas0-openmp replaces the reference BLAS that Debian's LibTorch otherwise links (through
+# the libblas.so.3 alternative): matrix products 5-10x faster, and it shares LibTorch's libgomp.
 packages=(
   build-essential cmake ninja-build pkg-config ccache
-  libtorch-dev libboost-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libtorch-dev libopenblas0-openmp libboost-dev libgtest-dev libgmock-dev libbenchmark-dev
   libopencv-dev libavformat-dev libavcodec-dev libavdevice-dev libavutil-dev libswscale-dev
   libyaml-cpp-dev libcli11-dev libspdlog-dev
   ffmpeg opencv-doc xvfb xauth x11-apps imagemagick

@@ -4,6 +4,8 @@
 
 #include <stdexcept>
 
+#include "models/layers/decoder_conv.h"
+
 namespace vidssl {
 namespace {
 
@@ -16,12 +18,15 @@ std::int64_t half_kernel(const torch::Tensor& weight) {
 }  // namespace
 
 torch::Tensor dictionary_apply(const torch::Tensor& h, const torch::Tensor& weight) {
-  return torch::nn::functional::conv2d(h, weight, torch::nn::functional::Conv2dFuncOptions().padding(half_kernel(weight)));
+  half_kernel(weight);
+  return decoder_conv2d(h, weight);
 }
 
+// The adjoint of a "same" correlation is the correlation with the flipped, transposed kernel;
+// written as a conv2d because conv_transpose2d is several times slower for this shape.
 torch::Tensor dictionary_adjoint(const torch::Tensor& r, const torch::Tensor& weight) {
-  return torch::nn::functional::conv_transpose2d(
-      r, weight, torch::nn::functional::ConvTranspose2dFuncOptions().padding(half_kernel(weight)));
+  return torch::nn::functional::conv2d(r, weight.transpose(0, 1).flip({2, 3}),
+                                       torch::nn::functional::Conv2dFuncOptions().padding(half_kernel(weight)));
 }
 
 double dictionary_lipschitz(const torch::Tensor& weight, std::int64_t size, int iterations) {

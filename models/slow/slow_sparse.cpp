@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "models/layers/decoder_conv.h"
 #include "models/slow/fista.h"
 
 namespace vidssl {
@@ -57,7 +58,7 @@ torch::Tensor SlowSparseImpl::encode(const torch::Tensor& x) {
   throw std::logic_error("unknown encoder");
 }
 
-torch::Tensor SlowSparseImpl::decode(const torch::Tensor& h) { return decoder(h); }
+torch::Tensor SlowSparseImpl::decode(const torch::Tensor& h) { return decoder_conv2d(h, decoder->weight); }
 
 torch::Tensor SlowSparseImpl::pool(const torch::Tensor& h) { return pooling(h); }
 

@@ -1,0 +1,18 @@
+#pragma once
+
+#include <torch/types.h>
+
+namespace vidssl {
+
+// conv2d(codes, weight, padding k/2) for a decoder weight C×F×k×k that maps many feature maps
+// to few image channels (C ≪ F, k odd), with the same value and gradients, computed in pieces
+// that are fast for that shape:
+//   forward      a depthwise correlation of each feature map with its filters, summed over F
+//   ∂/∂codes     the adjoint, a C -> F convolution with the flipped kernel (the encoder's shape)
+//   ∂/∂weight    unfold(grad) · codesᵀ, one batched matrix product
+// Why: LibTorch's convolution serves one output channel poorly on CPU (oneDNN) and on GPU
+// (cuDNN, see PERFORMANCE.md). Measured on the 2-core machine at 160×120, 32 filters 9×9, a
+// pair of frames: conv2d forward + backward 26 ms, these pieces 8 ms.
+torch::Tensor decoder_conv2d(const torch::Tensor& codes, const torch::Tensor& weight);
+
+}  // namespace vidssl
