@@ -57,6 +57,8 @@ cv::Mat panel_to_mat(const Panel& panel) {
   if (panel.scale == Panel::Scale::symmetric) {
     const float m = std::max(image.abs().max().item<float>(), 1e-12f);
     scaled = (image / (2 * m) + 0.5f) * 255.0f;
+  } else if (panel.scale == Panel::Scale::bytes) {
+    scaled = image;
   } else {
     const float lo = image.min().item<float>(), hi = image.max().item<float>();
     scaled = (image - lo) / std::max(hi - lo, 1e-12f) * 255.0f;

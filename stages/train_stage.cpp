@@ -56,6 +56,9 @@ void TrainStage::train_once(const Frame& frame, Outputs<TrainReport>& out) {
   if (options_.checkpoint_every > 0 && !report.step.skipped && steps_ % options_.checkpoint_every == 0) checkpoint();
   if (std::chrono::duration<double>(now - last_panels_).count() >= options_.panel_interval_s) {
     report.panels = learner_.panels();
+    // The learner sees only preprocessed frames; the decoded picture it came from leads the row.
+    if (!report.panels.empty() && frame.original.defined())
+      report.panels.insert(report.panels.begin(), Panel{"input", frame.original.to(torch::kCPU, torch::kFloat), Panel::Scale::bytes});
     last_panels_ = now;
   }
   report.frame = frame;

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "models/layers/conv_dictionary.h"
 #include "models/layers/decoder_conv.h"
 #include "models/slow/fista.h"
 
@@ -46,7 +47,24 @@ void SlowSparseImpl::reset() {
   decoder = register_module("decoder", torch::nn::Conv2d(torch::nn::Conv2dOptions(f, c, k).padding(k / 2).bias(false)));
   pooling = register_module("pooling", L2Pool(L2PoolOptions().features(options.pool_features()).space(options.pool_space())));
   normalize_decoder();
-  if (options.encoder() == SlowEncoder::lista) lista->init_from_decoder(decoder->weight, options.alpha());
+  if (options.encoder() == SlowEncoder::lista) {
+    lista->init_from_decoder(decoder->weight, options.alpha());
+  } else {
+    init_encoder_from_decoder();
+  }
+}
+
+void SlowSparseImpl::init_encoder_from_decoder() {
+  // Why: an encoder drawn independently of the decoder starts with codes that do not explain the
+  // input, the sparsity term drives most of them to zero, and a feature whose ReLU never fires gets
+  // no gradient again: on vtest.avi three quarters of the 32 decoder filters stayed noise. Starting
+  // from one ISTA step from h = 0 (h = relu(Dᵀx/L − α/L), as LISTA is initialised) makes every
+  // feature respond to the input it reconstructs, so every decoder filter learns.
+  torch::NoGradGuard no_grad;
+  const auto& w = decoder->weight;
+  const double lipschitz = dictionary_lipschitz(w);
+  encoder_filter->weight.copy_(w.transpose(0, 1).flip({2, 3}) / lipschitz);
+  encoder_filter->bias.fill_(options.encoder() == SlowEncoder::relu ? -options.alpha() / lipschitz : 0.0);
 }
 
 torch::Tensor SlowSparseImpl::encode(const torch::Tensor& x) {

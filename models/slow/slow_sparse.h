@@ -89,6 +89,7 @@ class SlowSparseImpl : public torch::nn::Module {
  private:
   SlowSparseLoss direct_loss(const torch::Tensor& x, std::int64_t pairs);
   SlowSparseLoss psd_loss(const torch::Tensor& x, std::int64_t pairs);
+  void init_encoder_from_decoder();
   torch::Tensor slowness(const torch::Tensor& pooled, std::int64_t pairs, double positions);
 };
 TORCH_MODULE(SlowSparse);

@@ -19,9 +19,10 @@ struct LearnerStep {
 };
 
 // One picture for the display. Signed data (codes, filters, normalized frames) is shown with
-// 0 as mid-grey; unsigned data is stretched from its min to its max.
+// 0 as mid-grey; unsigned data is stretched from its min to its max; a decoded picture keeps its
+// 0..255 levels.
 struct Panel {
-  enum class Scale { min_max, symmetric };
+  enum class Scale { min_max, symmetric, bytes };
   std::string title;
   torch::Tensor image;  // H×W or 3×H×W, float, CPU
   Scale scale = Scale::min_max;

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <ostream>
 #include <string>
 
 #include <torch/torch.h>
@@ -155,6 +156,9 @@ struct BadHeader {
   std::string bytes;
   const char* expected;  // part of the message
 };
+
+// Names the case in ctest's listing instead of dumping its bytes.
+void PrintTo(const BadHeader& header, std::ostream* os) { *os << header.name; }
 
 class Y4mBadHeader : public testing::TestWithParam<BadHeader> {};
 
