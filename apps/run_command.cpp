@@ -126,10 +126,7 @@ int run_command(const RunArgs& args) {
   for (;;) {
     if (!latest->closed()) {
       if (auto report = latest->wait_newer(seen, std::chrono::milliseconds(50))) {
-        const auto reports = pipeline.reports();
-        std::uint64_t dropped = 0;
-        for (const auto& r : reports) dropped += r.dropped;
-        status = status_text(*report, info.frame_count, dropped);
+        status = status_text(*report, info.frame_count, pipeline.dropped_total());
         display.show(report->panels, status);
       }
     } else if (pipeline.wait_for(std::chrono::milliseconds(100))) {

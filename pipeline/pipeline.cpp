@@ -81,4 +81,11 @@ std::vector<StageReport> Pipeline::reports() {
   return out;
 }
 
+std::uint64_t Pipeline::dropped_total() {
+  std::uint64_t dropped = 0;
+  for (auto& stage : stages_)
+    if (const auto input = stage->input_counters()) dropped += input->dropped;
+  return dropped;
+}
+
 }  // namespace vidssl

@@ -87,6 +87,9 @@ class Pipeline {
   bool stop_requested() const { return control_.stop_requested.load(); }
   // Figures of every stage since the previous call.
   std::vector<StageReport> reports();
+  // Items dropped on every edge so far. Unlike reports(), it leaves the reporting windows alone,
+  // so a display refresh can read it without shortening the window the metrics log measures.
+  std::uint64_t dropped_total();
 
  private:
   void run_stage(StageBase& stage);

@@ -20,7 +20,7 @@ struct StageReport {
   std::size_t queue_capacity = 0;
   double window_s = 0;           // length of this window
   double items_per_s = 0;        // processed in this window
-  double p50_ms = 0;             // process() time in this window
+  double p50_ms = 0;             // process() time in this window, waits on a full output edge included
   double p99_ms = 0;
 };
 

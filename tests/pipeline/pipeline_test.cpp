@@ -123,6 +123,21 @@ TEST(Pipeline, EveryItemFlowsThroughInOrderAndEveryStageFinishes) {
   EXPECT_EQ(reports[2].dropped, 0u);
 }
 
+// The display reads the drop count at every refresh; that must not open a new reporting window,
+// or the metrics log would see only the items since the last refresh.
+TEST(Pipeline, ReadingTheDropCountLeavesTheReportingWindowWhole) {
+  Pipeline p;
+  auto& source = p.add<CountingSource>(1'000);
+  auto& sink = p.add<Collector>();
+  p.connect(source, sink, {4, EdgePolicy::block});
+  p.start();
+  p.join();
+  EXPECT_EQ(p.dropped_total(), 0u);
+  const auto reports = p.reports();
+  EXPECT_NEAR(reports[1].items_per_s * reports[1].window_s, 1'000.0, 1e-6);
+  EXPECT_NEAR(p.reports()[1].items_per_s, 0.0, 1e-9) << "a second reports() starts a new, empty window";
+}
+
 TEST(Pipeline, AThrowingStageStopsTheRunAndTheErrorNamesIt) {
   Pipeline p;
   auto& source = p.add<EndlessSource>();  // would run forever unless the error stops it

@@ -1,0 +1,39 @@
+// One online training step of Model A (DESIGN §6): a batch of contrast-normalized frame pairs
+// through encoder, decoder, pooling, the loss, backward, Adam and the decoder renormalization, as
+// SlowSparseLearner::train does beside the live pipeline. Time per iteration is ms per step; the
+// counter steps_per_s is its inverse. Arguments: width, height, filters, batch.
+//   build/bench/vidssl_microbench --benchmark_filter=SlowSparse --benchmark_repetitions=3
+#include <benchmark/benchmark.h>
+#include <torch/torch.h>
+
+#include <string>
+
+#include "models/slow/slow_sparse_learner.h"
+
+namespace vidssl {
+namespace {
+
+void BM_SlowSparseTrainStep(benchmark::State& state) {
+  const auto width = state.range(0), height = state.range(1), filters = state.range(2), batch = state.range(3);
+  torch::manual_seed(1);
+  OptimizerOptions adam;
+  adam.lr = 2e-3;
+  SlowSparseLearner learner(SlowSparseOptions().filters(filters).kernel(9), adam, torch::kCPU);
+  // Smooth random frames, then a one-pixel shift: a pair that looks like slow motion.
+  auto frame = torch::avg_pool2d(torch::randn({batch, 1, height + 8, width + 8}), 5, 1, 2);
+  const auto pairs = torch::stack({frame.slice(2, 0, height).slice(3, 0, width), frame.slice(2, 1, height + 1).slice(3, 1, width + 1)}, 1);
+  for (int i = 0; i < 3; ++i) learner.train(pairs);
+  for (auto _ : state) benchmark::DoNotOptimize(learner.train(pairs));
+  state.counters["steps_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.SetLabel(std::to_string(width) + "x" + std::to_string(height) + " " + std::to_string(filters) + " filters batch " +
+                 std::to_string(batch) + ", " + std::to_string(at::get_num_threads()) + " thread(s)");
+}
+BENCHMARK(BM_SlowSparseTrainStep)
+    ->Args({160, 120, 32, 1})
+    ->Args({320, 240, 32, 1})
+    ->Args({160, 120, 32, 4})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+}  // namespace
+}  // namespace vidssl
