@@ -9,7 +9,8 @@ namespace vidssl {
 // that are fast for that shape:
 //   forward      a depthwise correlation of each feature map with its filters, summed over F
 //   ∂/∂codes     the adjoint, a C -> F convolution with the flipped kernel (the encoder's shape)
-//   ∂/∂weight    unfold(grad) · codesᵀ, one batched matrix product
+//   ∂/∂weight    the weight gradient of a C -> F convolution of the output gradient (oneDNN's
+//                fast shape), flipped and transposed back
 // Why: LibTorch's convolution serves one output channel poorly on CPU (oneDNN) and on GPU
 // (cuDNN, see PERFORMANCE.md). Measured on the 2-core machine at 160×120, 32 filters 9×9, a
 // pair of frames: conv2d forward + backward 26 ms, these pieces 8 ms.
