@@ -1,0 +1,123 @@
+#include "models/linearize/linearize_model.h"
+
+#include <torch/torch.h>
+
+#include <stdexcept>
+#include <string>
+
+#include "models/layers/decoder_conv.h"
+
+namespace vidssl {
+
+torch::Tensor phase_curvature(const torch::Tensor& p_previous, const torch::Tensor& p_current, const torch::Tensor& p_next) {
+  const auto before = (p_current - p_previous).flatten(1), after = (p_next - p_current).flatten(1);
+  return (1 - torch::cosine_similarity(before, after, 1, 1e-8)).mean();
+}
+
+LinearizeImpl::LinearizeImpl(LinearizeOptions options_) : options(options_) {
+  if (options.kernel() % 2 == 0) throw std::invalid_argument("model.kernel: expected an odd size, got " + std::to_string(options.kernel()));
+  if (options.delta_steps() < 0)
+    throw std::invalid_argument("model.delta_steps: expected an integer >= 0, got " + std::to_string(options.delta_steps()));
+  if (options.delta_dims() < 1)
+    throw std::invalid_argument("model.delta_dims: expected an integer >= 1, got " + std::to_string(options.delta_dims()));
+  if (!(options.delta_lr() > 0)) throw std::invalid_argument("model.delta_lr: expected a number > 0");
+  if (!(options.curvature() >= 0)) throw std::invalid_argument("model.curvature: expected a number >= 0");
+  const auto s = options.block().space();
+  options.block().check(options.filters(), s, s);  // names model.pool_features when F does not divide
+  reset();
+}
+
+void LinearizeImpl::reset() {
+  const auto c = options.channels(), f = options.filters(), k = options.kernel();
+  encoder = register_module("encoder", torch::nn::Conv2d(torch::nn::Conv2dOptions(c, f, k).padding(k / 2)));
+  decoder = register_module("decoder", torch::nn::Conv2d(torch::nn::Conv2dOptions(f, c, k).padding(k / 2).bias(false)));
+  const auto blocks = options.block().feature_blocks(f);
+  // No bias: δ = 0 must give the deterministic extrapolation exactly.
+  delta_map = register_module("delta_map", torch::nn::Linear(torch::nn::LinearOptions(options.delta_dims(), 3 * blocks).bias(false)));
+  pooling = register_module("pooling", PhasePool(PhasePoolOptions().block(options.block()).beta(options.pool_beta())));
+  unpooling = register_module("unpooling", PhaseUnpool(options.block()));
+}
+
+torch::Tensor LinearizeImpl::encode(const torch::Tensor& x) { return torch::relu(encoder(x)); }
+
+PhasePooled LinearizeImpl::pool(const torch::Tensor& z) { return pooling(z); }
+
+torch::Tensor LinearizeImpl::unpool(const torch::Tensor& m, const torch::Tensor& p) { return unpooling(m, p, options.filters()); }
+
+torch::Tensor LinearizeImpl::decode(const torch::Tensor& z) { return decoder_conv2d(z, decoder->weight); }
+
+torch::Tensor LinearizeImpl::extrapolate_phase(const torch::Tensor& p_previous, const torch::Tensor& p_current,
+                                               const torch::Tensor& delta) {
+  const auto predicted = 2 * p_current - p_previous;
+  if (!delta.defined()) return predicted;
+  const auto scale = delta_map(delta).view({p_current.size(0), p_current.size(1), 3, 1, 1});
+  return predicted + scale * (p_current - p_previous);
+}
+
+torch::Tensor LinearizeImpl::predict(const PhasePooled& previous, const PhasePooled& current, const torch::Tensor& delta) {
+  const auto magnitude = 0.5 * (previous.magnitude + current.magnitude);
+  return decode(unpool(magnitude, extrapolate_phase(previous.phase, current.phase, delta)));
+}
+
+torch::Tensor LinearizeImpl::prediction_error(const torch::Tensor& predicted, const torch::Tensor& next) {
+  const double positions = static_cast<double>(next.size(2) * next.size(3));
+  return 0.5 * (predicted - next).pow(2).sum({1, 2, 3}) / positions;
+}
+
+torch::Tensor LinearizeImpl::infer_delta(const PhasePooled& previous, const PhasePooled& current, const torch::Tensor& next) {
+  auto delta = torch::zeros({next.size(0), options.delta_dims()}, next.options());
+  if (options.delta_steps() == 0) return delta;
+  torch::AutoGradMode enable(true);  // also under an evaluation's NoGradGuard
+  // Codes frozen: only the decoder path (unpooling, G, W₁) carries the gradient to δ.
+  const PhasePooled previous_fixed{previous.magnitude.detach(), previous.phase.detach()};
+  const PhasePooled current_fixed{current.magnitude.detach(), current.phase.detach()};
+  const auto target = next.detach();
+  for (std::int64_t i = 0; i < options.delta_steps(); ++i) {
+    delta.requires_grad_(true);
+    // Each sample's error per pixel (as the weights are trained on, so α_δ means the same at
+    // any frame size), summed over samples so that each sample's δ gets its own gradient.
+    const auto error = prediction_error(predict(previous_fixed, current_fixed, delta), target).sum();
+    const auto gradient = torch::autograd::grad({error}, {delta})[0];
+    delta = (delta - options.delta_lr() * gradient).detach();
+  }
+  return delta;
+}
+
+torch::Tensor LinearizeImpl::interpolate(const PhasePooled& previous, const PhasePooled& next) {
+  return decode(unpool(0.5 * (previous.magnitude + next.magnitude), 0.5 * (previous.phase + next.phase)));
+}
+
+torch::Tensor LinearizeImpl::decode_path(const PhasePooled& previous, const PhasePooled& next, const std::vector<double>& times) {
+  std::vector<torch::Tensor> frames;
+  for (const double tau : times) {
+    const double s = tau / 2;
+    const auto m = torch::relu(previous.magnitude + s * (next.magnitude - previous.magnitude));
+    const auto p = previous.phase + s * (next.phase - previous.phase);
+    frames.push_back(decode(unpool(m, p)));
+  }
+  return torch::stack(frames, 1);  // N×T×C×H×W
+}
+
+LinearizeLoss LinearizeImpl::loss(const torch::Tensor& triplets, const torch::Tensor& delta) {
+  if (triplets.dim() != 5 || triplets.size(1) != 3 || triplets.size(2) != options.channels())
+    throw std::invalid_argument("Linearize::loss: expected N×3×" + std::to_string(options.channels()) +
+                                "×H×W triplets, got " + std::to_string(triplets.dim()) + "-d input");
+  const auto n = triplets.size(0);
+  // All three frames of every triplet through the encoder in one batch: t−1 rows, then t, then t+1.
+  const auto x = triplets.transpose(0, 1).reshape({3 * n, triplets.size(2), triplets.size(3), triplets.size(4)});
+  const auto pooled = pool(encode(x));
+  auto part = [&](std::int64_t i) {
+    return PhasePooled{pooled.magnitude.slice(0, i * n, (i + 1) * n), pooled.phase.slice(0, i * n, (i + 1) * n)};
+  };
+  const auto previous = part(0), current = part(1), next = part(2);
+  const auto next_frames = x.slice(0, 2 * n, 3 * n);
+  LinearizeLoss out;
+  out.delta = delta.defined() ? delta : infer_delta(previous, current, next_frames);
+  out.predicted = predict(previous, current, out.delta);
+  out.prediction = prediction_error(out.predicted, next_frames).mean();
+  out.curvature = phase_curvature(previous.phase, current.phase, next.phase);
+  out.total = out.prediction + options.curvature() * out.curvature;
+  return out;
+}
+
+}  // namespace vidssl
