@@ -1,0 +1,83 @@
+#include "models/linearize/linearize_learner.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+
+#include "models/linearize/linearize_metrics.h"
+#include "models/training/module_state.h"
+#include "models/training/mosaic.h"
+
+namespace vidssl {
+
+LinearizeLearner::LinearizeLearner(LinearizeOptions model, OptimizerOptions optimizer, torch::Device device)
+    : model_(model), device_(device) {
+  model_->to(device_);
+  optimizer_ = make_optimizer(optimizer, model_->parameters());
+}
+
+LearnerStep LinearizeLearner::train(const torch::Tensor& clips) {
+  LearnerStep out;
+  optimizer_->zero_grad();
+  last_triplets_ = clips;
+  last_ = model_->loss(clips);
+  const double total = last_.total.item<double>();
+  if (!std::isfinite(total)) {
+    out.step = step_;
+    out.skipped = true;
+    out.values = {{"loss", total}};
+    return out;
+  }
+  last_.total.backward();
+  optimizer_->step();
+  out.step = ++step_;
+  const auto next = clips.select(1, 2), current = clips.select(1, 1);
+  out.values = {
+      {"loss", total},
+      {"prediction", last_.prediction.item<double>()},
+      {"curvature", last_.curvature.item<double>()},
+      {"delta_norm", last_.delta.norm(2, 1).mean().item<double>()},
+      {"psnr_predict", mean_psnr(last_.predicted, next)},
+      {"psnr_copy_last", mean_psnr(current, next)},
+  };
+  return out;
+}
+
+std::vector<Panel> LinearizeLearner::panels() {
+  std::vector<Panel> out;
+  if (!last_triplets_.defined()) return out;
+  torch::NoGradGuard no_grad;
+  const auto triplet = last_triplets_.slice(0, 0, 1);  // the newest clip leads the batch
+  const auto previous = model_->pool(model_->encode(triplet.select(1, 0)));
+  const auto next = model_->pool(model_->encode(triplet.select(1, 2)));
+  const auto middle = model_->interpolate(previous, next);
+  const auto cross_fade = 0.5 * (triplet.select(1, 0) + triplet.select(1, 2));
+  auto frame = [](const torch::Tensor& x) { return x[0][0].cpu(); };
+  out.push_back({"x(t-1)", frame(triplet.select(1, 0)), Panel::Scale::symmetric});
+  out.push_back({"x(t)", frame(triplet.select(1, 1)), Panel::Scale::symmetric});
+  out.push_back({"predicted x(t+1)", frame(last_.predicted.slice(0, 0, 1)), Panel::Scale::symmetric});
+  out.push_back({"true x(t+1)", frame(triplet.select(1, 2)), Panel::Scale::symmetric});
+  // One picture, one grey scale: cross-fade | feature-space interpolation | true x(t).
+  out.push_back({"cross-fade | feature interp. | x(t)",
+                 torch::cat({frame(cross_fade), frame(middle), frame(triplet.select(1, 1))}, 1), Panel::Scale::symmetric});
+  out.push_back({"decoder filters", tile_mosaic(model_->decoder->weight[0].cpu(), true), Panel::Scale::symmetric});
+  return out;
+}
+
+void LinearizeLearner::save(CheckpointData& data) {
+  data.model = model_name();
+  data.step = step_;
+  data.weights = module_tensors(*model_);
+  data.optimizer = serialize_optimizer(*optimizer_);
+  data.state["learner.step"] = torch::tensor(step_);
+}
+
+void LinearizeLearner::load(const CheckpointData& data) {
+  if (data.model != model_name())
+    throw std::runtime_error("checkpoint is of model '" + data.model + "', not '" + model_name() + "'");
+  load_module_tensors(*model_, data.weights);
+  deserialize_optimizer(*optimizer_, data.optimizer, device_);
+  step_ = data.state.at("learner.step").item<std::int64_t>();
+}
+
+}  // namespace vidssl
