@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "apps/linearize_evaluation.h"
 #include "models/slow/slow_metrics.h"
 #include "models/slow/slow_sparse.h"
 #include "models/torch_runtime.h"
@@ -83,6 +84,13 @@ int eval_command(const EvalArgs& args) {
   RunConfig config = parse_run_config(data.config, folder + "/config.yaml");
   configure_torch_runtime(config.threads);
   const torch::Device device = resolve_device(args.device);
+  if (data.model == "linearize") {
+    LinearizeEvaluationOptions options;
+    options.source = args.source;
+    options.max_frames = args.max_frames;
+    std::printf("%s\n", evaluate_linearize(options, folder, data, config, device).c_str());
+    return 0;
+  }
   if (data.model != "slow") throw std::runtime_error(folder + ": model '" + data.model + "' has no evaluation yet");
   std::printf("%s\n", evaluate_slow(args, folder, data, config, device).c_str());
   return 0;

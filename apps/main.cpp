@@ -8,6 +8,7 @@
 
 #include "apps/bench_command.h"
 #include "apps/eval_command.h"
+#include "apps/interpolate_command.h"
 #include "apps/plot_command.h"
 #include "apps/run_command.h"
 #include "stages/config_reader.h"
@@ -41,6 +42,15 @@ int main(int argc, char** argv) {
   eval_cmd->add_option("--device", eval.device, "auto, cpu or cuda");
 
   vidssl::BenchArgs bench;
+  vidssl::InterpolateArgs interpolate;
+  auto* interpolate_cmd = app.add_subcommand("interpolate", "Model B: PNG strips of feature-space interpolation; prints one JSON object");
+  interpolate_cmd->add_option("--checkpoint", interpolate.checkpoint, "Model B checkpoint folder, or its run folder")->required();
+  interpolate_cmd->add_option("--source", interpolate.source, "held-out video file, folder or Y4M")->required();
+  interpolate_cmd->add_option("--out", interpolate.out, "folder for the strips (default RUN/interpolate)");
+  interpolate_cmd->add_option("--every", interpolate.every, "a strip for every N-th triplet (default 10)");
+  interpolate_cmd->add_option("--max-frames", interpolate.max_frames, "use at most N frames");
+  interpolate_cmd->add_option("--device", interpolate.device, "auto, cpu or cuda");
+
   auto* bench_cmd = app.add_subcommand("bench", "measure decode, preprocessing and training speed; prints JSON lines");
   bench_cmd->add_option("--only", bench.only, "decode, preprocess, slow or all (default)");
   bench_cmd->add_option("--seconds", bench.seconds, "time per measurement (default 3)");
@@ -69,6 +79,7 @@ int main(int argc, char** argv) {
       return vidssl::run_command(run);
     }
     if (*eval_cmd) return vidssl::eval_command(eval);
+    if (*interpolate_cmd) return vidssl::interpolate_command(interpolate);
     if (*bench_cmd) return vidssl::bench_command(bench);
     if (*plot_cmd) return vidssl::plot_command(plot_run, plot_out);
   } catch (const vidssl::ConfigError& e) {

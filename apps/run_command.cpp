@@ -11,8 +11,8 @@
 #include <fstream>
 
 #include "apps/interrupt.h"
+#include "apps/make_learner.h"
 #include "apps/run_folder.h"
-#include "models/slow/slow_sparse_learner.h"
 #include "models/torch_runtime.h"
 #include "pipeline/pipeline.h"
 #include "stages/display_sink.h"
@@ -81,11 +81,7 @@ int run_command(const RunArgs& args) {
   spdlog::info("source {}: {}x{}x{}, {:.3g} fps, {} frames{}", info.description, info.width, info.height, info.channels,
                info.fps, info.frame_count >= 0 ? std::to_string(info.frame_count) : "unknown", info.live ? " (live)" : "");
 
-  config.slow.channels(info.channels);
-  SlowSparseLearner learner(config.slow, config.optimizer, device);
-  spdlog::info("model slow: {} encoder, {} filters {}x{}, alpha {}, beta {}, training {} on {}", to_string(config.slow.encoder()),
-               config.slow.filters(), config.slow.kernel(), config.slow.kernel(), config.slow.alpha(), config.slow.beta(),
-               to_string(config.slow.training()), device.str());
+  const auto learner = make_learner(config, info.channels, device);
 
   config.preprocess.device = device;
   TrainStageOptions train_options = config.train;
@@ -93,7 +89,7 @@ int run_command(const RunArgs& args) {
   train_options.config_yaml = config.yaml;
 
   Pipeline pipeline;
-  auto& train = pipeline.add<TrainStage>("train", learner, train_options, &metrics);
+  auto& train = pipeline.add<TrainStage>("train", *learner, train_options, &metrics);
   std::int64_t skip = 0;
   if (args.resume) {
     const std::string checkpoint = CheckpointStore::resolve(run_dir);
@@ -111,7 +107,9 @@ int run_command(const RunArgs& args) {
   auto latest = pipeline.tap(train);
 
   std::string note;
-  DisplaySink display(parse_display(config.display, (fs::path(run_dir) / "display.avi").string(), &note));
+  DisplayOptions display_options = parse_display(config.display, (fs::path(run_dir) / "display.avi").string(), &note);
+  display_options.rows = config.model == "linearize" ? 3 : 2;  // input + 6 panels; input + 4
+  DisplaySink display(display_options);
   if (!note.empty()) spdlog::info("{}", note);
 
   const std::int64_t first_step = train.steps();

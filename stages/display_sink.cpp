@@ -1,5 +1,6 @@
 #include "stages/display_sink.h"
 
+#include <algorithm>
 #include <torch/torch.h>
 
 #include <cstdio>
@@ -77,8 +78,7 @@ cv::Mat panel_to_mat(const Panel& panel) {
 }
 
 DisplaySink::DisplaySink(DisplayOptions options) : options_(std::move(options)) {
-  const int rows_guess = 2;
-  canvas_ = cv::Mat(rows_guess * (options_.cell_height + kTitleHeight) + kStatusHeight,
+  canvas_ = cv::Mat(std::max(1, options_.rows) * (options_.cell_height + kTitleHeight) + kStatusHeight,
                     options_.columns * options_.cell_width, CV_8UC3, cv::Scalar(32, 32, 32));
   if (options_.mode == DisplayOptions::Mode::png) std::filesystem::create_directories(options_.path);
   if (options_.mode == DisplayOptions::Mode::video) {

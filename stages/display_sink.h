@@ -19,6 +19,7 @@ struct DisplayOptions {
   int cell_width = 320;
   int cell_height = 240;
   int columns = 3;
+  int rows = 2;  // fixed for the run: a video needs one frame size
   double video_fps = 10;
 };
 

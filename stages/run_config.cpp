@@ -22,31 +22,8 @@ void require(bool ok, const std::string& key, const std::string& expected) {
   if (!ok) throw ConfigError(key + ": expected " + expected);
 }
 
-RunConfig read_config(ConfigReader& r) {
-  RunConfig c;
-  auto& s = c.source;
-  r.read("source.path", s.path);
-  r.read("source.width", s.width);
-  r.read("source.height", s.height);
-  r.read("source.channels", s.channels);
-  r.read("source.realtime", s.realtime);
-  r.read("source.max_frames", s.max_frames);
-  r.read("source.decoder_threads", c.decoder_threads);
-  read_edge(r, "source.edge", c.source_edge);
-  require(s.width >= 0 && s.height >= 0, "source.width", "sizes >= 0 (0 keeps the source's size)");
-  require(s.channels == 1 || s.channels == 3, "source.channels", "1 (luma) or 3 (YUV)");
-
-  auto& p = c.preprocess;
-  r.read("preprocess.contrast", p.contrast);
-  r.read("preprocess.kernel", p.contrast_options.kernel_size);
-  r.read("preprocess.sigma", p.contrast_options.sigma);
-  read_edge(r, "preprocess.edge", c.preprocess_edge);
-  require(p.contrast_options.kernel_size > 0 && p.contrast_options.kernel_size % 2 == 1, "preprocess.kernel", "an odd size >= 1");
-  require(p.contrast_options.sigma > 0, "preprocess.sigma", "a number > 0");
-
-  r.read_choice("model.kind", c.model, {{"slow", std::string("slow")}});
-  auto& m = c.slow;
-  m.channels(s.channels);
+void read_slow_model(ConfigReader& r, int channels, SlowSparseOptions& m) {
+  m.channels(channels);
   SlowEncoder encoder = m.encoder();
   r.read_choice("model.encoder", encoder, {{"relu", SlowEncoder::relu}, {"psd", SlowEncoder::psd}, {"lista", SlowEncoder::lista}});
   m.encoder(encoder);
@@ -74,6 +51,65 @@ RunConfig read_config(ConfigReader& r) {
   require(m.fista_steps() >= 1, "model.fista_steps", "an integer >= 1");
   require(m.fista_lipschitz() > 0, "model.fista_lipschitz", "a number > 0");
   require(m.fista_backtrack() > 1, "model.fista_backtrack", "a number > 1");
+}
+
+void read_linearize_model(ConfigReader& r, int channels, LinearizeOptions& m) {
+  m.channels(channels);
+  r.read("model.filters", m.filters());
+  r.read("model.kernel", m.kernel());
+  r.read("model.pool_features", m.block().features());
+  r.read("model.pool_space", m.block().space());
+  m.block().feature_stride(m.block().features());
+  r.read("model.pool_feature_stride", m.block().feature_stride());
+  r.read("model.pool_beta", m.pool_beta());
+  r.read("model.curvature", m.curvature());
+  r.read("model.delta_dims", m.delta_dims());
+  r.read("model.delta_steps", m.delta_steps());
+  r.read("model.delta_lr", m.delta_lr());
+  require(m.filters() >= 1, "model.filters", "an integer >= 1");
+  require(m.kernel() >= 1 && m.kernel() % 2 == 1, "model.kernel", "an odd size >= 1");
+  const auto& b = m.block();
+  require(b.features() >= 1 && b.feature_stride() >= 1 && m.filters() >= b.features() &&
+              (m.filters() - b.features()) % b.feature_stride() == 0,
+          "model.pool_features", "blocks of model.pool_features maps every model.pool_feature_stride that tile model.filters (" +
+                                     std::to_string(m.filters()) + ")");
+  require(b.space() >= 1, "model.pool_space", "an integer >= 1");
+  require(m.pool_beta() > 0, "model.pool_beta", "a number > 0");
+  require(m.curvature() >= 0, "model.curvature", "a number >= 0");
+  require(m.delta_dims() >= 1, "model.delta_dims", "an integer >= 1");
+  require(m.delta_steps() >= 0, "model.delta_steps", "an integer >= 0");
+  require(m.delta_lr() > 0, "model.delta_lr", "a number > 0");
+}
+
+RunConfig read_config(ConfigReader& r) {
+  RunConfig c;
+  auto& s = c.source;
+  r.read("source.path", s.path);
+  r.read("source.width", s.width);
+  r.read("source.height", s.height);
+  r.read("source.channels", s.channels);
+  r.read("source.realtime", s.realtime);
+  r.read("source.max_frames", s.max_frames);
+  r.read("source.decoder_threads", c.decoder_threads);
+  read_edge(r, "source.edge", c.source_edge);
+  require(s.width >= 0 && s.height >= 0, "source.width", "sizes >= 0 (0 keeps the source's size)");
+  require(s.channels == 1 || s.channels == 3, "source.channels", "1 (luma) or 3 (YUV)");
+
+  auto& p = c.preprocess;
+  r.read("preprocess.contrast", p.contrast);
+  r.read("preprocess.kernel", p.contrast_options.kernel_size);
+  r.read("preprocess.sigma", p.contrast_options.sigma);
+  read_edge(r, "preprocess.edge", c.preprocess_edge);
+  require(p.contrast_options.kernel_size > 0 && p.contrast_options.kernel_size % 2 == 1, "preprocess.kernel", "an odd size >= 1");
+  require(p.contrast_options.sigma > 0, "preprocess.sigma", "a number > 0");
+
+  r.read_choice("model.kind", c.model, {{"slow", std::string("slow")}, {"linearize", std::string("linearize")}});
+  // Only the chosen model's keys are read: another model's key is reported as unknown.
+  if (c.model == "slow") {
+    read_slow_model(r, s.channels, c.slow);
+  } else {
+    read_linearize_model(r, s.channels, c.linearize);
+  }
 
   auto& o = c.optimizer;
   r.read_choice("train.optimizer", o.kind, {{"adam", OptimizerKind::adam}, {"rmsprop", OptimizerKind::rmsprop}, {"sgd", OptimizerKind::sgd}});
@@ -90,12 +126,14 @@ RunConfig read_config(ConfigReader& r) {
   r.read("train.checkpoint_every", t.checkpoint_every);
   r.read("train.keep_checkpoints", t.keep_checkpoints);
   r.read("train.max_nonfinite", t.max_nonfinite);
+  r.read("train.scene_cut", t.scene_cut);
   require(t.replay.batch >= 1, "train.batch", "an integer >= 1");
   require(t.replay.capacity >= 1, "train.replay_capacity", "an integer >= 1");
   require(t.steps_per_frame >= 1, "train.steps_per_frame", "an integer >= 1");
   require(t.checkpoint_every >= 0, "train.checkpoint_every", "an integer >= 0 (0: only at the end)");
   require(t.keep_checkpoints >= 1, "train.keep_checkpoints", "an integer >= 1");
   require(t.max_nonfinite >= 1, "train.max_nonfinite", "an integer >= 1");
+  require(t.scene_cut >= 0 && t.scene_cut <= 1, "train.scene_cut", "a share of the 0..255 range in [0, 1] (0: off)");
 
   std::int64_t seed = static_cast<std::int64_t>(c.seed);
   r.read("run.seed", seed);

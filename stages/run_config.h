@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "models/linearize/linearize_model.h"
 #include "models/slow/slow_sparse.h"
 #include "models/training/optimizer_options.h"
 #include "pipeline/edge_options.h"
@@ -23,8 +24,9 @@ struct RunConfig {
   EdgeOptions source_edge{8, EdgePolicy::block};      // source -> preprocess
   EdgeOptions preprocess_edge{8, EdgePolicy::block};  // preprocess -> train
   PreprocessOptions preprocess;
-  std::string model = "slow";
-  SlowSparseOptions slow;
+  std::string model = "slow";  // model.kind: slow (Model A) or linearize (Model B)
+  SlowSparseOptions slow;       // the model.* keys when model.kind is slow
+  LinearizeOptions linearize;   // the model.* keys when model.kind is linearize
   OptimizerOptions optimizer;
   TrainStageOptions train;
   std::uint64_t seed = 1;

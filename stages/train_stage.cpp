@@ -19,7 +19,7 @@ TrainStage::TrainStage(std::string name, OnlineLearner& learner, TrainStageOptio
 void TrainStage::process(Frame frame, Outputs<TrainReport>& out) {
   if (options_.max_steps >= 0 && steps_ >= options_.max_steps) return;  // draining after the budget
   const bool continues = !history_.empty() && history_.back().clip_id == frame.clip_id &&
-                         history_.back().index + 1 == frame.index;
+                         history_.back().index + 1 == frame.index && !is_scene_cut(history_.back(), frame);
   if (!continues) history_.clear();
   history_.push_back(frame);
   next_frame_index_ = frame.index + 1;
@@ -35,6 +35,19 @@ void TrainStage::process(Frame frame, Outputs<TrainReport>& out) {
       break;
     }
   }
+}
+
+bool TrainStage::is_scene_cut(const Frame& previous, const Frame& frame) {
+  if (options_.scene_cut <= 0) return false;
+  const auto& a = previous.original.defined() ? previous.original : previous.image;
+  const auto& b = frame.original.defined() ? frame.original : frame.image;
+  if (a.scalar_type() != torch::kByte || b.scalar_type() != torch::kByte || a.sizes() != b.sizes()) return false;
+  const double difference = (a.to(torch::kFloat) - b.to(torch::kFloat)).abs().mean().item<double>() / 255.0;
+  if (difference <= options_.scene_cut) return false;
+  ++scene_cuts_;
+  if (metrics_)
+    metrics_->write(JsonLine().add("event", "scene_cut").add("frame", frame.index).add("difference", difference).str());
+  return true;
 }
 
 void TrainStage::train_once(const Frame& frame, Outputs<TrainReport>& out) {

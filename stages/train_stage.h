@@ -26,7 +26,7 @@ struct TrainReport {
 };
 
 // Trains one model online (DESIGN §9): consecutive frames of the same clip become training clips
-// (a clip never spans a clip boundary or a dropped frame), each clip enters the replay buffer,
+// (a clip never spans a clip boundary, a dropped frame or a scene cut), each clip enters the replay buffer,
 // and every frame gives `steps_per_frame` updates on a batch drawn from it. It writes a
 // metrics.jsonl line per step and checkpoints every `checkpoint_every` steps and at the end.
 //
@@ -42,6 +42,10 @@ struct TrainStageOptions {
   int keep_checkpoints = 3;
   int max_nonfinite = 5;
   double panel_interval_s = 0.1;
+  // A scene cut ends the clip in progress: consecutive decoded frames whose mean absolute
+  // difference exceeds this share of the 0..255 range (0: no detection). Edited video is full of
+  // cuts, and a clip across one teaches a model that anything follows anything.
+  double scene_cut = 0.0;
   std::string run_dir;          // checkpoints go to <run_dir>/checkpoints
   std::string config_yaml;      // stored in every checkpoint
   ReplayBufferOptions replay;
@@ -59,6 +63,7 @@ class TrainStage final : public Stage<Frame, TrainReport> {
 
   std::int64_t steps() const { return steps_; }
   std::int64_t skipped_steps() const { return skipped_total_; }
+  std::int64_t scene_cuts() const { return scene_cuts_; }
   std::optional<std::string> last_checkpoint() const { return last_checkpoint_; }
 
  protected:
@@ -66,6 +71,7 @@ class TrainStage final : public Stage<Frame, TrainReport> {
   void finish(Outputs<TrainReport>& out) override;
 
  private:
+  bool is_scene_cut(const Frame& previous, const Frame& frame);
   void train_once(const Frame& frame, Outputs<TrainReport>& out);
   void log_step(const LearnerStep& step, const Frame& frame);
   void restore_last_good();
@@ -77,6 +83,7 @@ class TrainStage final : public Stage<Frame, TrainReport> {
   ReplayBuffer replay_;
   std::deque<Frame> history_;  // the newest frames of the current clip, at most clip_length
   std::int64_t steps_ = 0;
+  std::int64_t scene_cuts_ = 0;
   std::int64_t skipped_total_ = 0;
   int skipped_in_a_row_ = 0;
   std::int64_t next_frame_index_ = 0;   // first source frame not yet used for training

@@ -124,6 +124,38 @@ TEST(VidsslCli, ARunWritesConfigMetricsAndACheckpointThatLoadsInPythonAndEvaluat
   EXPECT_GT(fs::file_size(out + "/curves.png"), 10000u);
 }
 
+TEST(VidsslCli, AModelBRunTrainsOnTripletsAndItsCheckpointEvaluatesAndInterpolates) {
+  if (!have_vtest()) GTEST_SKIP() << "vtest.avi (opencv-doc) not installed";
+  const auto out = test::scratch_dir("cli-linearize");
+  const auto r = run(vidssl() + " run " + config("clips-linearize.yaml") + " --max-frames 12 --out " + out +
+                     " --display png:" + out + "/png --set source.path=" + test::opencv_clip("vtest.avi") +
+                     " --set model.filters=8 --set source.width=64 --set source.height=48 --set train.batch=2 --set run.threads=1");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string metrics = read_all(out + "/metrics.jsonl");
+  EXPECT_EQ(count_lines_with(metrics, "\"model\": \"linearize\""), 10) << "12 frames make 10 triplets";
+  EXPECT_GE(count_lines_with(metrics, "\"psnr_predict\""), 10);
+  EXPECT_FALSE(fs::is_empty(out + "/png"));
+
+  const std::string held_out = " --source " + test::opencv_clip("tree.avi") + " --max-frames 20";
+  const auto e = run(vidssl() + " eval --checkpoint " + out + held_out);
+  ASSERT_EQ(e.status, 0) << e.err;
+  for (const char* key : {"\"psnr_feature\": ", "\"psnr_crossfade\": ", "\"psnr_predict\": ", "\"psnr_copy_last\": ",
+                          "\"curvature\": ", "\"n_triplets\": 18"})
+    EXPECT_NE(e.out.find(key), std::string::npos) << key << " missing in " << e.out;
+  const auto i = run(vidssl() + " interpolate --checkpoint " + out + held_out + " --every 5");
+  ASSERT_EQ(i.status, 0) << i.err;
+  EXPECT_NE(i.out.find("\"strips\": 4"), std::string::npos) << i.out;  // triplets 0, 5, 10, 15
+  EXPECT_TRUE(fs::exists(out + "/interpolate/triplet_000015.png"));
+
+  // A Model A key in a Model B config is refused, naming it.
+  const auto bad = run(vidssl() + " run " + config("clips-linearize.yaml") + " --set model.alpha=0.5 --out " + out + "-bad");
+  EXPECT_EQ(bad.status, 2) << bad.err;
+  EXPECT_NE(bad.err.find("model.alpha"), std::string::npos) << bad.err;
+  const auto steps = run(vidssl() + " run " + config("clips-linearize.yaml") + " --set model.delta_steps=-1 --out " + out + "-bad");
+  EXPECT_EQ(steps.status, 2) << steps.err;
+  EXPECT_NE(steps.err.find("model.delta_steps"), std::string::npos) << steps.err;
+}
+
 TEST(VidsslCli, ResumeContinuesTheRunFromItsCheckpoint) {
   if (!have_vtest()) GTEST_SKIP() << "vtest.avi (opencv-doc) not installed";
   const auto out = test::scratch_dir("cli-resume");

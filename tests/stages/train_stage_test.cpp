@@ -110,6 +110,31 @@ TEST(TrainStage, ClipsNeverSpanAClipBoundaryOrADroppedFrame) {
   EXPECT_EQ(pairs, expected);
 }
 
+TEST(TrainStage, ClipsNeverSpanASceneCut) {
+  // One clip of decoded frames: 0-3 a dark scene, 4-6 a bright one (a cut), with 1-level motion.
+  std::vector<Frame> frames;
+  for (std::int64_t i = 0; i < 7; ++i) {
+    const int level = (i < 4 ? 40 : 200) + static_cast<int>(i);
+    Frame f = frame_with(i, 0, torch::full({1, 2, 2}, float(i)));
+    f.original = torch::full({1, 2, 2}, level, torch::kByte);
+    frames.push_back(f);
+  }
+  for (const double threshold : {0.0, 0.2}) {
+    RecordingLearner learner;
+    TrainStageOptions options;
+    options.run_dir = test::scratch_dir("train-cuts");
+    options.replay.batch = 1;
+    options.scene_cut = threshold;
+    run(frames, learner, options);
+    std::vector<std::pair<int, int>> pairs;
+    for (auto& b : learner.batches)
+      pairs.emplace_back(int(b[0][0][0][0][0].item<float>()), int(b[0][1][0][0][0].item<float>()));
+    std::vector<std::pair<int, int>> expected = {{0, 1}, {1, 2}, {2, 3}, {4, 5}, {5, 6}};
+    if (threshold == 0.0) expected.insert(expected.begin() + 3, {3, 4});  // detection off: the cut is trained across
+    EXPECT_EQ(pairs, expected) << "scene_cut " << threshold;
+  }
+}
+
 TEST(TrainStage, NonFiniteLossesAreSkippedCountedAndRestoredFrom) {
   std::vector<Frame> frames;
   for (int i = 0; i < 30; ++i) frames.push_back(frame_with(i, 0, torch::zeros({1, 2, 2})));

@@ -1,0 +1,138 @@
+#include "apps/linearize_evaluation.h"
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <deque>
+#include <filesystem>
+#include <vector>
+
+#include "models/linearize/linearize_metrics.h"
+#include "models/linearize/linearize_model.h"
+#include "models/training/module_state.h"
+#include "stages/display_sink.h"
+#include "stages/json_line.h"
+#include "stages/open_source.h"
+#include "stages/preprocess_stage.h"
+
+namespace fs = std::filesystem;
+
+namespace vidssl {
+namespace {
+
+// Sums of squared errors and counts, so PSNRs are means over every triplet.
+struct PsnrSum {
+  double total = 0;
+  std::int64_t count = 0;
+  void add(const torch::Tensor& estimate, const torch::Tensor& target) {
+    const auto n = target.size(0);
+    total += mean_psnr(estimate, target) * static_cast<double>(n);
+    count += n;
+  }
+  double mean() const { return count ? total / static_cast<double>(count) : 0.0; }
+};
+
+// One grey picture per tensor H×W, side by side, each with the same symmetric scale.
+cv::Mat strip_of(const std::vector<torch::Tensor>& pictures) {
+  return panel_to_mat({"", torch::cat(pictures, 1), Panel::Scale::symmetric});
+}
+
+}  // namespace
+
+std::string evaluate_linearize(const LinearizeEvaluationOptions& options, const std::string& checkpoint_folder,
+                               const CheckpointData& data, RunConfig& config, torch::Device device) {
+  SourceOptions source_options = config.source;
+  source_options.path = options.source;
+  source_options.max_frames = options.max_frames;
+  source_options.realtime = false;
+  auto source = open_source(source_options);
+  Linearize model(config.linearize);
+  load_module_tensors(*model, data.weights);
+  model->to(device);
+  model->eval();
+  config.preprocess.device = device;
+  const PreprocessStage preprocess("eval", config.preprocess);
+  if (!options.strips_dir.empty()) fs::create_directories(options.strips_dir);
+
+  torch::NoGradGuard no_grad;
+  PsnrSum feature, cross_fade, predict, copy_last;
+  double curvature = 0;
+  std::int64_t triplets = 0, strips = 0;
+  std::vector<torch::Tensor> batch;  // triplets 3×C×H×W
+  auto flush = [&] {
+    if (batch.empty()) return;
+    const auto x = torch::stack(batch);  // N×3×C×H×W
+    const auto a = model->pool(model->encode(x.select(1, 0)));
+    const auto b = model->pool(model->encode(x.select(1, 1)));
+    const auto c = model->pool(model->encode(x.select(1, 2)));
+    const auto middle = model->interpolate(a, c);
+    const auto fade = 0.5 * (x.select(1, 0) + x.select(1, 2));
+    const auto predicted = model->predict(a, b);
+    feature.add(middle, x.select(1, 1));
+    cross_fade.add(fade, x.select(1, 1));
+    predict.add(predicted, x.select(1, 2));
+    copy_last.add(x.select(1, 1), x.select(1, 2));
+    curvature += phase_curvature(a.phase, b.phase, c.phase).item<double>() * static_cast<double>(x.size(0));
+    if (!options.strips_dir.empty()) {
+      const auto path = model->decode_path(a, c, {0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0});
+      for (std::int64_t i = 0; i < x.size(0); ++i) {
+        const std::int64_t number = triplets + i;
+        if (number % options.strip_every != 0) continue;
+        auto picture = [](const torch::Tensor& t) { return t[0].cpu(); };  // channel 0
+        // x(t-1) | cross-fade | feature-space x~(t) | true x(t) | x(t+1); below, the decoded path.
+        const cv::Mat top = strip_of({picture(x[i][0]), picture(fade[i]), picture(middle[i]), picture(x[i][1]), picture(x[i][2])});
+        std::vector<torch::Tensor> steps;
+        for (std::int64_t k = 0; k < path.size(1); ++k) steps.push_back(picture(path[i][k]));
+        cv::Mat bottom = strip_of(steps);
+        cv::resize(bottom, bottom, {top.cols, std::max(1, bottom.rows * top.cols / bottom.cols)}, 0, 0, cv::INTER_AREA);
+        cv::Mat both;
+        cv::vconcat(top, bottom, both);
+        char name[64];
+        std::snprintf(name, sizeof(name), "triplet_%06lld.png", static_cast<long long>(number));
+        cv::imwrite((fs::path(options.strips_dir) / name).string(), both);
+        ++strips;
+      }
+    }
+    triplets += x.size(0);
+    batch.clear();
+  };
+  std::deque<Frame> recent;  // the frames of the triplet in progress, preprocessed; original kept
+  Frame frame;
+  while (source->read(frame)) {
+    for (const auto& w : source->take_warnings()) spdlog::warn("{}", w);
+    const bool continues = !recent.empty() && recent.back().clip_id == frame.clip_id && recent.back().index + 1 == frame.index &&
+                           !(config.train.scene_cut > 0 &&
+                             (recent.back().original.to(torch::kFloat) - frame.image.to(torch::kFloat)).abs().mean().item<double>() / 255 >
+                                 config.train.scene_cut);
+    if (!continues) recent.clear();
+    Frame prepared = frame;
+    prepared.original = frame.image;
+    prepared.image = preprocess.prepare(frame.image);
+    recent.push_back(prepared);
+    if (recent.size() < 3) continue;
+    batch.push_back(torch::stack({recent[0].image, recent[1].image, recent[2].image}));
+    recent.pop_front();
+    if (batch.size() == 16) flush();
+  }
+  for (const auto& w : source->take_warnings()) spdlog::warn("{}", w);
+  flush();
+  if (triplets == 0) throw std::runtime_error(options.source + ": no triplet of consecutive frames to evaluate on");
+  JsonLine line;
+  line.add("model", "linearize")
+      .add("checkpoint", checkpoint_folder)
+      .add("step", data.step)
+      .add("source", options.source)
+      .add("n_triplets", triplets)
+      .add("psnr_feature", feature.mean())
+      .add("psnr_crossfade", cross_fade.mean())
+      .add("psnr_predict", predict.mean())
+      .add("psnr_copy_last", copy_last.mean())
+      .add("curvature", curvature / static_cast<double>(triplets));
+  if (!options.strips_dir.empty()) line.add("strips", strips).add("strips_dir", options.strips_dir);
+  return line.str();
+}
+
+}  // namespace vidssl
