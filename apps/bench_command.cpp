@@ -15,6 +15,7 @@
 
 #include "models/ops/contrast_normalizer.h"
 #include "models/ops/gaussian_pyramid.h"
+#include "models/linearize/linearize_learner.h"
 #include "models/slow/slow_sparse_learner.h"
 #include "models/torch_runtime.h"
 #include "pipeline/pipeline.h"
@@ -138,6 +139,20 @@ void bench_slow_step(const BenchArgs& args, torch::Device device, int w, int h, 
   std::fflush(stdout);
 }
 
+// Model B: δ inferred by k steps per sample (each a forward and backward through unpooling and the
+// decoder), then the weight update; smooth frames moving one pixel per frame.
+void bench_linearize_step(const BenchArgs& args, torch::Device device, int w, int h, int filters, int batch, int delta_steps) {
+  torch::manual_seed(1);
+  LinearizeLearner learner(LinearizeOptions().filters(filters).delta_steps(delta_steps), OptimizerOptions{}, device);
+  const auto wide = torch::avg_pool2d(torch::randn({batch, 1, h, w + 2}), 5, 1, 2);
+  const auto triplets = torch::stack({wide.slice(3, 2, w + 2), wide.slice(3, 1, w + 1), wide.slice(3, 0, w)}, 1).to(device);
+  const double s = median_seconds([&] { learner.train(triplets); }, args.seconds, device);
+  std::printf("%s\n", JsonLine().add("bench", "train_step").add("model", "linearize").add("device", device.str()).add("width", w)
+                          .add("height", h).add("filters", filters).add("batch", batch).add("delta_steps", delta_steps)
+                          .add("steps_per_s", 1 / s).str().c_str());
+  std::fflush(stdout);
+}
+
 // The whole pipeline on a real clip: decode -> preprocess -> train, one step per frame pair, with
 // the run's default of one decoder thread (FFmpeg's own threads would compete with training).
 void bench_slow_end_to_end(const BenchArgs& args, torch::Device device, int w, int h, int filters, int batch) {
@@ -182,8 +197,8 @@ int bench_command(const BenchArgs& args) {
   configure_torch_runtime();
   const torch::Device device = resolve_device(args.device);
   const bool all = args.only == "all";
-  if (!all && args.only != "decode" && args.only != "preprocess" && args.only != "slow")
-    throw std::invalid_argument("--only: expected decode, preprocess, slow or all, got '" + args.only + "'");
+  if (!all && args.only != "decode" && args.only != "preprocess" && args.only != "slow" && args.only != "linearize")
+    throw std::invalid_argument("--only: expected decode, preprocess, slow, linearize or all, got '" + args.only + "'");
   spdlog::info("bench on {} with {} LibTorch threads", device.str(), at::get_num_threads());
   if (all || args.only == "decode") bench_decode(args);
   if (all || args.only == "preprocess") bench_preprocess(args, device);
@@ -193,6 +208,12 @@ int bench_command(const BenchArgs& args) {
     bench_slow_end_to_end(args, device, 160, 120, 32, 1);
     bench_slow_end_to_end(args, device, 320, 240, 32, 1);
     if (device.is_cuda()) bench_slow_step(args, device, 640, 480, 64, 8);
+  }
+  if (all || args.only == "linearize") {
+    bench_linearize_step(args, device, 160, 120, 64, 1, 5);
+    bench_linearize_step(args, device, 320, 240, 64, 1, 5);
+    bench_linearize_step(args, device, 160, 120, 32, 4, 5);  // configs/clips-linearize.yaml
+    if (device.is_cuda()) bench_linearize_step(args, device, 640, 480, 64, 8, 5);
   }
   return 0;
 }

@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
   interpolate_cmd->add_option("--device", interpolate.device, "auto, cpu or cuda");
 
   auto* bench_cmd = app.add_subcommand("bench", "measure decode, preprocessing and training speed; prints JSON lines");
-  bench_cmd->add_option("--only", bench.only, "decode, preprocess, slow or all (default)");
+  bench_cmd->add_option("--only", bench.only, "decode, preprocess, slow, linearize or all (default)");
   bench_cmd->add_option("--seconds", bench.seconds, "time per measurement (default 3)");
   bench_cmd->add_option("--device", bench.device, "auto, cpu or cuda");
 

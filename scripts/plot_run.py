@@ -14,8 +14,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-LOSS_TERMS = ["loss", "reconstruction", "sparsity", "slowness", "prediction"]
-METRICS = ["residual_energy", "active_fraction"]
+LOSS_TERMS = ["loss", "reconstruction", "sparsity", "slowness", "prediction", "curvature"]
+# One model per run: Model A logs the first two, Model B the PSNRs (dB) and the size of δ.
+METRICS = ["residual_energy", "active_fraction", "psnr_predict", "psnr_copy_last", "delta_norm"]
 
 
 def read_lines(path):
