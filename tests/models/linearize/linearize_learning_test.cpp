@@ -4,7 +4,9 @@
 #include <torch/torch.h>
 
 #include <cstdio>
+#include <algorithm>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "models/linearize/linearize_learner.h"
@@ -15,9 +17,9 @@
 namespace vidssl {
 namespace {
 
-// Every consecutive triplet of `clips` clips of SyntheticSource sprites at constant velocity
-// (no rotation or scaling), contrast-normalized: T×3×1×H×W.
-torch::Tensor sprite_triplets(int clips, std::uint64_t seed) {
+// Contrast-normalized frames of `clips` clips of SyntheticSource sprites at constant velocity (no
+// rotation or scaling), one T×1×H×W tensor per clip.
+std::vector<torch::Tensor> sprite_clips(int clips, std::uint64_t seed) {
   SyntheticOptions o;
   o.kind = SyntheticKind::sprites;
   o.width = 32;
@@ -35,10 +37,32 @@ torch::Tensor sprite_triplets(int clips, std::uint64_t seed) {
   Frame frame;
   while (source.read(frame))
     by_clip[static_cast<std::size_t>(frame.clip_id)].push_back(normalize(frame.image.to(torch::kFloat).unsqueeze(0) / 255)[0]);
+  std::vector<torch::Tensor> out;
+  for (const auto& frames : by_clip) out.push_back(torch::stack(frames));
+  return out;
+}
+
+// Every triplet (t−1, t, t+1) of the clips: T×3×1×H×W.
+torch::Tensor sprite_triplets(int clips, std::uint64_t seed) {
   std::vector<torch::Tensor> triplets;
-  for (const auto& frames : by_clip)
-    for (std::size_t t = 0; t + 2 < frames.size(); ++t) triplets.push_back(torch::stack({frames[t], frames[t + 1], frames[t + 2]}));
+  for (const auto& frames : sprite_clips(clips, seed))
+    for (std::int64_t t = 0; t + 2 < frames.size(0); ++t) triplets.push_back(frames.slice(0, t, t + 3));
   return torch::stack(triplets);
+}
+
+// Triplets (t−1, t, t+1), or with probability ½ (t−1, t, t+2): a skipped frame. Returns the
+// triplets and the labels (1: skipped).
+std::pair<torch::Tensor, torch::Tensor> skip_triplets(int clips, std::uint64_t seed) {
+  std::mt19937 rng(static_cast<unsigned>(seed));
+  std::vector<torch::Tensor> triplets;
+  std::vector<float> skipped;
+  for (const auto& frames : sprite_clips(clips, seed))
+    for (std::int64_t t = 0; t + 3 < frames.size(0); ++t) {
+      const bool skip = rng() % 2 == 1;
+      triplets.push_back(torch::stack({frames[t], frames[t + 1], frames[t + (skip ? 3 : 2)]}));
+      skipped.push_back(skip ? 1.0f : 0.0f);
+    }
+  return {torch::stack(triplets), torch::tensor(skipped)};
 }
 
 void train(LinearizeLearner& learner, const torch::Tensor& triplets, int steps, int batch, unsigned seed) {
@@ -79,10 +103,67 @@ TEST(LinearizeLearning, OnSpritesPredictionBeatsCopyLastAndInterpolationBeatsCro
   RecordProperty("psnr_feature", std::to_string(feature));
   RecordProperty("psnr_crossfade", std::to_string(cross_fade));
   EXPECT_GE(predict, copy_last + 3.0);
-  // Issue 4 asks for 2 dB over the cross-fade; measured here so far: 1.3 dB (32 filters, 600 steps;
-  // 64 filters, 1500 steps, β_pool 30 or λ = 0 do no better). The claim tested meanwhile is
-  // that it beats the cross-fade at all, by a margin.
-  EXPECT_GE(feature, cross_fade + 0.5);
+  // Issue 4 asks for 2 dB over the cross-fade; measured here so far: 1.9 dB with λ = 1 (1.3 dB with
+  // λ = 0.1; 64 filters, 1000-1500 steps or β_pool 30 do no better). Tested meanwhile: 1.5 dB.
+  EXPECT_GE(feature, cross_fade + 1.5);
+}
+
+// The paper's probe: a model trained on triplets where a frame is skipped at random must spend
+// its latent δ on the skip (the phase moves twice as far), so a linear probe on δ recovers it.
+TEST(LinearizeLearning, ALogisticProbeOnDeltaRecoversASkippedFrame) {
+  torch::manual_seed(1);
+  const auto [training, unused] = skip_triplets(24, 3);
+  LinearizeLearner learner(LinearizeOptions().filters(32).kernel(9), adam(2e-3), torch::kCPU);
+  train(learner, training, 600, 8, 2);
+  const auto [held_out, labels] = skip_triplets(12, 77);
+  torch::Tensor delta;
+  {
+    torch::NoGradGuard no_grad;
+    delta = learner.model()->loss(held_out).delta;  // N×3, inferred from each triplet
+  }
+  // Standardized δ, a logistic regression fitted on the first half, scored on the second.
+  const auto n = delta.size(0), half = n / 2;
+  const auto mean = delta.slice(0, 0, half).mean(0), std = delta.slice(0, 0, half).std(0).clamp_min(1e-8);
+  const auto features = (delta - mean) / std;
+  auto w = torch::zeros({3}, torch::requires_grad()), b = torch::zeros({1}, torch::requires_grad());
+  torch::optim::LBFGS probe({w, b}, torch::optim::LBFGSOptions(1.0).max_iter(200));
+  probe.step([&] {
+    probe.zero_grad();
+    auto loss = torch::binary_cross_entropy_with_logits(torch::mv(features.slice(0, 0, half), w) + b, labels.slice(0, 0, half));
+    loss.backward();
+    return loss;
+  });
+  torch::NoGradGuard no_grad;
+  const auto predicted = (torch::mv(features.slice(0, half), w) + b > 0).to(torch::kFloat);
+  const double accuracy = (predicted == labels.slice(0, half)).to(torch::kFloat).mean().item<double>();
+  const double majority = std::max(labels.slice(0, half).mean().item<double>(), 1 - labels.slice(0, half).mean().item<double>());
+  std::printf("skip probe on delta: accuracy %.3f on %lld held-out triplets (majority class %.3f)\n", accuracy,
+              static_cast<long long>(n - half), majority);
+  RecordProperty("probe_accuracy", std::to_string(accuracy));
+  EXPECT_GE(accuracy, 0.75);
+}
+
+// The curvature term straightens phase trajectories: the same model trained identically with
+// λ = 1 (the default) and λ = 0, mean 1 − cos on held-out sprite clips. Measured here: 1.02 against
+// 1.38 (λ = 0.1 gave 1.31: too weak beside the per-pixel prediction error).
+TEST(LinearizeLearning, TheCurvatureTermStraightensPhaseTrajectoriesOnHeldOutClips) {
+  const auto training = sprite_triplets(24, 1), held_out = sprite_triplets(6, 99);
+  double curvature[2];
+  const double lambdas[2] = {1.0, 0.0};
+  for (int i = 0; i < 2; ++i) {
+    torch::manual_seed(1);
+    LinearizeLearner learner(LinearizeOptions().filters(32).kernel(9).curvature(lambdas[i]), adam(2e-3), torch::kCPU);
+    train(learner, training, 600, 8, 2);
+    torch::NoGradGuard no_grad;
+    auto& model = learner.model();
+    curvature[i] = phase_curvature(model->pool(model->encode(held_out.select(1, 0))).phase,
+                                   model->pool(model->encode(held_out.select(1, 1))).phase,
+                                   model->pool(model->encode(held_out.select(1, 2))).phase).item<double>();
+  }
+  std::printf("held-out phase curvature (1 - cos): lambda 1 %.4f, lambda 0 %.4f\n", curvature[0], curvature[1]);
+  RecordProperty("curvature_lambda", std::to_string(curvature[0]));
+  RecordProperty("curvature_zero", std::to_string(curvature[1]));
+  EXPECT_LT(curvature[0], 0.9 * curvature[1]);
 }
 
 }  // namespace
