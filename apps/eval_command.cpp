@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "apps/held_out_source.h"
 #include "apps/linearize_evaluation.h"
 #include "models/slow/slow_metrics.h"
 #include "models/slow/slow_sparse.h"
@@ -13,7 +14,6 @@
 #include "models/training/checkpoint.h"
 #include "models/training/module_state.h"
 #include "stages/json_line.h"
-#include "stages/open_source.h"
 #include "stages/preprocess_stage.h"
 #include "stages/run_config.h"
 
@@ -23,11 +23,7 @@ namespace {
 // Model A on held-out frames: features are the pooled codes P(h) of each frame.
 std::string evaluate_slow(const EvalArgs& args, const std::string& folder, const CheckpointData& data, RunConfig& config,
                           torch::Device device) {
-  SourceOptions source_options = config.source;
-  source_options.path = args.source;
-  source_options.max_frames = args.max_frames;
-  source_options.realtime = false;
-  auto source = open_source(source_options);
+  auto source = open_held_out_source(config, args.source, args.max_frames);
   SlowSparse model(config.slow);
   load_module_tensors(*model, data.weights);
   model->to(device);

@@ -10,12 +10,12 @@
 #include <filesystem>
 #include <vector>
 
+#include "apps/held_out_source.h"
 #include "models/linearize/linearize_metrics.h"
 #include "models/linearize/linearize_model.h"
 #include "models/training/module_state.h"
 #include "stages/display_sink.h"
 #include "stages/json_line.h"
-#include "stages/open_source.h"
 #include "stages/preprocess_stage.h"
 
 namespace fs = std::filesystem;
@@ -44,11 +44,7 @@ cv::Mat strip_of(const std::vector<torch::Tensor>& pictures) {
 
 std::string evaluate_linearize(const LinearizeEvaluationOptions& options, const std::string& checkpoint_folder,
                                const CheckpointData& data, RunConfig& config, torch::Device device) {
-  SourceOptions source_options = config.source;
-  source_options.path = options.source;
-  source_options.max_frames = options.max_frames;
-  source_options.realtime = false;
-  auto source = open_source(source_options);
+  auto source = open_held_out_source(config, options.source, options.max_frames);
   Linearize model(config.linearize);
   load_module_tensors(*model, data.weights);
   model->to(device);

@@ -64,20 +64,10 @@ std::vector<Panel> LinearizeLearner::panels() {
   return out;
 }
 
-void LinearizeLearner::save(CheckpointData& data) {
-  data.model = model_name();
-  data.step = step_;
-  data.weights = module_tensors(*model_);
-  data.optimizer = serialize_optimizer(*optimizer_);
-  data.state["learner.step"] = torch::tensor(step_);
-}
+void LinearizeLearner::save(CheckpointData& data) { save_learner_state(data, model_name(), step_, *model_, *optimizer_); }
 
 void LinearizeLearner::load(const CheckpointData& data) {
-  if (data.model != model_name())
-    throw std::runtime_error("checkpoint is of model '" + data.model + "', not '" + model_name() + "'");
-  load_module_tensors(*model_, data.weights);
-  deserialize_optimizer(*optimizer_, data.optimizer, device_);
-  step_ = data.state.at("learner.step").item<std::int64_t>();
+  step_ = load_learner_state(data, model_name(), *model_, *optimizer_, device_);
 }
 
 }  // namespace vidssl

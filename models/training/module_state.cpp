@@ -5,6 +5,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "models/training/checkpoint.h"
+
 namespace vidssl {
 
 std::map<std::string, torch::Tensor> module_tensors(const torch::nn::Module& module) {
@@ -47,6 +49,24 @@ void deserialize_optimizer(torch::optim::Optimizer& optimizer, const std::string
   std::istringstream in(bytes);
   archive.load_from(in, device);
   optimizer.load(archive);
+}
+
+void save_learner_state(CheckpointData& data, const std::string& model_name, std::int64_t step,
+                        const torch::nn::Module& module, const torch::optim::Optimizer& optimizer) {
+  data.model = model_name;
+  data.step = step;
+  data.weights = module_tensors(module);
+  data.optimizer = serialize_optimizer(optimizer);
+  data.state["learner.step"] = torch::tensor(step);
+}
+
+std::int64_t load_learner_state(const CheckpointData& data, const std::string& model_name, torch::nn::Module& module,
+                                torch::optim::Optimizer& optimizer, torch::Device device) {
+  if (data.model != model_name)
+    throw std::runtime_error("checkpoint is of model '" + data.model + "', not '" + model_name + "'");
+  load_module_tensors(module, data.weights);
+  deserialize_optimizer(optimizer, data.optimizer, device);
+  return data.state.at("learner.step").item<std::int64_t>();
 }
 
 }  // namespace vidssl

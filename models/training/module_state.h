@@ -18,4 +18,13 @@ std::string serialize_optimizer(const torch::optim::Optimizer& optimizer);
 // The state is placed on `device`, where the optimizer's parameters live.
 void deserialize_optimizer(torch::optim::Optimizer& optimizer, const std::string& bytes, torch::Device device);
 
+struct CheckpointData;
+
+// What every learner keeps in a checkpoint: its model's name, weights, optimizer state and step.
+void save_learner_state(CheckpointData& data, const std::string& model_name, std::int64_t step,
+                        const torch::nn::Module& module, const torch::optim::Optimizer& optimizer);
+// Restores them; throws std::runtime_error when the checkpoint is of another model. Returns the step.
+std::int64_t load_learner_state(const CheckpointData& data, const std::string& model_name, torch::nn::Module& module,
+                                torch::optim::Optimizer& optimizer, torch::Device device);
+
 }  // namespace vidssl
