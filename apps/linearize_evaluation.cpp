@@ -54,7 +54,7 @@ std::string evaluate_linearize(const LinearizeEvaluationOptions& options, const 
   if (!options.strips_dir.empty()) fs::create_directories(options.strips_dir);
 
   torch::NoGradGuard no_grad;
-  PsnrSum feature, cross_fade, predict, copy_last;
+  PsnrSum feature, cross_fade, predict, copy_last, autoencode;
   double curvature = 0;
   std::int64_t triplets = 0, strips = 0;
   std::vector<torch::Tensor> batch;  // triplets 3×C×H×W
@@ -71,6 +71,7 @@ std::string evaluate_linearize(const LinearizeEvaluationOptions& options, const 
     cross_fade.add(fade, x.select(1, 1));
     predict.add(predicted, x.select(1, 2));
     copy_last.add(x.select(1, 1), x.select(1, 2));
+    autoencode.add(model->decode(model->unpool(b.magnitude, b.phase)), x.select(1, 1));  // the ceiling
     curvature += phase_curvature(a.phase, b.phase, c.phase).item<double>() * static_cast<double>(x.size(0));
     if (!options.strips_dir.empty()) {
       const auto path = model->decode_path(a, c, {0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0});
@@ -126,6 +127,7 @@ std::string evaluate_linearize(const LinearizeEvaluationOptions& options, const 
       .add("psnr_crossfade", cross_fade.mean())
       .add("psnr_predict", predict.mean())
       .add("psnr_copy_last", copy_last.mean())
+      .add("psnr_autoencode", autoencode.mean())
       .add("curvature", curvature / static_cast<double>(triplets));
   if (!options.strips_dir.empty()) line.add("strips", strips).add("strips_dir", options.strips_dir);
   return line.str();

@@ -21,7 +21,8 @@ struct LinearizeEvaluationOptions {
 
 // Returns one JSON object: psnr_feature, psnr_crossfade (interpolating x^t from x^{t−1} and
 // x^{t+1}), psnr_predict (δ = 0), psnr_copy_last (predicting x^{t+1}), curvature (mean 1 − cos of
-// the phase trajectories), n_triplets, and, where strips were written, strips and the folder.
+// the phase trajectories), psnr_autoencode (x^t through pooling and unpooling: what the
+// representation keeps at all, the ceiling of the other two), n_triplets, and, where strips were written, strips and the folder.
 std::string evaluate_linearize(const LinearizeEvaluationOptions& options, const std::string& checkpoint_folder,
                                const CheckpointData& data, RunConfig& config, torch::Device device);
 
