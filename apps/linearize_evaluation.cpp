@@ -17,6 +17,7 @@
 #include "stages/display_sink.h"
 #include "stages/json_line.h"
 #include "stages/preprocess_stage.h"
+#include "stages/scene_cut.h"
 
 namespace fs = std::filesystem;
 
@@ -101,9 +102,7 @@ std::string evaluate_linearize(const LinearizeEvaluationOptions& options, const 
   while (source->read(frame)) {
     for (const auto& w : source->take_warnings()) spdlog::warn("{}", w);
     const bool continues = !recent.empty() && recent.back().clip_id == frame.clip_id && recent.back().index + 1 == frame.index &&
-                           !(config.train.scene_cut > 0 &&
-                             (recent.back().original.to(torch::kFloat) - frame.image.to(torch::kFloat)).abs().mean().item<double>() / 255 >
-                                 config.train.scene_cut);
+                           !is_scene_cut(recent.back(), frame, config.train.scene_cut);
     if (!continues) recent.clear();
     Frame prepared = frame;
     prepared.original = frame.image;

@@ -1,8 +1,8 @@
 #include "stages/display_sink.h"
 
-#include <algorithm>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>

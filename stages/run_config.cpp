@@ -1,6 +1,7 @@
 #include "stages/run_config.h"
 
 #include <filesystem>
+#include <stdexcept>
 
 #include "stages/config_reader.h"
 
@@ -68,12 +69,11 @@ void read_linearize_model(ConfigReader& r, int channels, LinearizeOptions& m) {
   r.read("model.delta_lr", m.delta_lr());
   require(m.filters() >= 1, "model.filters", "an integer >= 1");
   require(m.kernel() >= 1 && m.kernel() % 2 == 1, "model.kernel", "an odd size >= 1");
-  const auto& b = m.block();
-  require(b.features() >= 1 && b.feature_stride() >= 1 && m.filters() >= b.features() &&
-              (m.filters() - b.features()) % b.feature_stride() == 0,
-          "model.pool_features", "blocks of model.pool_features maps every model.pool_feature_stride that tile model.filters (" +
-                                     std::to_string(m.filters()) + ")");
-  require(b.space() >= 1, "model.pool_space", "an integer >= 1");
+  try {  // the tiling rule is the pooling layer's own; its messages name the keys
+    m.block().check(m.filters(), m.block().space(), m.block().space());
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(e.what());
+  }
   require(m.pool_beta() > 0, "model.pool_beta", "a number > 0");
   require(m.curvature() >= 0, "model.curvature", "a number >= 0");
   require(m.delta_dims() >= 1, "model.delta_dims", "an integer >= 1");

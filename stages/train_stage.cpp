@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "stages/json_line.h"
+#include "stages/scene_cut.h"
 
 namespace vidssl {
 
@@ -39,10 +40,7 @@ void TrainStage::process(Frame frame, Outputs<TrainReport>& out) {
 
 bool TrainStage::is_scene_cut(const Frame& previous, const Frame& frame) {
   if (options_.scene_cut <= 0) return false;
-  const auto& a = previous.original.defined() ? previous.original : previous.image;
-  const auto& b = frame.original.defined() ? frame.original : frame.image;
-  if (a.scalar_type() != torch::kByte || b.scalar_type() != torch::kByte || a.sizes() != b.sizes()) return false;
-  const double difference = (a.to(torch::kFloat) - b.to(torch::kFloat)).abs().mean().item<double>() / 255.0;
+  const double difference = decoded_difference(previous, frame);
   if (difference <= options_.scene_cut) return false;
   ++scene_cuts_;
   if (metrics_)

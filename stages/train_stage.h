@@ -43,8 +43,7 @@ struct TrainStageOptions {
   int max_nonfinite = 5;
   double panel_interval_s = 0.1;
   // A scene cut ends the clip in progress: consecutive decoded frames whose mean absolute
-  // difference exceeds this share of the 0..255 range (0: no detection). Edited video is full of
-  // cuts, and a clip across one teaches a model that anything follows anything.
+  // difference exceeds this share of the 0..255 range (0: no detection; stages/scene_cut.h).
   double scene_cut = 0.0;
   std::string run_dir;          // checkpoints go to <run_dir>/checkpoints
   std::string config_yaml;      // stored in every checkpoint
@@ -71,6 +70,7 @@ class TrainStage final : public Stage<Frame, TrainReport> {
   void finish(Outputs<TrainReport>& out) override;
 
  private:
+  // stages/scene_cut.h's test, counted and logged as a scene_cut event.
   bool is_scene_cut(const Frame& previous, const Frame& frame);
   void train_once(const Frame& frame, Outputs<TrainReport>& out);
   void log_step(const LearnerStep& step, const Frame& frame);
