@@ -1,0 +1,71 @@
+#include "models/neartofar/balanced_window_buffer.h"
+
+#include <stdexcept>
+#include <string>
+
+#include <torch/torch.h>
+
+namespace vidssl {
+
+void BalancedWindowBufferOptions::check() const {
+  if (classes < 1) throw std::invalid_argument("neartofar: classes must be at least 1, got " + std::to_string(classes));
+  if (capacity < classes)
+    throw std::invalid_argument("neartofar: buffer_capacity must hold at least one window per class, got " + std::to_string(capacity));
+}
+
+BalancedWindowBuffer::BalancedWindowBuffer(BalancedWindowBufferOptions options) : options_(options), rng_(options.seed) {
+  options_.check();
+  per_class_ = options_.capacity / options_.classes;
+  clear();
+}
+
+void BalancedWindowBuffer::clear() {
+  rings_.assign(options_.classes, torch::Tensor());
+  counts_.assign(options_.classes, 0);
+  next_.assign(options_.classes, 0);
+}
+
+void BalancedWindowBuffer::add(const torch::Tensor& windows, const torch::Tensor& labels) {
+  if (windows.dim() != 4 || labels.dim() != 1 || labels.size(0) != windows.size(0))
+    throw std::invalid_argument("BalancedWindowBuffer: wants N×C×R×W windows and N labels");
+  const torch::Tensor cpu_labels = labels.to(torch::kCPU, torch::kInt64).contiguous();
+  const auto* label = cpu_labels.data_ptr<std::int64_t>();
+  torch::NoGradGuard no_grad;
+  for (std::int64_t i = 0; i < windows.size(0); ++i) {
+    const std::int64_t c = label[i];
+    if (c < 0 || c >= options_.classes) continue;
+    if (!rings_[c].defined()) {
+      std::vector<std::int64_t> shape{per_class_};
+      for (int d = 1; d < 4; ++d) shape.push_back(windows.size(d));
+      rings_[c] = torch::empty(shape, windows.options());
+    }
+    if (rings_[c].sizes().slice(1) != windows.sizes().slice(1))
+      throw std::invalid_argument("BalancedWindowBuffer: a window's shape changed");
+    rings_[c][next_[c]].copy_(windows[i]);
+    next_[c] = (next_[c] + 1) % per_class_;
+    counts_[c] = std::min(counts_[c] + 1, per_class_);
+  }
+}
+
+std::pair<torch::Tensor, torch::Tensor> BalancedWindowBuffer::sample(std::int64_t batch) {
+  std::vector<std::int64_t> present;
+  for (std::int64_t c = 0; c < options_.classes; ++c)
+    if (counts_[c] > 0) present.push_back(c);
+  if (present.empty() || batch < 1) return {};
+  std::vector<torch::Tensor> windows;
+  std::vector<std::int64_t> labels;
+  for (std::int64_t b = 0; b < batch; ++b) {
+    const std::int64_t c = present[rng_() % present.size()];
+    windows.push_back(rings_[c][static_cast<std::int64_t>(rng_() % counts_[c])]);
+    labels.push_back(c);
+  }
+  return {torch::stack(windows), torch::tensor(labels, torch::kInt64).to(rings_[present[0]].device())};
+}
+
+std::int64_t BalancedWindowBuffer::size() const {
+  std::int64_t total = 0;
+  for (auto n : counts_) total += n;
+  return total;
+}
+
+}  // namespace vidssl
