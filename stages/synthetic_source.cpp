@@ -5,6 +5,7 @@
 
 #include <torch/torch.h>
 
+#include "models/split_mix64.h"
 #include "stages/source_geometry.h"
 
 namespace vidssl {
@@ -16,30 +17,8 @@ constexpr float kBackground = 128.0f;
 constexpr double kGratingAmplitude = 100.0;
 constexpr double kMinScale = 0.5, kMaxScale = 2.0;
 
-// SplitMix64: tiny, fast, and the same numbers on every machine and library.
-class Random {
- public:
-  explicit Random(std::uint64_t seed) : state_(seed) {}
-  std::uint64_t next() {
-    std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-  }
-  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }  // [0, 1)
-  double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
-  double normal() {  // Box–Muller
-    const double u1 = 1.0 - uniform(), u2 = uniform();
-    return std::sqrt(-2.0 * std::log(u1)) * std::cos(2 * kPi * u2);
-  }
-  std::uint64_t state() const { return state_; }
-
- private:
-  std::uint64_t state_;
-};
-
 std::uint64_t clip_seed(std::uint64_t seed, std::int32_t clip_id, std::uint64_t stream) {
-  Random mix(seed ^ (0xD1B54A32D192ED03ULL * (static_cast<std::uint64_t>(clip_id) + 1)) ^ (stream << 56));
+  SplitMix64 mix(seed ^ (0xD1B54A32D192ED03ULL * (static_cast<std::uint64_t>(clip_id) + 1)) ^ (stream << 56));
   return mix.next();
 }
 
@@ -119,7 +98,7 @@ SyntheticSource::SyntheticSource(SyntheticOptions synthetic, SourceOptions sourc
 }
 
 void SyntheticSource::start_clip(std::int32_t clip_id) {
-  Random random(clip_seed(synthetic_.seed, clip_id, 0));
+  SplitMix64 random(clip_seed(synthetic_.seed, clip_id, 0));
   noise_state_ = clip_seed(synthetic_.seed, clip_id, 1);
   truth_ = SyntheticTruth{};
   truth_.clip_id = clip_id;
@@ -258,7 +237,7 @@ torch::Tensor SyntheticSource::render() {
 
   torch::Tensor image = torch::empty({source_.channels, h, w}, torch::kUInt8);
   std::uint8_t* out = image.data_ptr<std::uint8_t>();
-  Random noise(noise_state_);
+  SplitMix64 noise(noise_state_);
   for (std::size_t p = 0; p < canvas_.size(); ++p) {
     const double value = canvas_[p] + (synthetic_.noise_std > 0 ? synthetic_.noise_std * noise.normal() : 0.0);
     out[p] = static_cast<std::uint8_t>(std::clamp(std::lround(value), 0L, 255L));
