@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
-#include <vector>
 
 #include "models/ops/cpu_loops.h"
 
@@ -27,18 +26,10 @@
 namespace vidssl {
 namespace {
 
-// What a thread buffer holds: the census codes of both images (the calling thread), a census row's
-// window rows and bit halves, the cost rows of the box stages and a row's winners (each thread).
+// What a thread buffer (cpu_loops.h) holds: the census codes of both images (the calling thread), a
+// census row's window rows and bit halves, the cost rows of the box stages and a row's winners (each
+// thread).
 enum class Use { codes, census_rows, census_halves, costs, ring, winners };
-
-// The calling thread's buffer of at least `n` elements for `use`, kept between calls: after the
-// first frame of a size, matching allocates nothing.
-template <typename T, Use use>
-T* thread_buffer(std::size_t n) {
-  thread_local std::vector<T> buffer;
-  if (buffer.size() < n) buffer.resize(n);
-  return buffer.data();
-}
 
 // Census codes of one image: bit k (raster order over the window, the centre left out, the first
 // neighbour in the highest bit) is set where neighbour k is darker than the centre; coordinates
