@@ -7,6 +7,7 @@
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
 
+#include "bench/intra_op_threads.h"
 #include "models/ops/contrast_normalizer.h"
 #include "models/ops/gaussian_pyramid.h"
 
@@ -25,23 +26,11 @@ void label(benchmark::State& state) {
                  std::to_string(state.range(1)) + " " + std::to_string(at::get_num_threads()) + " thread(s)");
 }
 
-// Sets the intra-op threads for one benchmark (0 keeps the configured count) and restores them.
-class Threads {
- public:
-  explicit Threads(const benchmark::State& state) : saved_(at::get_num_threads()) {
-    if (state.range(3) > 0) at::set_num_threads(static_cast<int>(state.range(3)));
-  }
-  ~Threads() { at::set_num_threads(saved_); }
-
- private:
-  int saved_;
-};
-
 void BM_PreprocessContrastNormalizer(benchmark::State& state) {
   const ContrastNormalizer normalize;
   const torch::Tensor frame = grey_frame(state);
   const OpPath path = path_of(state);
-  const Threads threads(state);
+  const bench::IntraOpThreads threads(static_cast<int>(state.range(3)));
   for (auto _ : state) benchmark::DoNotOptimize(normalize(frame, path));
   label(state);
 }
@@ -50,7 +39,7 @@ void BM_PreprocessGaussianPyramid(benchmark::State& state) {
   const GaussianPyramid pyramid({/*levels=*/3});
   const torch::Tensor frame = grey_frame(state);
   const OpPath path = path_of(state);
-  const Threads threads(state);
+  const bench::IntraOpThreads threads(static_cast<int>(state.range(3)));
   for (auto _ : state) benchmark::DoNotOptimize(pyramid(frame, path));
   label(state);
 }
@@ -60,7 +49,7 @@ void BM_PreprocessNormalizeThenPyramid(benchmark::State& state) {
   const GaussianPyramid pyramid({/*levels=*/3});
   const torch::Tensor frame = grey_frame(state);
   const OpPath path = path_of(state);
-  const Threads threads(state);
+  const bench::IntraOpThreads threads(static_cast<int>(state.range(3)));
   for (auto _ : state) benchmark::DoNotOptimize(pyramid(normalize(frame, path), path));
   label(state);
 }

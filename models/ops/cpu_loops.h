@@ -7,7 +7,9 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace vidssl {
 
@@ -15,6 +17,16 @@ namespace vidssl {
 inline std::int64_t rows_per_task(std::int64_t width) {
   constexpr std::int64_t kPixelsPerTask = 16384;
   return std::max<std::int64_t>(1, kPixelsPerTask / std::max<std::int64_t>(1, width));
+}
+
+// The calling thread's buffer of at least `n` elements, one per element type and `use` (any value
+// naming what it holds), kept between calls: after the first frame of a size the fast paths allocate
+// nothing but their outputs. Valid until this thread asks for the same buffer again.
+template <typename T, auto use>
+T* thread_buffer(std::size_t n) {
+  thread_local std::vector<T> buffer;
+  if (buffer.size() < n) buffer.resize(n);
+  return buffer.data();
 }
 
 }  // namespace vidssl

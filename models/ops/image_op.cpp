@@ -2,9 +2,10 @@
 
 #include <stdexcept>
 #include <string>
-#include <vector>
 
 #include <torch/torch.h>
+
+#include "models/ops/cpu_loops.h"
 
 namespace vidssl {
 
@@ -31,9 +32,8 @@ bool runs_fast_cpu(const torch::Tensor& x, OpPath path) {
 }
 
 float* thread_scratch(std::size_t floats) {
-  thread_local std::vector<float> scratch;
-  if (scratch.size() < floats) scratch.resize(floats);
-  return scratch.data();
+  enum class Use { image_op_scratch };
+  return thread_buffer<float, Use::image_op_scratch>(floats);
 }
 
 }  // namespace vidssl

@@ -1,0 +1,71 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "models/neartofar/stereo_camera.h"
+#include "stages/frame_pacer.h"
+#include "stages/frame_source.h"
+
+namespace vidssl {
+
+// Rectified stereo pairs from a folder laid out as the KITTI odometry sequences are (DESIGN §4), the
+// input of the near-to-far model: it needs both images of a pair and the cameras' geometry to turn
+// disparities into metres.
+//
+//   DIR/left/*.png, DIR/right/*.png   one pair per file name, in name order (both folders must hold
+//                                     the same names)
+//   DIR/calib.txt                     the 3×4 projection matrices P0 (left) and P1 (right), 12 numbers
+//                                     a line, row-major: either two bare lines, or KITTI's named lines
+//                                     ("P0: …", "P1: …", also P2, P3, Tr, which are ignored)
+//   DIR/times.txt                     optional: each frame's time in seconds, one a line (KITTI's)
+//
+// camera(): fx = P0[0], fy = P0[5], cx = P0[2], cy = P0[6], baseline = −P1[3]/P1[0] (metres, since
+// P1[3] = −fx·B). A baseline ≤ 0 is accepted here: whoever uses the disparities decides what to do
+// with a calibration that cannot give depth.
+//
+// Frames: image = left, right = right, C×H×W uint8 (channels 1: luma; 3: YUV at full resolution as
+// OpenCV's BGR→YUV gives it, grey PNGs with neutral chroma 128); index = clip_frame = k, clip_id 0;
+// timestamp k/fps, or times.txt. A size asked for (source.width/height) resizes both images (area
+// averaging when shrinking, bilinear otherwise) and the camera with them: fx and cx by the horizontal
+// factor, fy and cy by the vertical one, so a size that changes the aspect ratio stays consistent.
+//
+// A folder that cannot be a sequence throws SourceError at open (no folder, no left/ or right/, no
+// PNG, names that differ, calib.txt missing or not 2×12 numbers with fx, fy > 0, a first pair whose
+// images differ in size). A later pair that cannot be read or has another size ends the stream with
+// a warning, after every pair before it.
+//
+//   StereoSequenceSource source({.path = "kitti-rural-stereo", .width = 620, .height = 188});
+//   Frame frame;
+//   while (source.read(frame)) match(frame.image, frame.right);   // 1×188×620 uint8 each
+//   double z = source.camera().depth(10.0);
+class StereoSequenceSource final : public FrameSource {
+ public:
+  explicit StereoSequenceSource(SourceOptions source, double fps = 10);
+
+  bool read(Frame& frame) override;
+  const SourceInfo& info() const override { return info_; }
+
+  // The cameras at the output size.
+  const StereoCamera& camera() const { return camera_; }
+
+ private:
+  // Pair k at the output size; an empty string, or what is wrong with it.
+  std::string load(std::size_t k, torch::Tensor& left, torch::Tensor& right) const;
+
+  SourceOptions options_;
+  SourceInfo info_;
+  StereoCamera camera_;
+  std::string left_dir_, right_dir_;
+  std::vector<std::string> names_;
+  std::vector<std::int64_t> times_us_;  // empty: k / fps
+  double fps_;
+  int native_width_ = 0, native_height_ = 0;
+  torch::Tensor first_left_, first_right_;  // decoded at open to learn the size; delivered by the first read
+  std::size_t next_ = 0;
+  bool ended_ = false;
+  FramePacer pacer_;
+};
+
+}  // namespace vidssl
