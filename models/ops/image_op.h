@@ -6,7 +6,7 @@
 
 namespace vidssl {
 
-// Which implementation an image op (ContrastNormalizer, GaussianPyramid, LaplacianPyramid) runs.
+// Which implementation an image op (ContrastNormalizer, GaussianPyramid, LaplacianPyramid, StereoMatcher) runs.
 // `automatic`: hand-written loops for CPU tensors (torch ops where a gradient is being recorded, since
 // the loops record none), torch ops on other devices. `reference`: torch ops on every device; it is
 // what the loops are tested against, on CPU, and what the GPU runs.

@@ -38,7 +38,7 @@ torch::Tensor as_plane(const torch::Tensor& image, const char* side) {
   if (!image.defined()) throw std::invalid_argument(what + " is undefined");
   if (!(image.dim() == 2 || (image.dim() == 3 && image.size(0) == 1)))
     throw std::invalid_argument(what + " must be HxW or 1xHxW, got " + c10::str(image.sizes()));
-  if (image.scalar_type() != torch::kUInt8 && !torch::isFloatingType(image.scalar_type()))
+  if (image.scalar_type() != torch::kUInt8 && !c10::isFloatingType(image.scalar_type()))
     throw std::invalid_argument(what + " must be uint8 or floating point, got " +
                                 std::string(c10::toString(image.scalar_type())));
   if (image.numel() == 0) throw std::invalid_argument(what + " " + c10::str(image.sizes()) + " is empty");
