@@ -1,0 +1,231 @@
+#include "models/neartofar/near_to_far.h"
+
+#include <chrono>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include <torch/torch.h>
+
+#include "models/neartofar/stereo_points.h"
+#include "models/ops/pyramid_resample.h"
+#include "models/training/module_state.h"
+
+namespace vidssl {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+void require(bool ok, const std::string& message) {
+  if (!ok) throw std::invalid_argument("neartofar: " + message);
+}
+
+// The camera of pyramid level k: the pyramid keeps even samples, so level pixel j is input pixel 2^k·j.
+StereoCamera level_camera(const StereoCamera& camera, int level) {
+  const double f = std::ldexp(1.0, -level);
+  StereoCamera c = camera;
+  c.fx *= f, c.fy *= f, c.cx *= f, c.cy *= f;
+  c.width = static_cast<int>(std::ceil(camera.width * f));
+  c.height = static_cast<int>(std::ceil(camera.height * f));
+  return c;
+}
+
+torch::Tensor luma_level(const torch::Tensor& image, int level, torch::Device device) {
+  torch::Tensor y = image.select(0, 0).to(device, torch::kFloat32).unsqueeze(0);
+  for (int k = 0; k < level; ++k) y = pyramid_down(y);
+  return y.squeeze(0);
+}
+
+}  // namespace
+
+void NearToFarOptions::check() const {
+  require(stereo_level >= 0 && stereo_level <= 3, "stereo_level must be 0 … 3, got " + std::to_string(stereo_level));
+  require(stereo_max_distance > 0, "stereo_max_distance must be > 0 m");
+  require(ground_max_distance > 0, "ground_max_distance must be > 0 m");
+  require(steps_per_frame >= 0, "steps_per_frame must be >= 0, got " + std::to_string(steps_per_frame));
+  require(batch >= 1, "batch must be at least 1, got " + std::to_string(batch));
+  require(train_max_distance > 0, "train_max_distance must be > 0 m");
+  require(net.classes() == kTraversabilityClasses && buffer.classes == kTraversabilityClasses,
+          "the classifier has the five classes of DESIGN §8.3");
+  require(bands.band_rows == TraversabilityNetOptions::window_rows && bands.window_width == TraversabilityNetOptions::window_width &&
+              bands.window_stride == TraversabilityNetOptions::window_stride,
+          "band_rows, window_width and window_stride must match the classifier's 12×25 window at stride 4");
+  ground.check();
+  labels.check();
+  bands.check();
+  net.check();
+  buffer.check();
+}
+
+NearToFar::NearToFar(NearToFarOptions options, torch::Device device)
+    : options_((options.check(), options)),
+      device_(device),
+      matcher_(options_.stereo),
+      ground_(options_.ground),
+      cut_(options_.bands),
+      net_(options_.net),
+      buffer_(options_.buffer) {
+  net_->to(device_);
+  std::vector<torch::Tensor> parameters =
+      options_.train_all_layers ? net_->parameters() : net_->logistic->parameters();
+  optimizer_ = make_optimizer(options_.optimizer, parameters);
+}
+
+NearToFarResult NearToFar::step(const torch::Tensor& left, const torch::Tensor& right, const StereoCamera& camera) {
+  if (left.dim() != 3 || right.dim() != 3 || left.sizes() != right.sizes())
+    throw std::invalid_argument("NearToFar: wants a left and a right C×H×W image of one size");
+  if (left.size(0) != options_.net.in_channels())
+    throw std::invalid_argument("NearToFar: the classifier wants " + std::to_string(options_.net.in_channels()) +
+                                "-channel frames, got " + std::to_string(left.size(0)) + " (source.channels)");
+  NearToFarResult result;
+  const auto total = Clock::now();
+  torch::NoGradGuard no_grad;
+  const StereoCamera stereo_camera = level_camera(camera, options_.stereo_level);
+
+  // 1. Stereo and 3-D points (skipped without a usable calibration).
+  auto t = Clock::now();
+  torch::Tensor points;
+  if (!(camera.baseline > 0) || !(camera.fx > 0)) {
+    result.skipped = "calibration has no positive baseline (B = " + std::to_string(camera.baseline) + " m)";
+  } else {
+    const torch::Tensor disparity =
+        matcher_(luma_level(left, options_.stereo_level, device_), luma_level(right, options_.stereo_level, device_));
+    points = disparity_to_points(disparity, stereo_camera);
+    result.disparity = disparity.cpu();
+  }
+  result.ms.emplace_back("stereo", ms_since(t));
+
+  // 2. Ground plane.
+  t = Clock::now();
+  if (points.defined()) {
+    const int row_begin = static_cast<int>(std::ceil(stereo_camera.cy));
+    result.plane_fit = ground_.fit(ground_candidates(points, options_.ground_max_distance, row_begin));
+    result.plane_ok = result.plane_fit.ok;
+    if (!result.plane_ok) result.skipped = "ground plane: " + result.plane_fit.reason;
+  }
+  result.plane = result.plane_ok ? result.plane_fit.plane : last_plane_ ? *last_plane_ : ground_.prior();
+  if (result.plane_ok) last_plane_ = result.plane;
+  result.ms.emplace_back("plane", ms_since(t));
+
+  // 3. Bands (cut with the best plane there is, so prediction goes on when the fit fails).
+  t = Clock::now();
+  const torch::Tensor image = left.to(device_, torch::kFloat32) / 255.0;
+  const std::vector<Band> bands = cut_(image, camera, result.plane);
+  result.ms.emplace_back("bands", ms_since(t));
+
+  // 4. Labels of every window from the heights of its stereo points.
+  t = Clock::now();
+  std::vector<torch::Tensor> labels(bands.size());
+  if (result.plane_ok) {
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    torch::Tensor heights = ground_.heights(points, result.plane).cpu();
+    const torch::Tensor depth = points.select(0, 2).cpu();
+    heights.masked_fill_(depth > options_.stereo_max_distance, nan);
+    result.heights = heights;
+    const double to_level = std::ldexp(1.0, -options_.stereo_level);
+    const auto ladder = options_.bands.distances();
+    const double half_step = ladder.size() > 1 ? std::sqrt(ladder[1] / ladder[0]) : 1.2;
+    for (std::size_t b = 0; b < bands.size(); ++b) {
+      // A window is labeled by what stands on its footprint, the ground within half a ladder step
+      // of its band's distance: the road and trees farther up the picture belong to other bands.
+      const torch::Tensor footprint =
+          heights.masked_fill((depth < bands[b].distance / half_step) | (depth > bands[b].distance * half_step), nan);
+      const std::int64_t n = bands[b].windows(options_.bands);
+      torch::Tensor boxes = torch::empty({n, 4}, torch::kInt64);
+      auto a = boxes.accessor<std::int64_t, 2>();
+      for (std::int64_t j = 0; j < n; ++j) {
+        const auto box = bands[b].window_box(j, options_.bands, camera);
+        // Level pixels whose centres (input pixel 2^k·i) fall inside the box.
+        a[j][0] = static_cast<std::int64_t>(std::ceil(box[0] * to_level));
+        a[j][1] = static_cast<std::int64_t>(std::floor(box[1] * to_level)) + 1;
+        a[j][2] = static_cast<std::int64_t>(std::ceil(box[2] * to_level));
+        a[j][3] = static_cast<std::int64_t>(std::floor(box[3] * to_level)) + 1;
+      }
+      labels[b] = label_windows(footprint, boxes, options_.labels);
+      result.labeled_windows += (labels[b] >= 0).sum().item<std::int64_t>();
+    }
+  }
+  result.ms.emplace_back("labels", ms_since(t));
+
+  // 5. Online learning on the near windows.
+  t = Clock::now();
+  if (result.plane_ok) {
+    for (std::size_t b = 0; b < bands.size(); ++b) {
+      if (bands[b].distance > options_.train_max_distance) continue;
+      const torch::Tensor mask = labels[b] >= 0;
+      const std::int64_t n = mask.sum().item<std::int64_t>();
+      if (n == 0) continue;
+      // C×12×W → windows×C×12×25, the crops the convolutional classifier sees at each output column.
+      const torch::Tensor windows = bands[b].image.unfold(2, options_.bands.window_width, options_.bands.window_stride).permute({2, 0, 1, 3});
+      const torch::Tensor index = mask.nonzero().squeeze(1).to(device_);
+      buffer_.add(windows.index_select(0, index), labels[b].to(device_).index_select(0, index));
+      result.trained_windows += n;
+    }
+    if (result.trained_windows == 0) result.skipped = "no labeled window nearer than " + std::to_string(options_.train_max_distance) + " m";
+  }
+  if (result.skipped.empty()) train(result);
+  result.ms.emplace_back("train", ms_since(t));
+
+  // 6. Every band, near and far, classified.
+  t = Clock::now();
+  for (std::size_t b = 0; b < bands.size(); ++b) {
+    BandPrediction band;
+    band.index = bands[b].index;
+    band.distance = bands[b].distance;
+    const std::int64_t n = bands[b].windows(options_.bands);
+    if (n == 0) continue;
+    const torch::Tensor probabilities = torch::softmax(net_->forward(bands[b].image.unsqueeze(0)), 1)[0].select(1, 0).t().contiguous().cpu();
+    const auto p = probabilities.accessor<float, 2>();
+    const torch::Tensor band_labels = labels[b].defined() ? labels[b] : torch::full({n}, kUnlabeled, torch::kInt64);
+    const auto l = band_labels.accessor<std::int64_t, 1>();
+    band.windows.resize(n);
+    for (std::int64_t j = 0; j < n; ++j) {
+      WindowPrediction& w = band.windows[j];
+      w.azimuth = bands[b].azimuth(j, options_.bands, camera);
+      for (int c = 0; c < kTraversabilityClasses; ++c) w.probabilities[c] = p[j][c];
+      w.label = l[j];
+      w.box = bands[b].window_box(j, options_.bands, camera);
+    }
+    result.bands.push_back(std::move(band));
+  }
+  result.ms.emplace_back("predict", ms_since(t));
+  result.ms.emplace_back("total", ms_since(total));
+  return result;
+}
+
+void NearToFar::train(NearToFarResult& result) {
+  torch::AutoGradMode grad(true);
+  net_->train();
+  double loss_sum = 0;
+  for (std::int64_t s = 0; s < options_.steps_per_frame; ++s) {
+    auto [windows, labels] = buffer_.sample(options_.batch);
+    if (!windows.defined()) break;
+    const torch::Tensor logits = net_->forward(windows).flatten(1);
+    const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, labels);
+    const double value = loss.item<double>();
+    if (!std::isfinite(value)) {
+      result.skipped = "non-finite loss";
+      break;
+    }
+    optimizer_->zero_grad();
+    loss.backward();
+    optimizer_->step();
+    loss_sum += value;
+    ++result.steps;
+    ++updates_;
+  }
+  net_->eval();
+  if (result.steps > 0) result.loss = loss_sum / static_cast<double>(result.steps);
+}
+
+void NearToFar::save(CheckpointData& data) { save_learner_state(data, "neartofar", updates_, *net_, *optimizer_); }
+
+void NearToFar::load(const CheckpointData& data) {
+  updates_ = load_learner_state(data, "neartofar", *net_, *optimizer_, device_);
+}
+
+}  // namespace vidssl
