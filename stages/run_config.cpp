@@ -1,5 +1,6 @@
 #include "stages/run_config.h"
 
+#include <cmath>
 #include <filesystem>
 #include <stdexcept>
 
@@ -81,6 +82,70 @@ void read_linearize_model(ConfigReader& r, int channels, LinearizeOptions& m) {
   require(m.delta_lr() > 0, "model.delta_lr", "a number > 0");
 }
 
+void read_neartofar_model(ConfigReader& r, int channels, RunConfig& c) {
+  NearToFarOptions& m = c.neartofar;
+  m.net.in_channels(channels);
+  r.read("model.stereo_level", m.stereo_level);
+  r.read("model.max_disparity", m.stereo.max_disparity);
+  r.read_choice("model.stereo_cost", m.stereo.cost, {{"census", StereoCost::census}, {"sad", StereoCost::sad}});
+  r.read("model.cost_window", m.stereo.cost_window);
+  r.read("model.aggregation_window", m.stereo.aggregation_window);
+  r.read("model.uniqueness", m.stereo.uniqueness);
+  r.read("model.stereo_max_distance", m.stereo_max_distance);
+  r.read("model.camera_height", m.ground.camera_height);
+  r.read("model.pitch", m.ground.pitch);
+  r.read("model.roll", m.ground.roll);
+  r.read("model.ground_max_distance", m.ground_max_distance);
+  r.read("model.plane_iterations", m.ground.iterations);
+  r.read("model.inlier_distance", m.ground.inlier_distance);
+  r.read("model.min_inliers", m.ground.min_inliers);
+  r.read("model.obstacle_height", m.labels.obstacle_height);
+  r.read("model.ground_tolerance", m.labels.ground_tolerance);
+  r.read("model.min_points", m.labels.min_points);
+  r.read("model.bands", m.bands.bands);
+  r.read("model.near_distance", m.bands.near_distance);
+  r.read("model.far_distance", m.bands.far_distance);
+  r.read("model.band_height", m.bands.band_height);
+  r.read("model.normalize_bands", m.bands.normalize);
+  r.read("model.plain_scale_distance", m.bands.plain_scale_distance);
+  r.read("model.features", m.net.features());
+  r.read("model.window_features", m.net.window_features());
+  r.read("model.buffer_capacity", m.buffer.capacity);
+  r.read("model.train_all_layers", m.train_all_layers);
+  r.read("model.train_max_distance", m.train_max_distance);
+  r.read("model.init_from", c.init_from);
+  require(m.stereo_level >= 0 && m.stereo_level <= 3, "model.stereo_level", "0 (full size) … 3");
+  require(m.stereo.max_disparity >= 2, "model.max_disparity", "an integer >= 2");
+  require(m.stereo.cost_window >= 1 && m.stereo.cost_window % 2 == 1, "model.cost_window", "an odd size >= 1");
+  require(m.stereo.aggregation_window >= 1 && m.stereo.aggregation_window % 2 == 1, "model.aggregation_window", "an odd size >= 1");
+  require(m.stereo.uniqueness >= 0 && m.stereo.uniqueness < 1, "model.uniqueness", "a share in [0, 1)");
+  require(m.stereo_max_distance > 0, "model.stereo_max_distance", "metres > 0");
+  require(m.ground.camera_height > 0, "model.camera_height", "metres > 0");
+  require(std::abs(m.ground.pitch) < 1 && std::abs(m.ground.roll) < 1, "model.pitch", "pitch and roll in radians, |angle| < 1");
+  require(m.ground_max_distance > 0, "model.ground_max_distance", "metres > 0");
+  require(m.ground.iterations >= 1, "model.plane_iterations", "an integer >= 1");
+  require(m.ground.inlier_distance > 0, "model.inlier_distance", "metres > 0");
+  require(m.ground.min_inliers >= 3, "model.min_inliers", "an integer >= 3");
+  require(m.labels.obstacle_height > m.labels.ground_tolerance, "model.obstacle_height", "metres above model.ground_tolerance");
+  require(m.labels.ground_tolerance > 0, "model.ground_tolerance", "metres > 0");
+  require(m.labels.min_points >= 1, "model.min_points", "an integer >= 1");
+  require(m.bands.bands >= 2, "model.bands", "an integer >= 2");
+  require(m.bands.near_distance > 0, "model.near_distance", "metres > 0");
+  require(m.bands.far_distance > m.bands.near_distance, "model.far_distance", "metres beyond model.near_distance");
+  require(m.bands.band_height > 0, "model.band_height", "metres > 0");
+  require(m.bands.plain_scale_distance > 0, "model.plain_scale_distance", "metres > 0");
+  require(m.net.features() >= 1, "model.features", "an integer >= 1");
+  require(m.net.window_features() >= 1, "model.window_features", "an integer >= 1");
+  require(m.buffer.capacity >= kTraversabilityClasses, "model.buffer_capacity", "an integer >= 5 (one window per class)");
+  require(m.train_max_distance > 0, "model.train_max_distance", "metres > 0");
+  try {  // what the units check beyond the keys above
+    m.check();
+    StereoMatcher{m.stereo};
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(std::string("model: ") + e.what());
+  }
+}
+
 RunConfig read_config(ConfigReader& r) {
   RunConfig c;
   auto& s = c.source;
@@ -103,12 +168,15 @@ RunConfig read_config(ConfigReader& r) {
   require(p.contrast_options.kernel_size > 0 && p.contrast_options.kernel_size % 2 == 1, "preprocess.kernel", "an odd size >= 1");
   require(p.contrast_options.sigma > 0, "preprocess.sigma", "a number > 0");
 
-  r.read_choice("model.kind", c.model, {{"slow", std::string("slow")}, {"linearize", std::string("linearize")}});
+  r.read_choice("model.kind", c.model,
+                {{"slow", std::string("slow")}, {"linearize", std::string("linearize")}, {"neartofar", std::string("neartofar")}});
   // Only the chosen model's keys are read: another model's key is reported as unknown.
   if (c.model == "slow") {
     read_slow_model(r, s.channels, c.slow);
-  } else {
+  } else if (c.model == "linearize") {
     read_linearize_model(r, s.channels, c.linearize);
+  } else {
+    read_neartofar_model(r, s.channels, c);
   }
 
   auto& o = c.optimizer;
@@ -139,6 +207,14 @@ RunConfig read_config(ConfigReader& r) {
   r.read("run.seed", seed);
   c.seed = static_cast<std::uint64_t>(seed);
   t.replay.seed = c.seed;
+  if (c.model == "neartofar") {  // Model C trains per frame from its own window buffer
+    c.neartofar.optimizer = o;
+    c.neartofar.batch = t.replay.batch;
+    c.neartofar.steps_per_frame = t.steps_per_frame;
+    c.neartofar.seed = c.seed;
+    c.neartofar.buffer.seed = c.seed;
+    c.neartofar.ground.seed = c.seed;
+  }
   r.read_choice("run.device", c.device, {{"auto", std::string("auto")}, {"cpu", std::string("cpu")}, {"cuda", std::string("cuda")}});
   r.read("run.display", c.display);
   r.read("run.out", c.out);

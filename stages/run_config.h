@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "models/linearize/linearize_model.h"
+#include "models/neartofar/near_to_far.h"
 #include "models/slow/slow_sparse.h"
 #include "models/training/optimizer_options.h"
 #include "pipeline/edge_options.h"
@@ -24,9 +25,11 @@ struct RunConfig {
   EdgeOptions source_edge{8, EdgePolicy::block};      // source -> preprocess
   EdgeOptions preprocess_edge{8, EdgePolicy::block};  // preprocess -> train
   PreprocessOptions preprocess;
-  std::string model = "slow";  // model.kind: slow (Model A) or linearize (Model B)
+  std::string model = "slow";  // model.kind: slow (Model A), linearize (Model B) or neartofar (Model C)
   SlowSparseOptions slow;       // the model.* keys when model.kind is slow
   LinearizeOptions linearize;   // the model.* keys when model.kind is linearize
+  NearToFarOptions neartofar;   // the model.* keys (and train.*) when model.kind is neartofar
+  std::string init_from;        // model.init_from (neartofar): a Model A checkpoint to start the classifier's first layer from
   OptimizerOptions optimizer;
   TrainStageOptions train;
   std::uint64_t seed = 1;

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <string>
+
+#include <opencv2/core.hpp>
+#include <opencv2/videoio.hpp>
+
+#include "pipeline/stage.h"
+#include "stages/near_to_far_stage.h"
+#include "stages/traversability_overlay.h"
+
+namespace vidssl {
+
+// Writes what Model C shows, per frame, into the run folder: overlay.avi (the predicted classes
+// above the stereo labels, on the left image) and topdown.avi (the map in metres), MJPG at the
+// source's rate, and overlay.png / topdown.png of the last frame, for a quick look.
+class TraversabilityVideo final : public Stage<NearToFarReport> {
+ public:
+  TraversabilityVideo(std::string name, std::string run_dir, double fps);
+
+  // The overlay picture of one report: predictions on top, stereo labels under them (BGR).
+  static cv::Mat overlay(const NearToFarReport& report);
+  // The frame's left image as BGR (luma or YUV frames).
+  static cv::Mat left_bgr(const Frame& frame);
+
+ protected:
+  void process(NearToFarReport report, Outputs<NoOutput>& out) override;
+  void finish(Outputs<NoOutput>& out) override;
+
+ private:
+  std::string run_dir_;
+  double fps_;
+  cv::VideoWriter overlay_video_, top_down_video_;
+  cv::Mat last_overlay_, last_top_down_;
+};
+
+}  // namespace vidssl
