@@ -8,6 +8,7 @@
 
 #include "apps/held_out_source.h"
 #include "apps/linearize_evaluation.h"
+#include "apps/neartofar_evaluation.h"
 #include "models/slow/slow_metrics.h"
 #include "models/slow/slow_sparse.h"
 #include "models/torch_runtime.h"
@@ -85,6 +86,14 @@ int eval_command(const EvalArgs& args) {
     options.source = args.source;
     options.max_frames = args.max_frames;
     std::printf("%s\n", evaluate_linearize(options, folder, data, config, device).c_str());
+    return 0;
+  }
+  if (data.model == "neartofar") {
+    NearToFarEvaluationOptions options;
+    options.source = args.source;
+    options.max_frames = args.max_frames;
+    options.near_distance = args.near_distance;
+    std::printf("%s\n", evaluate_neartofar(options, folder, data, config, device).c_str());
     return 0;
   }
   if (data.model != "slow") throw std::runtime_error(folder + ": model '" + data.model + "' has no evaluation yet");

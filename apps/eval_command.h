@@ -13,6 +13,7 @@ struct EvalArgs {
   std::int64_t max_frames = -1;
   double scene_seconds = 2.0;   // temporal AUC: each clip cut into scenes of this length
   double min_gap_seconds = 2.0; // TCR: far frames are at least this far apart (or from another clip)
+  double near_distance = 15.0;  // Model C: D_near, the farthest band that trains (m)
   std::string device = "auto";
 };
 

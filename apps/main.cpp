@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   eval_cmd->add_option("--source", eval.source, "video file, folder or Y4M to evaluate on")->required();
   eval_cmd->add_option("--max-frames", eval.max_frames, "use at most N frames");
   eval_cmd->add_option("--scene-seconds", eval.scene_seconds, "temporal AUC: scene length (default 2)");
+  eval_cmd->add_option("--near", eval.near_distance, "Model C: train on bands nearer than this, score beyond it (m, default 15)");
   eval_cmd->add_option("--device", eval.device, "auto, cpu or cuda");
 
   vidssl::BenchArgs bench;

@@ -12,6 +12,7 @@
 
 #include "apps/interrupt.h"
 #include "apps/make_learner.h"
+#include "apps/neartofar_run.h"
 #include "apps/run_folder.h"
 #include "models/torch_runtime.h"
 #include "pipeline/pipeline.h"
@@ -74,6 +75,7 @@ int run_command(const RunArgs& args) {
   fs::create_directories(run_dir);
   std::ofstream(fs::path(run_dir) / "config.yaml") << config.yaml;
   MetricsLog metrics((fs::path(run_dir) / "metrics.jsonl").string());
+  if (config.model == "neartofar") return run_neartofar(args, config, device, run_dir, metrics);
 
   auto source = open_source(config.source, nullptr, FfmpegSourceOptions{config.decoder_threads});
   const SourceInfo info = source->info();

@@ -1,0 +1,178 @@
+#include "apps/neartofar_run.h"
+
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+
+#include <opencv2/imgproc.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+
+#include "apps/interrupt.h"
+#include "models/training/checkpoint.h"
+#include "pipeline/pipeline.h"
+#include "stages/display_sink.h"
+#include "stages/json_line.h"
+#include "stages/near_to_far_stage.h"
+#include "stages/prediction_log.h"
+#include "stages/source_stage.h"
+#include "stages/stereo_sequence_source.h"
+#include "stages/traversability_video.h"
+
+namespace fs = std::filesystem;
+
+namespace vidssl {
+namespace {
+
+Panel bgr_panel(const std::string& title, const cv::Mat& bgr) {
+  cv::Mat rgb;
+  cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
+  const torch::Tensor t = torch::from_blob(rgb.data, {rgb.rows, rgb.cols, 3}, torch::kUInt8).permute({2, 0, 1}).to(torch::kFloat32);
+  return {title, t.clone(), Panel::Scale::bytes};
+}
+
+// "frame 12/51 | 4 updates | loss 0.82 | 2113 windows, 402 labeled | 231 ms | skipped: ..."
+std::string status_text(const NearToFarReport& r, std::int64_t frame_count) {
+  double total = 0;
+  for (const auto& [k, v] : r.result.ms)
+    if (k == "total") total = v;
+  std::int64_t windows = 0;
+  for (const auto& b : r.result.bands) windows += static_cast<std::int64_t>(b.windows.size());
+  char buf[320];
+  std::snprintf(buf, sizeof(buf), "frame %lld/%lld | %lld updates | loss %.3f | %lld windows, %lld labeled | %.0f ms%s%s",
+                static_cast<long long>(r.frame.index + 1), static_cast<long long>(frame_count),
+                static_cast<long long>(r.result.steps), r.result.loss, static_cast<long long>(windows),
+                static_cast<long long>(r.result.labeled_windows), total, r.result.skipped.empty() ? "" : " | skipped: ",
+                r.result.skipped.c_str());
+  return buf;
+}
+
+}  // namespace
+
+void init_from_model_a(NearToFar& model, const std::string& path) {
+  const std::string folder = CheckpointStore::resolve(path);
+  const CheckpointData data = CheckpointStore::load(folder);
+  for (const char* key : {"encoder.weight", "lista.filter.weight"}) {
+    const auto it = data.weights.find(key);
+    if (it == data.weights.end()) continue;
+    const std::int64_t n = model.net()->init_from_encoder(it->second);
+    spdlog::info("classifier: first {} features start from {} of {}", n, key, folder);
+    return;
+  }
+  throw std::runtime_error(folder + ": model.init_from wants a Model A (slow) checkpoint with an encoder, found model '" +
+                           data.model + "'");
+}
+
+int run_neartofar(const RunArgs& args, RunConfig& config, torch::Device device, const std::string& run_dir,
+                  MetricsLog& metrics) {
+  auto source = std::make_unique<StereoSequenceSource>(config.source);
+  const SourceInfo info = source->info();
+  const StereoCamera camera = source->camera();
+  spdlog::info("source {}: {}x{}x{}, {:.3g} fps, {} frames; fx {:.1f}, baseline {:.3f} m", info.description, info.width,
+               info.height, info.channels, info.fps, info.frame_count, camera.fx, camera.baseline);
+  NearToFar model(config.neartofar, device);
+  if (!config.init_from.empty()) init_from_model_a(model, config.init_from);
+  const auto& m = config.neartofar;
+  spdlog::info("model neartofar: stereo level {} ({} disparities), {} bands {:.0f}-{:.0f} m{}, classifier {}-{} features, on {}",
+               m.stereo_level, m.stereo.max_disparity, m.bands.bands, m.bands.near_distance, m.bands.far_distance,
+               m.bands.normalize ? "" : " (plain, not distance-normalized)", m.net.features(), m.net.window_features(), device.str());
+
+  NearToFarStageOptions stage_options;
+  stage_options.checkpoint_every = config.train.checkpoint_every;
+  stage_options.keep_checkpoints = config.train.keep_checkpoints;
+  stage_options.run_dir = run_dir;
+  stage_options.config_yaml = config.yaml;
+
+  Pipeline pipeline;
+  auto& neartofar = pipeline.add<NearToFarStage>("neartofar", model, camera, stage_options, &metrics);
+  if (args.resume) {
+    neartofar.resume(run_dir);
+    spdlog::info("resuming the classifier from {} ({} updates)", run_dir, model.updates());
+  }
+  auto warn = [&metrics](const std::string& message) {
+    spdlog::warn("{}", message);
+    metrics.write(JsonLine().add("event", "source_warning").add("message", message).str());
+  };
+  auto& source_stage = pipeline.add<SourceStage>("source", std::move(source), warn);
+  auto& log = pipeline.add<PredictionLog>("predictions", (fs::path(run_dir) / "predictions.jsonl").string());
+  auto& video = pipeline.add<TraversabilityVideo>("overlay", run_dir, info.fps);
+  pipeline.connect(source_stage, neartofar, config.source_edge);
+  pipeline.connect(neartofar, log, EdgeOptions{16, EdgePolicy::block});
+  pipeline.connect(neartofar, video, EdgeOptions{4, EdgePolicy::block});
+  auto latest = pipeline.tap(neartofar);
+
+  std::string note;
+  DisplayOptions display_options = parse_display(config.display, (fs::path(run_dir) / "display.avi").string(), &note);
+  display_options.columns = 2;
+  display_options.rows = 2;
+  display_options.cell_width = 620;
+  display_options.cell_height = 188;
+  DisplaySink display(display_options);
+  if (!note.empty()) spdlog::info("{}", note);
+
+  install_interrupt_handler();
+  const auto started = std::chrono::steady_clock::now();
+  auto next_report = started + std::chrono::duration<double>(config.report_every_s);
+  const bool tty = isatty(STDERR_FILENO);
+  bool stopping = false, aborting = false;
+  std::uint64_t seen = 0;
+  std::string status = "starting";
+  pipeline.start();
+  for (;;) {
+    if (!latest->closed()) {
+      if (auto report = latest->wait_newer(seen, std::chrono::milliseconds(50))) {
+        status = status_text(*report, info.frame_count);
+        if (display_options.mode != DisplayOptions::Mode::none) {
+          const cv::Mat left = TraversabilityVideo::left_bgr(report->frame);
+          std::vector<Panel> panels{bgr_panel("predicted", draw_traversability(left, report->result, false)),
+                                    bgr_panel("stereo labels", draw_traversability(left, report->result, true)),
+                                    bgr_panel("top-down (100 m)", draw_top_down(report->result))};
+          if (report->result.disparity.defined())
+            panels.push_back({"disparity", report->result.disparity.clamp_min(0), Panel::Scale::min_max});
+          display.show(panels, status);
+        }
+      }
+    } else if (pipeline.wait_for(std::chrono::milliseconds(100))) {
+      break;
+    }
+    if (pipeline.wait_for(std::chrono::milliseconds(0)) && latest->closed()) break;
+    if (display.quit_requested() && !stopping) {
+      stopping = true;
+      pipeline.request_stop();
+    }
+    if (interrupt_count() == 1 && !stopping) {
+      stopping = true;
+      spdlog::info("interrupted: draining, checkpointing and flushing (Ctrl-C again to abort)");
+      pipeline.request_stop();
+    } else if (interrupt_count() >= 2 && !aborting) {
+      aborting = true;
+      spdlog::warn("aborting without a final checkpoint");
+      pipeline.cancel();
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= next_report) {
+      next_report = now + std::chrono::duration<double>(config.report_every_s);
+      const double t = std::chrono::duration<double>(now - started).count();
+      std::fprintf(stderr, tty ? "\r[%7.1fs] %s\x1b[K" : "[%7.1fs] %s\n", t, status.c_str());
+    }
+  }
+  if (tty) std::fprintf(stderr, "\n");
+  try {
+    pipeline.join();
+  } catch (const StageError& e) {
+    spdlog::error("{}", e.what());
+    return 1;
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  spdlog::info("{} frames in {:.1f} s ({:.0f} ms/frame), {} updates, {} frames not trained on", neartofar.frames(), seconds,
+               1000.0 * seconds / std::max<std::int64_t>(neartofar.frames(), 1), model.updates(), neartofar.skipped_frames());
+  if (neartofar.last_checkpoint()) spdlog::info("checkpoint {}", *neartofar.last_checkpoint());
+  spdlog::info("predictions {}", log.path());
+  spdlog::info("overlay {}/overlay.avi, top-down map {}/topdown.avi", run_dir, run_dir);
+  return aborting ? 130 : 0;
+}
+
+}  // namespace vidssl

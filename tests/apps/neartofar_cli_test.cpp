@@ -1,0 +1,118 @@
+// Model C through the vidssl binary: a short run on the KITTI excerpt, its per-frame log, videos
+// and checkpoint, and the config errors a user can make.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <tuple>
+#include <vector>
+#include <algorithm>
+
+#include "tests/test_data.h"
+
+namespace fs = std::filesystem;
+
+namespace vidssl {
+namespace {
+
+struct Result {
+  int status = -1;
+  std::string out, err;
+};
+
+std::string read_all(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+Result run(const std::string& command) {
+  const auto dir = test::scratch_dir("neartofar-cli-io");
+  const std::string out = dir + "/out", err = dir + "/err";
+  const int rc = std::system((command + " > '" + out + "' 2> '" + err + "' < /dev/null").c_str());
+  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, read_all(out), read_all(err)};
+}
+
+std::string kitti_run(const std::string& out, int frames, const std::string& extra = "") {
+  return std::string(VIDSSL_BINARY) + " run " + VIDSSL_SOURCE_DIR + "/configs/kitti-traverse.yaml --max-frames " +
+         std::to_string(frames) + " --out " + out + " --display none --set source.path=" + test::kitti_dir() + " " + extra;
+}
+
+// The schema of predictions.jsonl (stages/prediction_log.h), line by line. JSON is YAML, so
+// yaml-cpp reads it.
+TEST(NearToFarCli, ARunLogsEveryFrameWithTheDocumentedKeysAndWritesTheVideos) {
+  if (test::kitti_dir().empty()) GTEST_SKIP() << "../shared/data/kitti-rural-stereo is absent";
+  const std::string out = test::scratch_dir("neartofar-run");
+  const Result r = run(kitti_run(out, 3));
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::ifstream in(out + "/predictions.jsonl");
+  int lines = 0;
+  for (std::string line; std::getline(in, line); ++lines) {
+    const YAML::Node frame = YAML::Load(line);
+    EXPECT_EQ(frame["frame"].as<int>(), lines);
+    EXPECT_NEAR(frame["time"].as<double>(), lines * 0.1, 1e-6);
+    for (const char* stage : {"stereo", "plane", "labels", "bands", "train", "predict"})
+      EXPECT_GE(frame["ms"][stage].as<double>(), 0.0) << stage;
+    EXPECT_GT(frame["ms_total"].as<double>(), 0.0);
+    EXPECT_TRUE(frame["skipped"].IsNull()) << frame["skipped"];
+    EXPECT_TRUE(frame["plane"]["ok"].as<bool>());
+    EXPECT_NEAR(frame["plane"]["camera_height"].as<double>(), 1.65, 0.2);
+    ASSERT_EQ(frame["classes"].size(), 5u);
+    EXPECT_EQ(frame["classes"][0].as<std::string>(), "ground");
+    ASSERT_GE(frame["bands"].size(), 8u);
+    int labeled = 0;
+    double previous = 0;
+    for (const auto& band : frame["bands"]) {
+      EXPECT_GT(band["distance"].as<double>(), previous);
+      previous = band["distance"].as<double>();
+      ASSERT_GT(band["windows"].size(), 0u);
+      for (const auto& w : band["windows"]) {
+        EXPECT_LT(std::abs(w["azimuth"].as<double>()), 0.8);
+        ASSERT_EQ(w["p"].size(), 5u);
+        double sum = 0;
+        for (const auto& p : w["p"]) sum += p.as<double>();
+        EXPECT_NEAR(sum, 1.0, 1e-3);
+        if (!w["label"].IsNull()) {
+          ++labeled;
+          const std::string name = w["label"].as<std::string>();
+          EXPECT_TRUE(name == "ground" || name == "footline" || name == "obstacle" || name == "super_ground" ||
+                      name == "super_obstacle")
+              << name;
+        }
+      }
+    }
+    EXPECT_GT(labeled, 50) << "frame " << lines;
+  }
+  EXPECT_EQ(lines, 3);
+  for (const char* file : {"overlay.avi", "topdown.avi", "overlay.png", "topdown.png", "config.yaml", "metrics.jsonl"})
+    EXPECT_TRUE(fs::exists(fs::path(out) / file)) << file;
+  EXPECT_FALSE(fs::is_empty(fs::path(out) / "checkpoints"));
+}
+
+TEST(NearToFarCli, BadKeysAndSourcesAreOneLineErrors) {
+  if (test::kitti_dir().empty()) GTEST_SKIP() << "../shared/data/kitti-rural-stereo is absent";
+  const std::string out = test::scratch_dir("neartofar-bad");
+  // Config errors exit 2, source errors 1 (apps/main.cpp).
+  for (const auto& [extra, needle, status] : std::vector<std::tuple<std::string, std::string, int>>{
+           {"--set model.max_disparity=1", "model.max_disparity", 2},
+           {"--set model.cost_window=4", "model.cost_window", 2},
+           {"--set model.far_distance=3", "model.far_distance", 2},
+           {"--set model.obstacle_height=0.05", "model.obstacle_height", 2},
+           {"--set model.alpha=1", "model.alpha", 2},
+           {"--set source.path=/nonexistent/stereo", "/nonexistent/stereo", 1},
+       }) {
+    const Result r = run(kitti_run(out, 1, extra));
+    EXPECT_EQ(r.status, status) << extra << "\n" << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one line:\n" << r.err;
+    EXPECT_NE(r.err.find(needle), std::string::npos) << extra << "\n" << r.err;
+  }
+}
+
+}  // namespace
+}  // namespace vidssl
