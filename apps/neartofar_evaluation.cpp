@@ -1,6 +1,7 @@
 #include "apps/neartofar_evaluation.h"
 
 #include <spdlog/spdlog.h>
+#include <torch/torch.h>
 
 #include <algorithm>
 #include <array>
@@ -111,6 +112,7 @@ std::string evaluate_neartofar(const NearToFarEvaluationOptions& options, const 
   source_options.max_frames = options.max_frames;
   StereoSequenceSource source(source_options);
 
+  torch::manual_seed(config.seed);  // both classifiers start from the run's seed: the table is reproducible
   NearToFarOptions normalized = config.neartofar;
   normalized.train_max_distance = options.near_distance;
   NearToFarOptions plain = normalized;
