@@ -1,17 +1,15 @@
 #include "apps/neartofar_run.h"
 
-#include <unistd.h>
 
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
 #include <opencv2/imgproc.hpp>
 
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 
-#include "apps/interrupt.h"
+#include "apps/drive_pipeline.h"
 #include "models/training/checkpoint.h"
 #include "pipeline/pipeline.h"
 #include "stages/display_sink.h"
@@ -113,66 +111,26 @@ int run_neartofar(const RunArgs& args, RunConfig& config, torch::Device device, 
   DisplaySink display(display_options);
   if (!note.empty()) spdlog::info("{}", note);
 
-  install_interrupt_handler();
-  const auto started = std::chrono::steady_clock::now();
-  auto next_report = started + std::chrono::duration<double>(config.report_every_s);
-  const bool tty = isatty(STDERR_FILENO);
-  bool stopping = false, aborting = false;
-  std::uint64_t seen = 0;
-  std::string status = "starting";
-  pipeline.start();
-  for (;;) {
-    if (!latest->closed()) {
-      if (auto report = latest->wait_newer(seen, std::chrono::milliseconds(50))) {
-        status = status_text(*report, info.frame_count);
-        if (display_options.mode != DisplayOptions::Mode::none) {
-          const cv::Mat left = TraversabilityVideo::left_bgr(report->frame);
-          std::vector<Panel> panels{bgr_panel("predicted", draw_traversability(left, report->result, false)),
-                                    bgr_panel("stereo labels", draw_traversability(left, report->result, true)),
-                                    bgr_panel("top-down (100 m)", draw_top_down(report->result))};
-          if (report->result.disparity.defined())
-            panels.push_back({"disparity", report->result.disparity.clamp_min(0), Panel::Scale::min_max});
-          display.show(panels, status);
-        }
-      }
-    } else if (pipeline.wait_for(std::chrono::milliseconds(100))) {
-      break;
+  const DriveResult run = drive_pipeline(pipeline, *latest, display, config.report_every_s, metrics, [&](const NearToFarReport& r) {
+    std::string status = status_text(r, info.frame_count);
+    if (display_options.mode != DisplayOptions::Mode::none) {
+      const cv::Mat left = TraversabilityVideo::left_bgr(r.frame);
+      std::vector<Panel> panels{bgr_panel("predicted", draw_traversability(left, r.result, false)),
+                                bgr_panel("stereo labels", draw_traversability(left, r.result, true)),
+                                bgr_panel("top-down (100 m)", draw_top_down(r.result))};
+      if (r.result.disparity.defined()) panels.push_back({"disparity", r.result.disparity.clamp_min(0), Panel::Scale::min_max});
+      display.show(panels, status);
     }
-    if (pipeline.wait_for(std::chrono::milliseconds(0)) && latest->closed()) break;
-    if (display.quit_requested() && !stopping) {
-      stopping = true;
-      pipeline.request_stop();
-    }
-    if (interrupt_count() == 1 && !stopping) {
-      stopping = true;
-      spdlog::info("interrupted: draining, checkpointing and flushing (Ctrl-C again to abort)");
-      pipeline.request_stop();
-    } else if (interrupt_count() >= 2 && !aborting) {
-      aborting = true;
-      spdlog::warn("aborting without a final checkpoint");
-      pipeline.cancel();
-    }
-    const auto now = std::chrono::steady_clock::now();
-    if (now >= next_report) {
-      next_report = now + std::chrono::duration<double>(config.report_every_s);
-      const double t = std::chrono::duration<double>(now - started).count();
-      std::fprintf(stderr, tty ? "\r[%7.1fs] %s\x1b[K" : "[%7.1fs] %s\n", t, status.c_str());
-    }
-  }
-  if (tty) std::fprintf(stderr, "\n");
-  try {
-    pipeline.join();
-  } catch (const StageError& e) {
-    spdlog::error("{}", e.what());
-    return 1;
-  }
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return status;
+  });
+  if (run.failed) return 1;
+  const double seconds = run.seconds;
   spdlog::info("{} frames in {:.1f} s ({:.0f} ms/frame), {} updates, {} frames not trained on", neartofar.frames(), seconds,
                1000.0 * seconds / std::max<std::int64_t>(neartofar.frames(), 1), model.updates(), neartofar.skipped_frames());
   if (neartofar.last_checkpoint()) spdlog::info("checkpoint {}", *neartofar.last_checkpoint());
   spdlog::info("predictions {}", log.path());
   spdlog::info("overlay {}/overlay.avi, top-down map {}/topdown.avi", run_dir, run_dir);
-  return aborting ? 130 : 0;
+  return run.aborted ? 130 : 0;
 }
 
 }  // namespace vidssl

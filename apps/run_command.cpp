@@ -1,16 +1,14 @@
 #include "apps/run_command.h"
 
-#include <unistd.h>
 
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 
-#include "apps/interrupt.h"
+#include "apps/drive_pipeline.h"
 #include "apps/make_learner.h"
 #include "apps/neartofar_run.h"
 #include "apps/run_folder.h"
@@ -29,21 +27,6 @@ namespace fs = std::filesystem;
 
 namespace vidssl {
 namespace {
-
-std::string report_line(const StageReport& r, double time_s) {
-  return JsonLine()
-      .add("time", time_s)
-      .add("stage", r.stage)
-      .add("items_in", r.items_in)
-      .add("items_out", r.items_out)
-      .add("items_per_s", r.items_per_s)
-      .add("dropped", r.dropped)
-      .add("queue_depth", static_cast<std::uint64_t>(r.queue_depth))
-      .add("queue_capacity", static_cast<std::uint64_t>(r.queue_capacity))
-      .add("p50_ms", r.p50_ms)
-      .add("p99_ms", r.p99_ms)
-      .str();
-}
 
 double value_of(const LearnerStep& step, const std::string& key) {
   for (const auto& [k, v] : step.values)
@@ -115,54 +98,13 @@ int run_command(const RunArgs& args) {
   if (!note.empty()) spdlog::info("{}", note);
 
   const std::int64_t first_step = train.steps();
-  install_interrupt_handler();
-  const auto started = std::chrono::steady_clock::now();
-  auto next_report = started + std::chrono::duration<double>(config.report_every_s);
-  const bool tty = isatty(STDERR_FILENO);
-  bool stopping = false, aborting = false;
-  std::uint64_t seen = 0;
-  std::string status = "starting";
-  pipeline.start();
-  for (;;) {
-    if (!latest->closed()) {
-      if (auto report = latest->wait_newer(seen, std::chrono::milliseconds(50))) {
-        status = status_text(*report, info.frame_count, pipeline.dropped_total());
-        display.show(report->panels, status);
-      }
-    } else if (pipeline.wait_for(std::chrono::milliseconds(100))) {
-      break;
-    }
-    if (pipeline.wait_for(std::chrono::milliseconds(0)) && latest->closed()) break;
-    if (display.quit_requested() && !stopping) {
-      stopping = true;
-      pipeline.request_stop();
-    }
-    if (interrupt_count() == 1 && !stopping) {
-      stopping = true;
-      spdlog::info("interrupted: draining, checkpointing and flushing (Ctrl-C again to abort)");
-      pipeline.request_stop();
-    } else if (interrupt_count() >= 2 && !aborting) {
-      aborting = true;
-      spdlog::warn("aborting without a final checkpoint");
-      pipeline.cancel();
-    }
-    const auto now = std::chrono::steady_clock::now();
-    if (now >= next_report) {
-      next_report = now + std::chrono::duration<double>(config.report_every_s);
-      const double t = std::chrono::duration<double>(now - started).count();
-      for (const auto& r : pipeline.reports()) metrics.write(report_line(r, t));
-      std::fprintf(stderr, tty ? "\r[%7.1fs] %s\x1b[K" : "[%7.1fs] %s\n", t, status.c_str());
-    }
-  }
-  if (tty) std::fprintf(stderr, "\n");
-  try {
-    pipeline.join();
-  } catch (const StageError& e) {
-    spdlog::error("{}", e.what());
-    return 1;
-  }
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  for (const auto& r : pipeline.reports()) metrics.write(report_line(r, seconds));
+  const DriveResult run = drive_pipeline(pipeline, *latest, display, config.report_every_s, metrics, [&](const TrainReport& r) {
+    std::string status = status_text(r, info.frame_count, pipeline.dropped_total());
+    display.show(r.panels, status);
+    return status;
+  });
+  if (run.failed) return 1;
+  const double seconds = run.seconds;
   const std::int64_t steps = train.steps() - first_step;
   spdlog::info("{} steps in {:.1f} s ({:.1f} steps/s), now at step {}, {} skipped as non-finite", steps, seconds,
                static_cast<double>(steps) / std::max(seconds, 1e-9), train.steps(), train.skipped_steps());
@@ -170,7 +112,7 @@ int run_command(const RunArgs& args) {
   spdlog::info("metrics {}", metrics.path());
   if (display.options().mode == DisplayOptions::Mode::video) spdlog::info("live view {}", display.options().path);
   if (display.options().mode == DisplayOptions::Mode::png) spdlog::info("live view frames in {}", display.options().path);
-  return aborting ? 130 : 0;
+  return run.aborted ? 130 : 0;
 }
 
 }  // namespace vidssl
