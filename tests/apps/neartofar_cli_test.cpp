@@ -13,6 +13,7 @@
 #include <vector>
 #include <algorithm>
 
+#include "tests/apps/command_line.h"
 #include "tests/test_data.h"
 
 namespace fs = std::filesystem;
@@ -20,24 +21,8 @@ namespace fs = std::filesystem;
 namespace vidssl {
 namespace {
 
-struct Result {
-  int status = -1;
-  std::string out, err;
-};
-
-std::string read_all(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-Result run(const std::string& command) {
-  const auto dir = test::scratch_dir("neartofar-cli-io");
-  const std::string out = dir + "/out", err = dir + "/err";
-  const int rc = std::system((command + " > '" + out + "' 2> '" + err + "' < /dev/null").c_str());
-  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, read_all(out), read_all(err)};
-}
+using Result = test::CommandResult;
+Result run(const std::string& command) { return test::run_command_line(command); }
 
 std::string kitti_run(const std::string& out, int frames, const std::string& extra = "") {
   return std::string(VIDSSL_BINARY) + " run " + VIDSSL_SOURCE_DIR + "/configs/kitti-traverse.yaml --max-frames " +

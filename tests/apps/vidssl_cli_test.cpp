@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/apps/command_line.h"
 #include "tests/test_data.h"
 
 namespace fs = std::filesystem;
@@ -18,26 +19,9 @@ namespace fs = std::filesystem;
 namespace vidssl {
 namespace {
 
-struct Result {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string read_all(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// Runs a shell command line; captures stdout and stderr.
-Result run(const std::string& command) {
-  const auto dir = test::scratch_dir("cli-io");
-  const std::string out = dir + "/out", err = dir + "/err";
-  const int rc = std::system((command + " > '" + out + "' 2> '" + err + "' < /dev/null").c_str());
-  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, read_all(out), read_all(err)};
-}
+using Result = test::CommandResult;
+using test::read_all;
+Result run(const std::string& command) { return test::run_command_line(command); }
 
 std::string vidssl() { return VIDSSL_BINARY; }
 std::string config(const std::string& name) { return std::string(VIDSSL_SOURCE_DIR) + "/configs/" + name; }
