@@ -115,6 +115,11 @@ NearToFarResult NearToFar::step(const torch::Tensor& left, const torch::Tensor& 
   t = Clock::now();
   const torch::Tensor image = left.to(device_, torch::kFloat32) / 255.0;
   const std::vector<Band> bands = cut_(image, camera, result.plane);
+
+  // Where each window lies in the left image: its label's pixels and the prediction's box.
+  std::vector<std::vector<std::array<double, 4>>> boxes(bands.size());
+  for (std::size_t b = 0; b < bands.size(); ++b)
+    for (std::int64_t j = 0; j < bands[b].windows(options_.bands); ++j) boxes[b].push_back(bands[b].window_box(j, options_.bands, camera));
   result.ms.emplace_back("bands", ms_since(t));
 
   // 4. Labels of every window from the heights of its stereo points.
@@ -134,18 +139,18 @@ NearToFarResult NearToFar::step(const torch::Tensor& left, const torch::Tensor& 
       // of its band's distance: the road and trees farther up the picture belong to other bands.
       const torch::Tensor footprint =
           heights.masked_fill((depth < bands[b].distance / half_step) | (depth > bands[b].distance * half_step), nan);
-      const std::int64_t n = bands[b].windows(options_.bands);
-      torch::Tensor boxes = torch::empty({n, 4}, torch::kInt64);
-      auto a = boxes.accessor<std::int64_t, 2>();
+      const auto n = static_cast<std::int64_t>(boxes[b].size());
+      torch::Tensor pixels = torch::empty({n, 4}, torch::kInt64);
+      auto a = pixels.accessor<std::int64_t, 2>();
       for (std::int64_t j = 0; j < n; ++j) {
-        const auto box = bands[b].window_box(j, options_.bands, camera);
+        const auto& box = boxes[b][j];
         // Level pixels whose centres (input pixel 2^k·i) fall inside the box.
         a[j][0] = static_cast<std::int64_t>(std::ceil(box[0] * to_level));
         a[j][1] = static_cast<std::int64_t>(std::floor(box[1] * to_level)) + 1;
         a[j][2] = static_cast<std::int64_t>(std::ceil(box[2] * to_level));
         a[j][3] = static_cast<std::int64_t>(std::floor(box[3] * to_level)) + 1;
       }
-      labels[b] = label_windows(footprint, boxes, options_.labels);
+      labels[b] = label_windows(footprint, pixels, options_.labels);
       result.labeled_windows += (labels[b] >= 0).sum().item<std::int64_t>();
     }
   }
@@ -188,7 +193,7 @@ NearToFarResult NearToFar::step(const torch::Tensor& left, const torch::Tensor& 
       w.azimuth = bands[b].azimuth(j, options_.bands, camera);
       for (int c = 0; c < kTraversabilityClasses; ++c) w.probabilities[c] = p[j][c];
       w.label = l[j];
-      w.box = bands[b].window_box(j, options_.bands, camera);
+      w.box = boxes[b][j];
     }
     result.bands.push_back(std::move(band));
   }
