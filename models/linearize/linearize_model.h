@@ -17,7 +17,7 @@ namespace vidssl {
 //     filters: 64
 //     kernel: 9
 //     pool_features: 4       # features per phase-pooling block
-//     pool_space: 4          # block is 4×4 pixels
+//     pool_space: 4          # block is 4×4 pixels; it must hold the motion between t−1 and t+1
 //     pool_feature_stride: 4 # 2: overlapping blocks along the features
 //     pool_beta: 10          # soft-max sharpness
 //     curvature: 1.0         # λ (swept on sprites: 0.1 barely straightens, 1 and 3 alike)

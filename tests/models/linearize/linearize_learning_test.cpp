@@ -82,10 +82,17 @@ OptimizerOptions adam(double lr) {
 
 // Held-out clips are new sprites (another seed). Predictions use δ = 0: δ inferred from the true
 // next frame would be an oracle.
+//
+// Pooling blocks of 8×8 pixels here, not DESIGN's 4×4: a phase is linear in the motion only while
+// the feature stays inside its block, and these sprites move 3-6 px between x^{t−1} and x^{t+1}.
+// Measured (600 steps, seeds 1/2/3): 4×4 blocks, 32 or 64 filters, +1.9 to +2.0 dB over the
+// cross-fade; 8×8 blocks, 32 filters +2.2 to +2.3 dB, 64 filters +2.5 dB (prediction +3.6 dB).
 TEST(LinearizeLearning, OnSpritesPredictionBeatsCopyLastAndInterpolationBeatsCrossFade) {
   torch::manual_seed(1);
   const auto training = sprite_triplets(24, 1), held_out = sprite_triplets(6, 99);
-  LinearizeLearner learner(LinearizeOptions().filters(32).kernel(9), adam(2e-3), torch::kCPU);
+  auto options = LinearizeOptions().filters(64).kernel(9);
+  options.block().space(8);
+  LinearizeLearner learner(options, adam(2e-3), torch::kCPU);
   train(learner, training, 600, 8, 2);
   torch::NoGradGuard no_grad;
   auto& model = learner.model();
@@ -103,9 +110,7 @@ TEST(LinearizeLearning, OnSpritesPredictionBeatsCopyLastAndInterpolationBeatsCro
   RecordProperty("psnr_feature", std::to_string(feature));
   RecordProperty("psnr_crossfade", std::to_string(cross_fade));
   EXPECT_GE(predict, copy_last + 3.0);
-  // Issue 4 asks for 2 dB over the cross-fade; measured here so far: 1.9 dB with λ = 1 (1.3 dB with
-  // λ = 0.1; 64 filters, 1000-1500 steps or β_pool 30 do no better). Tested meanwhile: 1.5 dB.
-  EXPECT_GE(feature, cross_fade + 1.5);
+  EXPECT_GE(feature, cross_fade + 2.0);
 }
 
 // The paper's probe: a model trained on triplets where a frame is skipped at random must spend
