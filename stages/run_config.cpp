@@ -101,6 +101,7 @@ void read_neartofar_model(ConfigReader& r, int channels, RunConfig& c) {
   r.read("model.min_inliers", m.ground.min_inliers);
   r.read("model.obstacle_height", m.labels.obstacle_height);
   r.read("model.ground_tolerance", m.labels.ground_tolerance);
+  r.read("model.disparity_sigma", m.labels.disparity_sigma);
   r.read("model.min_points", m.labels.min_points);
   r.read("model.bands", m.bands.bands);
   r.read("model.near_distance", m.bands.near_distance);
@@ -128,6 +129,7 @@ void read_neartofar_model(ConfigReader& r, int channels, RunConfig& c) {
   require(m.ground.min_inliers >= 3, "model.min_inliers", "an integer >= 3");
   require(m.labels.obstacle_height > m.labels.ground_tolerance, "model.obstacle_height", "metres above model.ground_tolerance");
   require(m.labels.ground_tolerance > 0, "model.ground_tolerance", "metres > 0");
+  require(m.labels.disparity_sigma >= 0, "model.disparity_sigma", "pixels >= 0");
   require(m.labels.min_points >= 1, "model.min_points", "an integer >= 1");
   require(m.bands.bands >= 2, "model.bands", "an integer >= 2");
   require(m.bands.near_distance > 0, "model.near_distance", "metres > 0");

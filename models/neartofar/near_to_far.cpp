@@ -150,7 +150,9 @@ NearToFarResult NearToFar::step(const torch::Tensor& left, const torch::Tensor& 
         a[j][2] = static_cast<std::int64_t>(std::ceil(box[2] * to_level));
         a[j][3] = static_cast<std::int64_t>(std::floor(box[3] * to_level)) + 1;
       }
-      labels[b] = label_windows(footprint, pixels, options_.labels);
+      const LabelOptions labels_here = options_.labels.at_distance(
+          bands[b].distance, result.plane.camera_height(), stereo_camera.fx * stereo_camera.baseline);
+      labels[b] = label_windows(footprint, pixels, labels_here);
       result.labeled_windows += (labels[b] >= 0).sum().item<std::int64_t>();
     }
   }

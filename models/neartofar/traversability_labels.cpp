@@ -74,6 +74,20 @@ void LabelOptions::check() const {
     fail("super_min_points must be at least min_points (" + std::to_string(min_points) + "), got " +
          std::to_string(super_min_points));
   share("super_purity", super_purity);
+  if (!(ground_outliers >= 0 && ground_outliers < 1)) fail("ground_outliers must be in [0, 1), got " + std::to_string(ground_outliers));
+  if (!(disparity_sigma >= 0)) fail("disparity_sigma must be >= 0, got " + std::to_string(disparity_sigma));
+  if (!(ground_sigmas > 0 && obstacle_sigmas > ground_sigmas))
+    fail("obstacle_sigmas must be above ground_sigmas > 0, got " + std::to_string(obstacle_sigmas) + " and " +
+         std::to_string(ground_sigmas));
+}
+
+LabelOptions LabelOptions::at_distance(double distance, double camera_height, double focal_baseline) const {
+  LabelOptions out = *this;
+  if (!(focal_baseline > 0)) return out;
+  const double sigma_h = camera_height * distance * disparity_sigma / focal_baseline;
+  out.ground_tolerance = std::max(ground_tolerance, ground_sigmas * sigma_h);
+  out.obstacle_height = std::max(obstacle_height, obstacle_sigmas * sigma_h);
+  return out;
 }
 
 torch::Tensor label_windows(const torch::Tensor& heights, const torch::Tensor& boxes, const LabelOptions& options) {
@@ -135,7 +149,7 @@ torch::Tensor label_windows(const torch::Tensor& heights, const torch::Tensor& b
     } else if (all.obstacle >= options.obstacle_share * n) {
       out[i] = static_cast<std::int64_t>(dense && all.obstacle >= options.super_purity * n ? Traversability::super_obstacle
                                                                                           : Traversability::obstacle);
-    } else if (all.obstacle == 0 && all.ground >= options.ground_purity * n) {
+    } else if (all.obstacle <= options.ground_outliers * n && all.ground >= options.ground_purity * n) {
       out[i] = static_cast<std::int64_t>(dense && all.ground >= options.super_purity * n ? Traversability::super_ground
                                                                                         : Traversability::ground);
     }

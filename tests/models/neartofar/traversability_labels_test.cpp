@@ -177,7 +177,7 @@ std::int64_t direct_label(const torch::TensorAccessor<float, 2>& h, std::int64_t
     return kFootline;
   const bool dense = all >= o.super_min_points;
   if (obstacle >= o.obstacle_share * all) return dense && obstacle >= o.super_purity * all ? kSuperObstacle : kObstacle;
-  if (obstacle == 0 && ground >= o.ground_purity * all) return dense && ground >= o.super_purity * all ? kSuperGround : kGround;
+  if (obstacle <= o.ground_outliers * all && ground >= o.ground_purity * all) return dense && ground >= o.super_purity * all ? kSuperGround : kGround;
   return kUnlabeled;
 }
 
@@ -201,7 +201,18 @@ TEST(TraversabilityLabels, ThreeThousandRandomWindowsMatchDirectLoops) {
   }
   const torch::Tensor boxes = torch::tensor(flat, torch::kInt64).view({-1, 4});
   const auto h = heights.accessor<float, 2>();
-  for (const LabelOptions& options : {LabelOptions{}, LabelOptions{0.4, 0.15, 10, 0.9, 0.5, 0.3, 0.6, 50, 0.95}}) {
+  LabelOptions other;
+  other.obstacle_height = 0.4;
+  other.ground_tolerance = 0.15;
+  other.min_points = 10;
+  other.ground_purity = 0.9;
+  other.ground_outliers = 0.05;
+  other.obstacle_share = 0.5;
+  other.footline_base = 0.3;
+  other.footline_ground_share = 0.6;
+  other.super_min_points = 50;
+  other.super_purity = 0.95;
+  for (const LabelOptions& options : {LabelOptions{}, other}) {
     std::vector<std::int64_t> expected;
     std::vector<int> per_class(kTraversabilityClasses + 1, 0);
     for (int i = 0; i < 3000; ++i) {
@@ -238,6 +249,39 @@ TEST(TraversabilityLabels, BadInputAndOptionsThrowWithAOneLineMessage) {
   expect_bad([](LabelOptions& o) { o.footline_ground_share = -1; }, "footline_ground_share");
   expect_bad([](LabelOptions& o) { o.super_min_points = 10; }, "super_min_points");
   expect_bad([](LabelOptions& o) { o.super_purity = 2; }, "super_purity");
+  expect_bad([](LabelOptions& o) { o.disparity_sigma = -0.1; }, "disparity_sigma");
+  expect_bad([](LabelOptions& o) { o.ground_outliers = 1; }, "ground_outliers");
+  expect_bad([](LabelOptions& o) { o.obstacle_sigmas = 2; }, "obstacle_sigmas");
+}
+
+// The thresholds widen with stereo's height noise σ_h = h·Z·σ_d/(f·B), by hand for KITTI at half size
+// (h 1.65 m, f·B = 359.428 px × 0.537 m): at 30 m σ_h = 1.65·30·0.4/193.0128 = 0.1025839 m.
+TEST(TraversabilityLabels, ThresholdsWidenWithTheHeightNoiseOfFarStereo) {
+  const double fb = 359.428 * 0.537;
+  const LabelOptions near = LabelOptions{}.at_distance(6.5, 1.65, fb);  // σ_h 0.0222: 2.5σ, 3.5σ under the floors
+  EXPECT_DOUBLE_EQ(near.ground_tolerance, 0.10);
+  EXPECT_DOUBLE_EQ(near.obstacle_height, 0.25);
+  const LabelOptions far = LabelOptions{}.at_distance(30, 1.65, fb);
+  EXPECT_NEAR(far.ground_tolerance, 2.5 * 0.1025839, 1e-6);
+  EXPECT_NEAR(far.obstacle_height, 3.5 * 0.1025839, 1e-6);
+  LabelOptions fixed;
+  fixed.disparity_sigma = 0;
+  EXPECT_DOUBLE_EQ(fixed.at_distance(30, 1.65, fb).ground_tolerance, 0.10);
+
+  // A flat road window 30 m away as stereo sees it (heights ~ N(0, σ_h), 400 points), and the same
+  // window with a 0.6 m tall obstacle standing on its upper half.
+  SplitMix64 random(7);
+  torch::Tensor road = torch::empty({20, 20});
+  auto a = road.accessor<float, 2>();
+  for (int y = 0; y < 20; ++y)
+    for (int x = 0; x < 20; ++x) a[y][x] = static_cast<float>(0.1025839 * random.normal());
+  torch::Tensor rock = road.clone();
+  rock.slice(0, 0, 10).add_(0.6);
+  const torch::Tensor box = torch::tensor({0, 20, 0, 20}, torch::kInt64).view({1, 4});
+  EXPECT_EQ(label_windows(road, box, far).item<std::int64_t>(), kSuperGround);
+  EXPECT_EQ(label_windows(road, box, LabelOptions{}).item<std::int64_t>(), kUnlabeled)
+      << "a fixed ±0.10 m holds only ~2/3 of a far road's points";
+  EXPECT_EQ(label_windows(rock, box, far).item<std::int64_t>(), kFootline) << "ground below, a 0.6 m obstacle above";
 }
 
 }  // namespace
