@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 
 #include "stages/ffmpeg_source.h"
+#include "stages/stereo_sequence_source.h"
 #include "stages/synthetic_source.h"
 #include "stages/y4m_source.h"
 
@@ -18,12 +20,21 @@ bool has_y4m_extension(const std::string& path) {
   return tail == kExtension;
 }
 
+bool is_stereo_sequence(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  // calib.txt is not required here: a folder with left/ and right/ but no calibration is a broken
+  // sequence, and StereoSequenceSource says so ("calib.txt missing") where FFmpeg would not.
+  return fs::is_directory(fs::path(path) / "left", error) && fs::is_directory(fs::path(path) / "right", error);
+}
+
 }  // namespace
 
 std::unique_ptr<FrameSource> open_source(const SourceOptions& options, Clock* clock, FfmpegSourceOptions ffmpeg) {
   if (options.path.rfind("synthetic:", 0) == 0)
     return std::make_unique<SyntheticSource>(synthetic_options_from_path(options.path), options, clock);
   if (has_y4m_extension(options.path)) return std::make_unique<Y4mSource>(options, clock);
+  if (is_stereo_sequence(options.path)) return std::make_unique<StereoSequenceSource>(options);
   return std::make_unique<FfmpegSource>(options, ffmpeg, clock);
 }
 

@@ -10,6 +10,9 @@ namespace vidssl {
 
 // The source a path asks for, so apps and configs name inputs by path alone:
 //   *.y4m           Y4mSource (no FFmpeg involved)
+//   DIR with left/ and right/ (and calib.txt)
+//                   StereoSequenceSource (frames carry the right image too; models that want
+//                   one view learn from the left)
 //   synthetic:KIND  SyntheticSource with default options of that kind (sprites, gratings)
 //   anything else   FfmpegSource: a file, a folder of clips, lavfi:GRAPH or v4l2:DEVICE
 // Throws SourceError when the input cannot be opened.

@@ -11,6 +11,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <torch/torch.h>
 
+#include "stages/open_source.h"
 #include "tests/stages/read_frames.h"
 #include "tests/test_data.h"
 
@@ -145,6 +146,24 @@ TEST(StereoSequenceSource, ResizeScalesBothImagesAndTheCamera) {
   EXPECT_DOUBLE_EQ(stretched.camera().cy, native.camera().scaled(0.5).cy);
   ASSERT_TRUE(stretched.read(frame));
   EXPECT_EQ(frame.image.sizes(), torch::IntArrayRef({1, 10, 80}));
+}
+
+// `--source DIR` picks the stereo source for a sequence folder, so Models A and B learn from its
+// left images; one without its calib.txt is a broken sequence, and the error says so.
+TEST(StereoSequenceSource, OpenSourcePicksItForASequenceFolder) {
+  const std::string dir = make_sequence("stereo-open", 2);
+  auto source = open_source({.path = dir});
+  ASSERT_NE(dynamic_cast<StereoSequenceSource*>(source.get()), nullptr);
+  const auto frames = test::read_frames(*source);
+  ASSERT_EQ(frames.size(), 2u);
+  EXPECT_TRUE(frames[1].right.defined());
+  fs::remove(dir + "/calib.txt");
+  try {
+    open_source({.path = dir});
+    ADD_FAILURE() << "no SourceError for a sequence without calib.txt";
+  } catch (const SourceError& e) {
+    EXPECT_NE(std::string(e.what()).find("calib.txt"), std::string::npos) << e.what();
+  }
 }
 
 TEST(StereoSequenceSource, PairsFramesByNameWithTheirTimes) {
