@@ -86,17 +86,19 @@ int run_neartofar(const RunArgs& args, RunConfig& config, torch::Device device, 
 
   Pipeline pipeline;
   auto& neartofar = pipeline.add<NearToFarStage>("neartofar", model, camera, stage_options, &metrics);
+  std::int64_t skip = 0;
   if (args.resume) {
-    neartofar.resume(run_dir);
-    spdlog::info("resuming the classifier from {} ({} updates)", run_dir, model.updates());
+    skip = neartofar.resume(run_dir);
+    spdlog::info("resuming from {} ({} updates, {} windows buffered), source frames before {} are skipped", run_dir,
+                 model.updates(), model.buffer().size(), skip);
   }
   auto warn = [&metrics](const std::string& message) {
     spdlog::warn("{}", message);
     metrics.write(JsonLine().add("event", "source_warning").add("message", message).str());
   };
-  auto& source_stage = pipeline.add<SourceStage>("source", std::move(source), warn);
-  auto& log = pipeline.add<PredictionLog>("predictions", (fs::path(run_dir) / "predictions.jsonl").string());
-  auto& video = pipeline.add<TraversabilityVideo>("overlay", run_dir, info.fps);
+  auto& source_stage = pipeline.add<SourceStage>("source", std::move(source), warn, skip);
+  auto& log = pipeline.add<PredictionLog>("predictions", (fs::path(run_dir) / "predictions.jsonl").string(), args.resume);
+  auto& video = pipeline.add<TraversabilityVideo>("overlay", run_dir, info.fps, skip);
   pipeline.connect(source_stage, neartofar, config.source_edge);
   pipeline.connect(neartofar, log, EdgeOptions{16, EdgePolicy::block});
   pipeline.connect(neartofar, video, EdgeOptions{4, EdgePolicy::block});
@@ -129,7 +131,8 @@ int run_neartofar(const RunArgs& args, RunConfig& config, torch::Device device, 
                1000.0 * seconds / std::max<std::int64_t>(neartofar.frames(), 1), model.updates(), neartofar.skipped_frames());
   if (neartofar.last_checkpoint()) spdlog::info("checkpoint {}", *neartofar.last_checkpoint());
   spdlog::info("predictions {}", log.path());
-  spdlog::info("overlay {}/overlay.avi, top-down map {}/topdown.avi", run_dir, run_dir);
+  const std::string suffix = skip > 0 ? "-from-" + std::to_string(skip) : "";
+  spdlog::info("overlay {}/overlay{}.avi, top-down map {}/topdown{}.avi", run_dir, suffix, run_dir, suffix);
   return run.aborted ? 130 : 0;
 }
 

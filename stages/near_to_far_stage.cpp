@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include <torch/torch.h>
+
 #include "stages/json_line.h"
 
 namespace vidssl {
@@ -15,13 +17,18 @@ NearToFarStage::NearToFarStage(std::string name, NearToFar& model, StereoCamera 
       metrics_(metrics),
       store_(options_.run_dir, options_.keep_checkpoints) {}
 
-void NearToFarStage::resume(const std::string& checkpoint_folder) {
-  model_.load(CheckpointStore::load(CheckpointStore::resolve(checkpoint_folder)));
+std::int64_t NearToFarStage::resume(const std::string& checkpoint_folder) {
+  const CheckpointData data = CheckpointStore::load(CheckpointStore::resolve(checkpoint_folder));
+  model_.load(data);
+  const auto it = data.state.find("neartofar.next_frame_index");
+  next_frame_index_ = it == data.state.end() ? 0 : it->second.item<std::int64_t>();
+  return next_frame_index_;
 }
 
 std::string NearToFarStage::checkpoint() {
   CheckpointData data;
   model_.save(data);
+  data.state["neartofar.next_frame_index"] = torch::tensor(next_frame_index_);
   data.config = options_.config_yaml;
   last_checkpoint_ = store_.save(data);
   last_checkpoint_frame_ = frames_;
@@ -35,6 +42,7 @@ void NearToFarStage::process(Frame frame, Outputs<NearToFarReport>& out) {
   NearToFarReport report;
   report.result = model_.step(frame.image, frame.right, camera_);
   ++frames_;
+  next_frame_index_ = frame.index + 1;
   if (!report.result.skipped.empty()) ++skipped_frames_;
   if (metrics_) {
     JsonLine line;

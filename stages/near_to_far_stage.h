@@ -38,8 +38,9 @@ class NearToFarStage final : public Stage<Frame, NearToFarReport> {
   NearToFarStage(std::string name, NearToFar& model, StereoCamera camera, NearToFarStageOptions options,
                  MetricsLog* metrics);
 
-  // Loads the classifier and its optimizer from a checkpoint (or a run folder's newest one).
-  void resume(const std::string& checkpoint_folder);
+  // Loads the model (classifier, optimizer, window buffer) from a checkpoint (or a run folder's
+  // newest one). Returns the index of the first source frame it has not seen: the run skips those before.
+  std::int64_t resume(const std::string& checkpoint_folder);
   std::string checkpoint();
 
   std::int64_t frames() const { return frames_; }
@@ -58,6 +59,7 @@ class NearToFarStage final : public Stage<Frame, NearToFarReport> {
   CheckpointStore store_;
   std::int64_t frames_ = 0;
   std::int64_t skipped_frames_ = 0;
+  std::int64_t next_frame_index_ = 0;
   std::int64_t last_checkpoint_frame_ = -1;
   std::optional<std::string> last_checkpoint_;
 };

@@ -7,8 +7,8 @@
 
 namespace vidssl {
 
-PredictionLog::PredictionLog(std::string name, std::string path)
-    : Stage<NearToFarReport>(std::move(name)), path_(std::move(path)), out_(path_, std::ios::trunc) {
+PredictionLog::PredictionLog(std::string name, std::string path, bool append)
+    : Stage<NearToFarReport>(std::move(name)), path_(std::move(path)), out_(path_, append ? std::ios::app : std::ios::trunc) {
   if (!out_) throw std::runtime_error(path_ + ": cannot write the prediction log");
 }
 

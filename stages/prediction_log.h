@@ -19,7 +19,8 @@ namespace vidssl {
 // Each line is flushed as it is written: `tail -f` follows a live run, and a crash loses at most one frame.
 class PredictionLog final : public Stage<NearToFarReport> {
  public:
-  PredictionLog(std::string name, std::string path);
+  // append: a resumed run adds its frames after the stopped run's (else the file starts anew).
+  PredictionLog(std::string name, std::string path, bool append = false);
 
   // The JSON object of one frame (without the newline).
   static std::string line(const NearToFarReport& report);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include <opencv2/core.hpp>
@@ -13,10 +14,12 @@ namespace vidssl {
 
 // Writes what Model C shows, per frame, into the run folder: overlay.avi (the predicted classes
 // above the stereo labels, on the left image) and topdown.avi (the map in metres), MJPG at the
-// source's rate, and overlay.png / topdown.png of the last frame, for a quick look.
+// source's rate, and overlay.png / topdown.png of the last frame, for a quick look. A resumed run
+// (first_frame > 0) writes overlay-from-<first_frame>.avi and topdown-from-….avi beside the
+// stopped run's videos: a video cannot be appended to, and the earlier frames are not lost.
 class TraversabilityVideo final : public Stage<NearToFarReport> {
  public:
-  TraversabilityVideo(std::string name, std::string run_dir, double fps);
+  TraversabilityVideo(std::string name, std::string run_dir, double fps, std::int64_t first_frame = 0);
 
   // The overlay picture of one report: predictions on top, stereo labels under them (BGR).
   static cv::Mat overlay(const NearToFarReport& report);
@@ -30,6 +33,7 @@ class TraversabilityVideo final : public Stage<NearToFarReport> {
  private:
   std::string run_dir_;
   double fps_;
+  std::string suffix_;  // "" or "-from-<first frame>"
   cv::VideoWriter overlay_video_, top_down_video_;
   cv::Mat last_overlay_, last_top_down_;
 };

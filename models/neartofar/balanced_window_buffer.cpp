@@ -5,6 +5,8 @@
 
 #include <torch/torch.h>
 
+#include "models/training/replay_buffer.h"
+
 namespace vidssl {
 
 void BalancedWindowBufferOptions::check() const {
@@ -60,6 +62,45 @@ std::pair<torch::Tensor, torch::Tensor> BalancedWindowBuffer::sample(std::int64_
     labels.push_back(c);
   }
   return {torch::stack(windows), torch::tensor(labels, torch::kInt64).to(rings_[present[0]].device())};
+}
+
+std::map<std::string, torch::Tensor> BalancedWindowBuffer::state() const {
+  std::map<std::string, torch::Tensor> out;
+  out["windows.rng"] = pack_generator(rng_);
+  out["windows.counts"] = torch::tensor(counts_, torch::kInt64);
+  out["windows.next"] = torch::tensor(next_, torch::kInt64);
+  for (std::int64_t c = 0; c < options_.classes; ++c)
+    if (counts_[c] > 0) out["windows.class" + std::to_string(c)] = rings_[c].slice(0, 0, counts_[c]).cpu();
+  return out;
+}
+
+void BalancedWindowBuffer::load_state(const std::map<std::string, torch::Tensor>& state, torch::Device device) {
+  const auto fail = [](const std::string& what) { throw std::runtime_error("window buffer in the checkpoint: " + what); };
+  const auto at = [&](const std::string& key) {
+    const auto it = state.find(key);
+    if (it == state.end()) fail("no " + key);
+    return it->second;
+  };
+  const torch::Tensor counts = at("windows.counts").to(torch::kCPU, torch::kInt64), next = at("windows.next").to(torch::kCPU, torch::kInt64);
+  if (counts.numel() != options_.classes || next.numel() != options_.classes)
+    fail("holds " + std::to_string(counts.numel()) + " classes, this model " + std::to_string(options_.classes));
+  clear();
+  for (std::int64_t c = 0; c < options_.classes; ++c) {
+    const std::int64_t n = counts[c].item<std::int64_t>(), position = next[c].item<std::int64_t>();
+    if (n < 0 || n > per_class_ || position < 0 || position >= per_class_)
+      fail("class " + std::to_string(c) + " holds " + std::to_string(n) + " windows, more than model.buffer_capacity allows (" +
+           std::to_string(per_class_) + " a class)");
+    if (n == 0) continue;
+    const torch::Tensor saved = at("windows.class" + std::to_string(c));
+    if (saved.dim() != 4 || saved.size(0) != n) fail("class " + std::to_string(c) + " has a malformed window tensor");
+    std::vector<std::int64_t> shape{per_class_};
+    for (int d = 1; d < 4; ++d) shape.push_back(saved.size(d));
+    rings_[c] = torch::empty(shape, saved.options().device(device));
+    rings_[c].slice(0, 0, n).copy_(saved);
+    counts_[c] = n;
+    next_[c] = position;
+  }
+  unpack_generator(at("windows.rng"), rng_);
 }
 
 std::int64_t BalancedWindowBuffer::size() const {

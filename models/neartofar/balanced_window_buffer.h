@@ -1,7 +1,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <random>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -39,6 +41,12 @@ class BalancedWindowBuffer {
   std::int64_t size() const;
   std::int64_t size(std::int64_t label) const { return counts_.at(label); }
   void clear();
+
+  // The windows, ring positions and generator, for a checkpoint ("windows.*" keys, CPU tensors;
+  // 5000 windows of 3×12×25 are 18 MB), so a resumed run samples what the stopped one would have.
+  std::map<std::string, torch::Tensor> state() const;
+  // Throws std::runtime_error naming what does not match this buffer's options.
+  void load_state(const std::map<std::string, torch::Tensor>& state, torch::Device device);
 
  private:
   BalancedWindowBufferOptions options_;

@@ -229,10 +229,24 @@ void NearToFar::train(NearToFarResult& result) {
   if (result.steps > 0) result.loss = loss_sum / static_cast<double>(result.steps);
 }
 
-void NearToFar::save(CheckpointData& data) { save_learner_state(data, "neartofar", updates_, *net_, *optimizer_); }
+void NearToFar::save(CheckpointData& data) {
+  save_learner_state(data, "neartofar", updates_, *net_, *optimizer_);
+  for (auto& [key, value] : buffer_.state()) data.state[key] = value;
+  if (last_plane_)
+    data.state["neartofar.last_plane"] =
+        torch::tensor({last_plane_->normal[0], last_plane_->normal[1], last_plane_->normal[2], last_plane_->offset}, torch::kFloat64);
+}
 
 void NearToFar::load(const CheckpointData& data) {
   updates_ = load_learner_state(data, "neartofar", *net_, *optimizer_, device_);
+  // Checkpoints written before the buffer was saved resume with an empty one.
+  if (data.state.count("windows.counts") > 0) buffer_.load_state(data.state, device_);
+  last_plane_.reset();
+  const auto plane = data.state.find("neartofar.last_plane");
+  if (plane != data.state.end() && plane->second.numel() == 4) {
+    const torch::Tensor v = plane->second.to(torch::kCPU, torch::kFloat64);
+    last_plane_ = Plane{{v[0].item<double>(), v[1].item<double>(), v[2].item<double>()}, v[3].item<double>()};
+  }
 }
 
 }  // namespace vidssl

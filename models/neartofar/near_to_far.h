@@ -100,7 +100,10 @@ class NearToFar {
   TraversabilityNet& net() { return net_; }
   const NearToFarOptions& options() const { return options_; }
   std::int64_t updates() const { return updates_; }
+  const BalancedWindowBuffer& buffer() const { return buffer_; }
 
+  // Weights, optimizer, update count, the window buffer and the last good plane: a resumed run
+  // goes on as the stopped one would have.
   void save(CheckpointData& data);
   void load(const CheckpointData& data);
 

@@ -31,6 +31,32 @@ TEST(BalancedWindowBuffer, SamplesEveryPresentClassAboutEquallyOften) {
   EXPECT_LT(ids.masked_select(y == 2).max().item<float>(), 912.0f);
 }
 
+// A checkpoint's buffer samples exactly what the saved one goes on to sample: same windows, same
+// ring positions (the next window overwrites the same slot), same generator.
+TEST(BalancedWindowBuffer, StateRestoresWindowsRingsAndGenerator) {
+  BalancedWindowBuffer memory({.capacity = 50, .classes = 5, .seed = 9});
+  memory.add(numbered(0, 23), torch::zeros({23}, torch::kInt64));  // wraps: ring of 10
+  memory.add(numbered(100, 4), torch::full({4}, 3, torch::kInt64));
+  memory.sample(7);  // move the generator on
+  const auto state = memory.state();
+  BalancedWindowBuffer restored({.capacity = 50, .classes = 5, .seed = 1});
+  restored.load_state(state, torch::kCPU);
+  EXPECT_EQ(restored.size(0), 10);
+  EXPECT_EQ(restored.size(3), 4);
+  EXPECT_EQ(restored.size(), 14);
+  for (BalancedWindowBuffer* b : {&memory, &restored}) b->add(numbered(200, 1), torch::zeros({1}, torch::kInt64));
+  const auto [x, y] = memory.sample(64);
+  const auto [rx, ry] = restored.sample(64);
+  EXPECT_TRUE(torch::equal(x, rx));
+  EXPECT_TRUE(torch::equal(y, ry));
+
+  BalancedWindowBuffer smaller({.capacity = 25, .classes = 5});
+  EXPECT_THROW(smaller.load_state(state, torch::kCPU), std::runtime_error) << "10 windows a class do not fit in 5";
+  auto damaged = state;
+  damaged.erase("windows.class0");
+  EXPECT_THROW(restored.load_state(damaged, torch::kCPU), std::runtime_error);
+}
+
 TEST(BalancedWindowBuffer, EmptyGivesNothingAndBadInputThrows) {
   BalancedWindowBuffer memory;
   EXPECT_FALSE(memory.sample(8).first.defined());

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "models/training/checkpoint.h"
 #include "tests/test_data.h"
 
 namespace vidssl {
@@ -92,6 +93,36 @@ TEST(NearToFarKitti, AFrameGivesLabelsPredictionsAndTimings) {
     for (const auto& [k, v] : r.ms) found |= k == stage && v >= 0;
     EXPECT_TRUE(found) << stage;
   }
+}
+
+// A resumed run goes on as the stopped one would have: after a checkpoint of two frames, the same
+// third frame gives the same loss and the same predictions from the saved model and the loaded one
+// (weights, optimizer moments, window buffer and its generator all restored).
+TEST(NearToFarKitti, ACheckpointResumesTheSameLearning) {
+  SKIP_WITHOUT_KITTI();
+  NearToFar model(kitti_options(), torch::kCPU);
+  for (int i = 0; i < 2; ++i) {
+    const auto [left, right] = kitti_pair(i);
+    model.step(left, right, kKitti);
+  }
+  CheckpointData data;
+  model.save(data);
+  NearToFarOptions other = kitti_options();
+  other.seed = 77;
+  other.buffer.seed = 77;
+  NearToFar resumed(other, torch::kCPU);
+  resumed.load(data);
+  EXPECT_EQ(resumed.updates(), model.updates());
+  EXPECT_EQ(resumed.buffer().size(), model.buffer().size());
+  EXPECT_GT(resumed.buffer().size(), 100);
+  const auto [left, right] = kitti_pair(2);
+  const NearToFarResult a = model.step(left, right, kKitti), b = resumed.step(left, right, kKitti);
+  ASSERT_GT(a.steps, 0);
+  EXPECT_DOUBLE_EQ(a.loss, b.loss);
+  ASSERT_EQ(a.bands.size(), b.bands.size());
+  for (std::size_t i = 0; i < a.bands.size(); ++i)
+    for (std::size_t j = 0; j < a.bands[i].windows.size(); ++j)
+      ASSERT_EQ(a.bands[i].windows[j].probabilities, b.bands[i].windows[j].probabilities) << i << " " << j;
 }
 
 // The bad input: no positive baseline skips training for that frame, says why, and still predicts.
