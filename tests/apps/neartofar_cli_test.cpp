@@ -99,6 +99,23 @@ TEST(NearToFarCli, ResumeContinuesFromTheNextFrameAndKeepsTheLog) {
     EXPECT_TRUE(fs::exists(fs::path(out) / file)) << file;
 }
 
+// The seeds' trainable feature extraction, end to end: Model A learns from the sequence's left
+// images (open_source reads the stereo folder), and Model C's classifier starts from its encoder.
+// A checkpoint of another model is a one-line error.
+TEST(NearToFarCli, ModelAFromTheSameSequenceStartsTheClassifiersFeatures) {
+  if (test::kitti_dir().empty()) GTEST_SKIP() << "../shared/data/kitti-rural-stereo is absent";
+  const std::string slow = test::scratch_dir("neartofar-init-slow"), out = test::scratch_dir("neartofar-init");
+  const Result a = run(std::string(VIDSSL_BINARY) + " run " + VIDSSL_SOURCE_DIR + "/configs/clip-slow.yaml --max-frames 8 --out " +
+                       slow + " --display none --set source.path=" + test::kitti_dir() + " --set source.width=310 --set source.height=94");
+  ASSERT_EQ(a.status, 0) << a.err;
+  const Result c = run(kitti_run(out, 1, "--set model.init_from=" + slow));
+  ASSERT_EQ(c.status, 0) << c.err;
+  EXPECT_NE(c.err.find("first 20 features start from encoder.weight"), std::string::npos) << c.err;
+  const Result wrong = run(kitti_run(test::scratch_dir("neartofar-init-wrong"), 1, "--set model.init_from=" + out));
+  EXPECT_NE(wrong.status, 0);
+  EXPECT_NE(wrong.err.find("model.init_from wants a Model A (slow) checkpoint"), std::string::npos) << wrong.err;
+}
+
 // LAGR's claim on the KITTI excerpt (docs/results.md): trained online on windows nearer than 15 m
 // only, the network on distance-normalized bands scores the held-out far windows (15–40 m) better
 // than the same network on plain pyramid bands, and both beat the class near labels would suggest.
