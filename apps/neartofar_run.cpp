@@ -1,6 +1,5 @@
 #include "apps/neartofar_run.h"
 
-
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
@@ -131,8 +130,7 @@ int run_neartofar(const RunArgs& args, RunConfig& config, torch::Device device, 
                1000.0 * seconds / std::max<std::int64_t>(neartofar.frames(), 1), model.updates(), neartofar.skipped_frames());
   if (neartofar.last_checkpoint()) spdlog::info("checkpoint {}", *neartofar.last_checkpoint());
   spdlog::info("predictions {}", log.path());
-  const std::string suffix = skip > 0 ? "-from-" + std::to_string(skip) : "";
-  spdlog::info("overlay {}/overlay{}.avi, top-down map {}/topdown{}.avi", run_dir, suffix, run_dir, suffix);
+  spdlog::info("overlay {}, top-down map {}", video.overlay_path(), video.top_down_path());
   return run.aborted ? 130 : 0;
 }
 

@@ -1,6 +1,5 @@
 #include "apps/run_command.h"
 
-
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 

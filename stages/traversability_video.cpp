@@ -23,8 +23,11 @@ void open_or_throw(cv::VideoWriter& video, const std::string& path, double fps, 
 TraversabilityVideo::TraversabilityVideo(std::string name, std::string run_dir, double fps, std::int64_t first_frame)
     : Stage<NearToFarReport>(std::move(name)),
       run_dir_(std::move(run_dir)),
-      fps_(fps > 0 ? fps : 10),
-      suffix_(first_frame > 0 ? "-from-" + std::to_string(first_frame) : "") {}
+      fps_(fps > 0 ? fps : 10) {
+  const std::string suffix = first_frame > 0 ? "-from-" + std::to_string(first_frame) : "";
+  overlay_path_ = in_run(run_dir_, "overlay" + suffix + ".avi");
+  top_down_path_ = in_run(run_dir_, "topdown" + suffix + ".avi");
+}
 
 cv::Mat TraversabilityVideo::left_bgr(const Frame& frame) {
   const torch::Tensor image = frame.image.to(torch::kCPU, torch::kUInt8).permute({1, 2, 0}).contiguous();
@@ -45,8 +48,8 @@ cv::Mat TraversabilityVideo::overlay(const NearToFarReport& report) {
 void TraversabilityVideo::process(NearToFarReport report, Outputs<NoOutput>&) {
   last_overlay_ = overlay(report);
   last_top_down_ = draw_top_down(report.result);
-  if (!overlay_video_.isOpened()) open_or_throw(overlay_video_, in_run(run_dir_, "overlay" + suffix_ + ".avi"), fps_, last_overlay_.size());
-  if (!top_down_video_.isOpened()) open_or_throw(top_down_video_, in_run(run_dir_, "topdown" + suffix_ + ".avi"), fps_, last_top_down_.size());
+  if (!overlay_video_.isOpened()) open_or_throw(overlay_video_, overlay_path_, fps_, last_overlay_.size());
+  if (!top_down_video_.isOpened()) open_or_throw(top_down_video_, top_down_path_, fps_, last_top_down_.size());
   overlay_video_.write(last_overlay_);
   top_down_video_.write(last_top_down_);
 }

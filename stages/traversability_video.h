@@ -26,6 +26,10 @@ class TraversabilityVideo final : public Stage<NearToFarReport> {
   // The frame's left image as BGR (luma or YUV frames).
   static cv::Mat left_bgr(const Frame& frame);
 
+  // Where the videos go: <run>/overlay.avi, or overlay-from-<first frame>.avi when resumed.
+  const std::string& overlay_path() const { return overlay_path_; }
+  const std::string& top_down_path() const { return top_down_path_; }
+
  protected:
   void process(NearToFarReport report, Outputs<NoOutput>& out) override;
   void finish(Outputs<NoOutput>& out) override;
@@ -33,7 +37,7 @@ class TraversabilityVideo final : public Stage<NearToFarReport> {
  private:
   std::string run_dir_;
   double fps_;
-  std::string suffix_;  // "" or "-from-<first frame>"
+  std::string overlay_path_, top_down_path_;
   cv::VideoWriter overlay_video_, top_down_video_;
   cv::Mat last_overlay_, last_top_down_;
 };

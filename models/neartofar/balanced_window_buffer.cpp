@@ -88,8 +88,8 @@ void BalancedWindowBuffer::load_state(const std::map<std::string, torch::Tensor>
   for (std::int64_t c = 0; c < options_.classes; ++c) {
     const std::int64_t n = counts[c].item<std::int64_t>(), position = next[c].item<std::int64_t>();
     if (n < 0 || n > per_class_ || position < 0 || position >= per_class_)
-      fail("class " + std::to_string(c) + " holds " + std::to_string(n) + " windows, more than model.buffer_capacity allows (" +
-           std::to_string(per_class_) + " a class)");
+      fail("class " + std::to_string(c) + ": " + std::to_string(n) + " windows at ring position " + std::to_string(position) +
+           " do not fit model.buffer_capacity (" + std::to_string(per_class_) + " a class)");
     if (n == 0) continue;
     const torch::Tensor saved = at("windows.class" + std::to_string(c));
     if (saved.dim() != 4 || saved.size(0) != n) fail("class " + std::to_string(c) + " has a malformed window tensor");
