@@ -13,17 +13,17 @@
 #include <functional>
 #include <thread>
 
+#include "apps/learner_kinds.h"
+#include "apps/run_graph.h"
+#include "models/linearize/linearize_learner.h"
 #include "models/ops/contrast_normalizer.h"
 #include "models/ops/gaussian_pyramid.h"
-#include "models/linearize/linearize_learner.h"
 #include "models/slow/slow_sparse_learner.h"
 #include "models/torch_runtime.h"
-#include "pipeline/pipeline.h"
+#include "models/training/json_line.h"
+#include "stages/config_reader.h"
 #include "stages/ffmpeg_source.h"
-#include "stages/json_line.h"
-#include "stages/preprocess_stage.h"
-#include "stages/source_stage.h"
-#include "stages/train_stage.h"
+#include "stages/run_config.h"
 
 namespace fs = std::filesystem;
 
@@ -131,7 +131,7 @@ void bench_preprocess(const BenchArgs& args, torch::Device device) {
 
 void bench_slow_step(const BenchArgs& args, torch::Device device, int w, int h, int filters, int batch) {
   torch::manual_seed(1);
-  SlowSparseLearner learner(SlowSparseOptions().filters(filters), OptimizerOptions{}, device);
+  SlowSparseLearner learner(SlowSparseOptions().filters(filters), OptimizerOptions{}, ClipLearnerOptions{}, device);
   auto pairs = torch::randn({batch, 2, 1, h, w}, torch::TensorOptions().device(device));
   const double s = median_seconds([&] { learner.train(pairs); }, args.seconds, device);
   std::printf("%s\n", JsonLine().add("bench", "train_step").add("model", "slow").add("device", device.str()).add("width", w)
@@ -143,7 +143,7 @@ void bench_slow_step(const BenchArgs& args, torch::Device device, int w, int h, 
 // decoder), then the weight update; smooth frames moving one pixel per frame.
 void bench_linearize_step(const BenchArgs& args, torch::Device device, int w, int h, int filters, int batch, int delta_steps) {
   torch::manual_seed(1);
-  LinearizeLearner learner(LinearizeOptions().filters(filters).delta_steps(delta_steps), OptimizerOptions{}, device);
+  LinearizeLearner learner(LinearizeOptions().filters(filters).delta_steps(delta_steps), OptimizerOptions{}, ClipLearnerOptions{}, device);
   const auto wide = torch::avg_pool2d(torch::randn({batch, 1, h, w + 2}), 5, 1, 2);
   const auto triplets = torch::stack({wide.slice(3, 2, w + 2), wide.slice(3, 1, w + 1), wide.slice(3, 0, w)}, 1).to(device);
   const double s = median_seconds([&] { learner.train(triplets); }, args.seconds, device);
@@ -153,42 +153,90 @@ void bench_linearize_step(const BenchArgs& args, torch::Device device, int w, in
   std::fflush(stdout);
 }
 
-// The whole pipeline on a real clip: decode -> preprocess -> train, one step per frame pair, with
-// the run's default of one decoder thread (FFmpeg's own threads would compete with training).
-void bench_slow_end_to_end(const BenchArgs& args, torch::Device device, int w, int h, int filters, int batch) {
-  const std::string clip = find_clip("vtest.avi");
-  if (clip.empty()) return;
-  torch::manual_seed(1);
-  SlowSparseLearner learner(SlowSparseOptions().filters(filters), OptimizerOptions{}, device);
+// The whole graph of `vidssl run` (apps/run_graph.h) built from `yaml` (with the temporary run
+// folder and no display added): decode -> preprocess -> every learner, block edges. Frames/s is the
+// rate at which the slowest learner finishes frames, between the end of the warm-up and the last
+// frame (the learners' setup before and their final checkpoints after are not counted).
+void bench_pipeline(const std::string& models, const std::string& yaml, std::int64_t warmup, torch::Device device, JsonLine line) {
   const auto run_dir = fs::temp_directory_path() / ("vidssl-bench-run-" + std::to_string(getpid()));
-  TrainStageOptions train_options;
-  train_options.run_dir = run_dir.string();
-  train_options.checkpoint_every = 0;
-  train_options.replay.batch = batch;
-  train_options.panel_interval_s = 1e9;
-  SourceOptions source_options;
-  source_options.path = clip;
-  source_options.width = w;
-  source_options.height = h;
-  PreprocessOptions preprocess_options;
-  preprocess_options.device = device;
-  Pipeline pipeline;
-  auto& source = pipeline.add<SourceStage>(
-      "source", std::make_unique<FfmpegSource>(source_options, FfmpegSourceOptions{1}), [](const std::string&) {});
-  auto& preprocess = pipeline.add<PreprocessStage>("preprocess", preprocess_options);
-  auto& train = pipeline.add<TrainStage>("train", learner, train_options, nullptr);
-  pipeline.connect(source, preprocess, {8, EdgePolicy::block});
-  pipeline.connect(preprocess, train, {8, EdgePolicy::block});
-  const auto t = Clock::now();
-  pipeline.start();
-  pipeline.join();
+  const RunConfig config = parse_run_config(yaml + "\nrun: {display: none, out: " + run_dir.string() + "}\n", "bench " + models,
+                                            learner_kinds());
+  RunGraphOptions options;
+  options.run_dir = run_dir.string();
+  options.device = device;
+  options.panel_interval_s = -1;
+  const auto graph = build_run_graph(config, learner_kinds(), options);
+  std::vector<std::uint64_t> seen(graph->learners.size(), 0);
+  std::vector<std::int64_t> done(graph->learners.size(), -1);
+  std::uint64_t heard = 0;
+  Clock::time_point warm{}, last{};
+  std::int64_t warm_frame = -1, last_frame = -1;
+  graph->pipeline.start();
+  for (bool finished = false; !finished;) {
+    graph->bell->wait_for(heard, std::chrono::milliseconds(100));
+    finished = graph->pipeline.wait_for(std::chrono::milliseconds(0));
+    for (std::size_t i = 0; i < graph->learners.size(); ++i)
+      if (auto r = graph->learners[i].latest->take_newer(seen[i])) done[i] = r->frame_index;
+    const std::int64_t slowest = *std::min_element(done.begin(), done.end());
+    if (slowest > last_frame) {
+      if (warm_frame < 0 && slowest >= warmup - 1) warm = Clock::now(), warm_frame = slowest;
+      last = Clock::now(), last_frame = slowest;
+    }
+  }
+  graph->pipeline.join();
   synchronize(device);
-  const double s = seconds_since(t);
   fs::remove_all(run_dir);
-  std::printf("%s\n", JsonLine().add("bench", "end_to_end").add("model", "slow").add("device", device.str()).add("clip", "vtest.avi")
-                          .add("width", w).add("height", h).add("filters", filters).add("batch", batch)
-                          .add("steps", train.steps()).add("steps_per_s", train.steps() / s).str().c_str());
+  const double seconds = std::chrono::duration<double>(last - warm).count();
+  if (warm_frame < 0 || last_frame <= warm_frame || seconds <= 0)
+    throw std::runtime_error("bench pipeline " + models + ": fewer frames than the warm-up (" + std::to_string(last_frame + 1) + ")");
+  line.add("frames", last_frame - warm_frame).add("frames_per_s", static_cast<double>(last_frame - warm_frame) / seconds);
+  for (const auto& l : graph->learners) line.add("steps_" + l.config->name, l.stage->steps());
+  std::printf("%s\n", line.str().c_str());
   std::fflush(stdout);
+}
+
+// Models A and B on a real clip scaled to w×h (luma), one step per frame, batch 1: Model A 32
+// filters on pairs, Model B 64 filters with k = 5 δ-steps on triplets.
+void bench_clip_pipeline(const BenchArgs& args, torch::Device device, const std::string& models, int w, int h) {
+  const std::string clip = find_clip("vtest.avi");
+  if (clip.empty()) {
+    spdlog::warn("bench pipeline: vtest.avi not found (install opencv-doc); skipped");
+    return;
+  }
+  const std::int64_t warmup = 3, frames = std::max<std::int64_t>(8, static_cast<std::int64_t>(args.seconds * 4));
+  std::string yaml = "source: {path: " + clip + ", width: " + std::to_string(w) + ", height: " + std::to_string(h) +
+                     ", channels: 1, max_frames: " + std::to_string(warmup + frames) + "}\nmodels:\n";
+  if (models.find("slow") != std::string::npos) yaml += "  slow: {filters: 32, train: {batch: 1, checkpoint_every: 0}}\n";
+  if (models.find("linearize") != std::string::npos)
+    yaml += "  linearize: {filters: 64, delta_steps: 5, train: {batch: 1, checkpoint_every: 0}}\n";
+  JsonLine line;
+  line.add("bench", "pipeline").add("models", models).add("device", device.str()).add("clip", "vtest.avi").add("width", w).add("height", h);
+  bench_pipeline(models, yaml, warmup, device, line);
+}
+
+// All three models on the KITTI stereo folder as configs/kitti-all.yaml trains them, one step per
+// frame: Models A (32 filters) and B (64 filters, k = 5) at batch 1 on the half-size left image,
+// Model C one update of its 64 windows.
+void bench_kitti_pipeline(const BenchArgs& args, torch::Device device) {
+  const fs::path kitti = fs::path(VIDSSL_SOURCE_DIR) / "../shared/data/kitti-rural-stereo";
+  if (!fs::is_directory(kitti)) {
+    spdlog::warn("bench pipeline: {} not found; the KITTI measurement is skipped", kitti.string());
+    return;
+  }
+  const std::int64_t warmup = 3, frames = std::clamp<std::int64_t>(static_cast<std::int64_t>(args.seconds * 2), 8, 48);
+  YAML::Node root = YAML::LoadFile((fs::path(VIDSSL_SOURCE_DIR) / "configs/kitti-all.yaml").string());
+  root.remove("run");
+  for (const std::string& assignment :
+       {"source.path=" + kitti.string(), "source.max_frames=" + std::to_string(warmup + frames), std::string("models.slow.filters=32"),
+        std::string("models.slow.train.batch=1"), std::string("models.linearize.filters=64"), std::string("models.linearize.delta_steps=5"),
+        std::string("models.linearize.train.batch=1"), std::string("models.neartofar.train.steps_per_frame=1")})
+    apply_override(root, assignment);
+  for (const char* name : {"slow", "linearize", "neartofar"}) apply_override(root, std::string("models.") + name + ".train.checkpoint_every=0");
+  YAML::Emitter yaml;
+  yaml << root;
+  JsonLine line;
+  line.add("bench", "pipeline").add("models", "slow+linearize+neartofar").add("device", device.str()).add("source", "kitti");
+  bench_pipeline("slow+linearize+neartofar", yaml.c_str(), warmup, device, line);
 }
 
 }  // namespace
@@ -197,16 +245,17 @@ int bench_command(const BenchArgs& args) {
   configure_torch_runtime();
   const torch::Device device = resolve_device(args.device);
   const bool all = args.only == "all";
-  if (!all && args.only != "decode" && args.only != "preprocess" && args.only != "slow" && args.only != "linearize")
-    throw std::invalid_argument("--only: expected decode, preprocess, slow, linearize or all, got '" + args.only + "'");
+  if (!all && args.only != "decode" && args.only != "preprocess" && args.only != "slow" && args.only != "linearize" &&
+      args.only != "pipeline")
+    throw std::invalid_argument("--only: expected decode, preprocess, slow, linearize, pipeline or all, got '" + args.only + "'");
   spdlog::info("bench on {} with {} LibTorch threads", device.str(), at::get_num_threads());
   if (all || args.only == "decode") bench_decode(args);
   if (all || args.only == "preprocess") bench_preprocess(args, device);
   if (all || args.only == "slow") {
     bench_slow_step(args, device, 160, 120, 32, 1);
     bench_slow_step(args, device, 320, 240, 32, 1);
-    bench_slow_end_to_end(args, device, 160, 120, 32, 1);
-    bench_slow_end_to_end(args, device, 320, 240, 32, 1);
+    bench_clip_pipeline(args, device, "slow", 160, 120);
+    bench_clip_pipeline(args, device, "slow", 320, 240);
     if (device.is_cuda()) bench_slow_step(args, device, 640, 480, 64, 8);
   }
   if (all || args.only == "linearize") {
@@ -214,6 +263,10 @@ int bench_command(const BenchArgs& args) {
     bench_linearize_step(args, device, 320, 240, 64, 1, 5);
     bench_linearize_step(args, device, 160, 120, 32, 4, 5);  // configs/clips-linearize.yaml
     if (device.is_cuda()) bench_linearize_step(args, device, 640, 480, 64, 8, 5);
+  }
+  if (all || args.only == "pipeline") {
+    bench_clip_pipeline(args, device, "slow+linearize", 320, 240);
+    bench_kitti_pipeline(args, device);
   }
   return 0;
 }

@@ -4,9 +4,9 @@
 
 namespace vidssl {
 
-// `vidssl bench [--only decode|preprocess|slow|all] [--seconds S] [--device D]`: one JSON object
-// per line, each naming what it measured (bench, model, width, height, filters, batch) with
-// frames_per_s, ms_per_frame or steps_per_s.
+// `vidssl bench [--only decode|preprocess|slow|linearize|pipeline|all] [--seconds S] [--device D]`:
+// one JSON object per line, each naming what it measured (bench, model or models, width, height,
+// filters, batch) with frames_per_s, ms_per_frame or steps_per_s.
 struct BenchArgs {
   std::string only = "all";
   double seconds = 3.0;

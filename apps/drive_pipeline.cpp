@@ -1,6 +1,51 @@
 #include "apps/drive_pipeline.h"
 
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <vector>
+
+#include "apps/interrupt.h"
+#include "models/training/json_line.h"
+
 namespace vidssl {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double last_loss(const LearnerUpdate& update) {
+  for (auto step = update.steps.rbegin(); step != update.steps.rend(); ++step)
+    for (const auto& [key, value] : step->values)
+      if (key == "loss") return value;
+  return std::nan("");
+}
+
+// The learners' status lines on stderr: rewritten in place on a terminal, appended otherwise.
+class StatusPrinter {
+ public:
+  void print(double t, const std::vector<std::string>& lines) {
+    if (!tty_) {
+      for (const auto& line : lines) std::fprintf(stderr, "[%7.1fs] %s\n", t, line.c_str());
+      return;
+    }
+    if (printed_ > 1) std::fprintf(stderr, "\x1b[%zuA", printed_ - 1);
+    for (std::size_t i = 0; i < lines.size(); ++i)
+      std::fprintf(stderr, "\r[%7.1fs] %s\x1b[K%s", t, lines[i].c_str(), i + 1 < lines.size() ? "\n" : "");
+    printed_ = lines.size();
+  }
+  void end() {
+    if (tty_ && printed_ > 0) std::fprintf(stderr, "\n");
+  }
+
+ private:
+  bool tty_ = isatty(STDERR_FILENO);
+  std::size_t printed_ = 0;
+};
+
+}  // namespace
 
 std::string stage_report_line(const StageReport& r, double time_s) {
   return JsonLine()
@@ -15,6 +60,86 @@ std::string stage_report_line(const StageReport& r, double time_s) {
       .add("p50_ms", r.p50_ms)
       .add("p99_ms", r.p99_ms)
       .str();
+}
+
+std::string learner_status(const LearnerReport& r, std::int64_t frame_count) {
+  char progress[64] = "";
+  if (frame_count > 0)
+    std::snprintf(progress, sizeof(progress), "/%lld %3.0f%%", static_cast<long long>(frame_count),
+                  100.0 * static_cast<double>(r.frame_index + 1) / static_cast<double>(frame_count));
+  char buf[256];
+  std::snprintf(buf, sizeof(buf), "%s | frame %lld%s | step %lld | %.1f steps/s | loss %.4f | dropped %llu", r.learner.c_str(),
+                static_cast<long long>(r.frame_index), progress, static_cast<long long>(r.steps), r.steps_per_s,
+                last_loss(r.update), static_cast<unsigned long long>(r.dropped));
+  std::string status = buf;
+  if (!r.update.skipped.empty()) status += " | not trained: " + r.update.skipped;
+  return status;
+}
+
+DriveResult drive_pipeline(RunGraph& graph, DisplaySink& display, double report_every_s, MetricsLog& metrics) {
+  install_interrupt_handler();
+  Pipeline& pipeline = graph.pipeline;
+  const auto started = Clock::now();
+  auto next_report = started + std::chrono::duration<double>(report_every_s);
+  auto next_draw = started;
+  const std::size_t n = graph.learners.size();
+  std::vector<std::uint64_t> seen(n, 0);
+  std::vector<std::string> status(n, "starting");
+  for (std::size_t i = 0; i < n; ++i) status[i] = graph.learners[i].config->name + " | starting";
+  std::uint64_t heard = 0;
+  bool stopping = false, changed = false;
+  StatusPrinter printer;
+  DriveResult result;
+  pipeline.start();
+  for (;;) {
+    graph.bell->wait_for(heard, std::chrono::milliseconds(100));
+    const bool done = pipeline.wait_for(std::chrono::milliseconds(0));  // before reading: the last reports are read too
+    for (std::size_t i = 0; i < n; ++i) {
+      if (auto report = graph.learners[i].latest->take_newer(seen[i])) {
+        status[i] = learner_status(*report, graph.source.frame_count);
+        display.update(i, report->panels, status[i]);
+        changed = true;
+      }
+    }
+    const auto now = Clock::now();
+    if (changed && (now >= next_draw || done)) {
+      display.show();
+      changed = false;
+      next_draw = now + std::chrono::milliseconds(100);
+    }
+    if (done) break;
+    if (display.quit_requested() && !stopping) {
+      stopping = true;
+      pipeline.request_stop();
+    }
+    if (interrupt_count() == 1 && !stopping) {
+      stopping = true;
+      spdlog::info("interrupted: draining, checkpointing and flushing (Ctrl-C again to abort)");
+      pipeline.request_stop();
+    } else if (interrupt_count() >= 2 && !result.aborted) {
+      result.aborted = true;
+      spdlog::warn("aborting without a final checkpoint");
+      pipeline.cancel();
+    }
+    if (now >= next_report) {
+      next_report = now + std::chrono::duration<double>(report_every_s);
+      const double t = std::chrono::duration<double>(now - started).count();
+      for (const auto& r : pipeline.reports()) metrics.write(stage_report_line(r, t));
+      printer.print(t, status);
+    }
+  }
+  printer.print(std::chrono::duration<double>(Clock::now() - started).count(), status);
+  printer.end();
+  try {
+    pipeline.join();
+  } catch (const StageError& e) {
+    spdlog::error("{}", e.what());
+    result.failed = true;
+    return result;
+  }
+  result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  for (const auto& r : pipeline.reports()) metrics.write(stage_report_line(r, result.seconds));
+  return result;
 }
 
 }  // namespace vidssl

@@ -5,10 +5,12 @@
 
 namespace vidssl {
 
-// `vidssl eval --checkpoint DIR --source PATH [--max-frames N]`: DIR is a checkpoint folder or a
-// run folder (its newest checkpoint). Prints one JSON object to stdout.
+// `vidssl eval --checkpoint DIR [--model NAME] --source PATH [--max-frames N]`: DIR is a checkpoint
+// folder, a learner's folder or a run folder (its learner's newest checkpoint; --model picks one of
+// a run that trained several). Prints one JSON object to stdout.
 struct EvalArgs {
   std::string checkpoint;
+  std::string model;
   std::string source;
   std::int64_t max_frames = -1;
   double scene_seconds = 2.0;   // temporal AUC: each clip cut into scenes of this length

@@ -4,12 +4,12 @@
 
 namespace vidssl {
 
-std::unique_ptr<FrameSource> open_held_out_source(const RunConfig& config, const std::string& path, std::int64_t max_frames) {
-  SourceOptions options = config.source;
-  options.path = path;
-  options.max_frames = max_frames;
+std::unique_ptr<FrameSource> open_held_out_source(const EvaluationRequest& request) {
+  SourceOptions options = request.source_options;
+  options.path = request.source;
+  options.max_frames = request.max_frames;
   options.realtime = false;
-  return open_source(options, nullptr, FfmpegSourceOptions{config.decoder_threads});
+  return open_source(options, nullptr, FfmpegSourceOptions{request.decoder_threads});
 }
 
 }  // namespace vidssl

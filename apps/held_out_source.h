@@ -1,16 +1,14 @@
 #pragma once
 
-#include <cstdint>
 #include <memory>
-#include <string>
 
 #include "stages/frame_source.h"
-#include "stages/run_config.h"
+#include "stages/learner_recipe.h"
 
 namespace vidssl {
 
-// The source a run was trained on (size, channels, decoder), pointed at held-out video for
-// evaluation: never paced, at most `max_frames` frames (-1: all).
-std::unique_ptr<FrameSource> open_held_out_source(const RunConfig& config, const std::string& path, std::int64_t max_frames);
+// The source a run was trained on (size, channels, decoder), pointed at the request's held-out
+// video for evaluation: never paced, at most `max_frames` frames (-1: all).
+std::unique_ptr<FrameSource> open_held_out_source(const EvaluationRequest& request);
 
 }  // namespace vidssl

@@ -5,14 +5,15 @@
 
 namespace vidssl {
 
-// `vidssl interpolate --checkpoint DIR --source PATH [--out DIR] [--every N] [--max-frames N]`:
+// `vidssl interpolate --checkpoint DIR [--model NAME] --source PATH [--out DIR] [--every N] [--max-frames N]`:
 // for a Model B checkpoint, writes a PNG strip for every N-th held-out triplet (x^{t−1} |
 // cross-fade | feature-space x̃^t | true x^t | x^{t+1}, and below it the codes decoded along the
 // straight path at t = 0, ½, …, 3) and prints one JSON object with the PSNRs of `vidssl eval`.
 struct InterpolateArgs {
   std::string checkpoint;
+  std::string model;
   std::string source;
-  std::string out;              // default: <run folder>/interpolate
+  std::string out;              // default: <run folder>/<learner>/interpolate
   std::int64_t every = 10;
   std::int64_t max_frames = -1;
   std::string device = "auto";

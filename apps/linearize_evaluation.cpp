@@ -15,9 +15,9 @@
 #include "models/linearize/linearize_model.h"
 #include "models/training/module_state.h"
 #include "stages/display_sink.h"
-#include "stages/json_line.h"
+#include "models/training/json_line.h"
 #include "stages/preprocess_stage.h"
-#include "stages/scene_cut.h"
+#include "models/training/scene_cut.h"
 
 namespace fs = std::filesystem;
 
@@ -43,16 +43,17 @@ cv::Mat strip_of(const std::vector<torch::Tensor>& pictures) {
 
 }  // namespace
 
-std::string evaluate_linearize(const LinearizeEvaluationOptions& options, const std::string& checkpoint_folder,
-                               const CheckpointData& data, RunConfig& config, torch::Device device) {
-  auto source = open_held_out_source(config, options.source, options.max_frames);
-  Linearize model(config.linearize);
-  load_module_tensors(*model, data.weights);
+std::string evaluate_linearize(const LinearizeOptions& model_options, double scene_cut, const EvaluationRequest& request) {
+  const torch::Device device = request.device;
+  auto source = open_held_out_source(request);
+  Linearize model(model_options);
+  load_module_tensors(*model, request.checkpoint.weights);
   model->to(device);
   model->eval();
-  config.preprocess.device = device;
-  const PreprocessStage preprocess("eval", config.preprocess);
-  if (!options.strips_dir.empty()) fs::create_directories(options.strips_dir);
+  PreprocessOptions preprocess_options = request.preprocess;
+  preprocess_options.size_multiple = model_options.block().space();
+  const PreprocessStage preprocess("eval", preprocess_options);
+  if (!request.strips_dir.empty()) fs::create_directories(request.strips_dir);
 
   torch::NoGradGuard no_grad;
   PsnrSum feature, cross_fade, predict, copy_last, autoencode;
@@ -74,11 +75,11 @@ std::string evaluate_linearize(const LinearizeEvaluationOptions& options, const 
     copy_last.add(x.select(1, 1), x.select(1, 2));
     autoencode.add(model->decode(model->unpool(b.magnitude, b.phase)), x.select(1, 1));  // the ceiling
     curvature += phase_curvature(a.phase, b.phase, c.phase).item<double>() * static_cast<double>(x.size(0));
-    if (!options.strips_dir.empty()) {
+    if (!request.strips_dir.empty()) {
       const auto path = model->decode_path(a, c, {0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0});
       for (std::int64_t i = 0; i < x.size(0); ++i) {
         const std::int64_t number = triplets + i;
-        if (number % options.strip_every != 0) continue;
+        if (number % request.strip_every != 0) continue;
         auto picture = [](const torch::Tensor& t) { return t[0].cpu(); };  // channel 0
         // x(t-1) | cross-fade | feature-space x~(t) | true x(t) | x(t+1); below, the decoded path.
         const cv::Mat top = strip_of({picture(x[i][0]), picture(fade[i]), picture(middle[i]), picture(x[i][1]), picture(x[i][2])});
@@ -90,7 +91,7 @@ std::string evaluate_linearize(const LinearizeEvaluationOptions& options, const 
         cv::vconcat(top, bottom, both);
         char name[64];
         std::snprintf(name, sizeof(name), "triplet_%06lld.png", static_cast<long long>(number));
-        cv::imwrite((fs::path(options.strips_dir) / name).string(), both);
+        cv::imwrite((fs::path(request.strips_dir) / name).string(), both);
         ++strips;
       }
     }
@@ -102,7 +103,7 @@ std::string evaluate_linearize(const LinearizeEvaluationOptions& options, const 
   while (source->read(frame)) {
     for (const auto& w : source->take_warnings()) spdlog::warn("{}", w);
     const bool continues = !recent.empty() && recent.back().clip_id == frame.clip_id && recent.back().index + 1 == frame.index &&
-                           !is_scene_cut(recent.back(), frame, config.train.scene_cut);
+                           !is_scene_cut(recent.back().original, frame.image, scene_cut);
     if (!continues) recent.clear();
     Frame prepared = frame;
     prepared.original = frame.image;
@@ -115,12 +116,12 @@ std::string evaluate_linearize(const LinearizeEvaluationOptions& options, const 
   }
   for (const auto& w : source->take_warnings()) spdlog::warn("{}", w);
   flush();
-  if (triplets == 0) throw std::runtime_error(options.source + ": no triplet of consecutive frames to evaluate on");
+  if (triplets == 0) throw std::runtime_error(request.source + ": no triplet of consecutive frames to evaluate on");
   JsonLine line;
   line.add("model", "linearize")
-      .add("checkpoint", checkpoint_folder)
-      .add("step", data.step)
-      .add("source", options.source)
+      .add("checkpoint", request.checkpoint_folder)
+      .add("step", request.checkpoint.step)
+      .add("source", request.source)
       .add("n_triplets", triplets)
       .add("psnr_feature", feature.mean())
       .add("psnr_crossfade", cross_fade.mean())
@@ -128,7 +129,7 @@ std::string evaluate_linearize(const LinearizeEvaluationOptions& options, const 
       .add("psnr_copy_last", copy_last.mean())
       .add("psnr_autoencode", autoencode.mean())
       .add("curvature", curvature / static_cast<double>(triplets));
-  if (!options.strips_dir.empty()) line.add("strips", strips).add("strips_dir", options.strips_dir);
+  if (!request.strips_dir.empty()) line.add("strips", strips).add("strips_dir", request.strips_dir);
   return line.str();
 }
 

@@ -12,7 +12,6 @@
 #include "apps/plot_command.h"
 #include "apps/run_command.h"
 #include "stages/config_reader.h"
-#include "stages/frame_source.h"
 
 int main(int argc, char** argv) {
   // Logs and status go to stderr; stdout carries only results (eval's and bench's JSON).
@@ -24,18 +23,19 @@ int main(int argc, char** argv) {
   vidssl::RunArgs run;
   std::int64_t max_frames = -1;
   std::string out, device, display;
-  auto* run_cmd = app.add_subcommand("run", "train a model online from a video source (see configs/README.md)");
+  auto* run_cmd = app.add_subcommand("run", "train the config's models online from one video source (see configs/README.md)");
   run_cmd->add_option("config", run.config, "YAML config, e.g. configs/clip-slow.yaml")->required();
-  run_cmd->add_option("--set", run.overrides, "override a config key: --set model.alpha=0.3 (repeatable)");
+  run_cmd->add_option("--set", run.overrides, "override a config key: --set models.slow.alpha=0.3 (repeatable)");
   run_cmd->add_option("--max-frames", max_frames, "stop after N source frames (source.max_frames)");
   run_cmd->add_option("--out", out, "run folder (run.out); default runs/<config>-<time>");
   run_cmd->add_option("--device", device, "auto, cpu or cuda (run.device)");
   run_cmd->add_option("--display", display, "window, none, video:FILE or png:DIR (run.display)");
-  run_cmd->add_flag("--resume", run.resume, "continue the run folder from its newest checkpoint");
+  run_cmd->add_flag("--resume", run.resume, "continue the run folder: every learner from its newest checkpoint");
 
   vidssl::EvalArgs eval;
   auto* eval_cmd = app.add_subcommand("eval", "evaluate a checkpoint on held-out video; prints one JSON object");
-  eval_cmd->add_option("--checkpoint", eval.checkpoint, "checkpoint folder, or a run folder (its newest checkpoint)")->required();
+  eval_cmd->add_option("--checkpoint", eval.checkpoint, "checkpoint folder, a learner's folder, or a run folder (its newest checkpoint)")->required();
+  eval_cmd->add_option("--model", eval.model, "the learner of a run that trained several (its name under models:)");
   eval_cmd->add_option("--source", eval.source, "video file, folder or Y4M to evaluate on")->required();
   eval_cmd->add_option("--max-frames", eval.max_frames, "use at most N frames");
   eval_cmd->add_option("--scene-seconds", eval.scene_seconds, "temporal AUC: scene length (default 2)");
@@ -45,15 +45,16 @@ int main(int argc, char** argv) {
   vidssl::BenchArgs bench;
   vidssl::InterpolateArgs interpolate;
   auto* interpolate_cmd = app.add_subcommand("interpolate", "Model B: PNG strips of feature-space interpolation; prints one JSON object");
-  interpolate_cmd->add_option("--checkpoint", interpolate.checkpoint, "Model B checkpoint folder, or its run folder")->required();
+  interpolate_cmd->add_option("--checkpoint", interpolate.checkpoint, "Model B checkpoint folder, its learner's folder, or its run folder")->required();
+  interpolate_cmd->add_option("--model", interpolate.model, "the Model B learner of a run that trained several");
   interpolate_cmd->add_option("--source", interpolate.source, "held-out video file, folder or Y4M")->required();
-  interpolate_cmd->add_option("--out", interpolate.out, "folder for the strips (default RUN/interpolate)");
+  interpolate_cmd->add_option("--out", interpolate.out, "folder for the strips (default RUN/<learner>/interpolate)");
   interpolate_cmd->add_option("--every", interpolate.every, "a strip for every N-th triplet (default 10)");
   interpolate_cmd->add_option("--max-frames", interpolate.max_frames, "use at most N frames");
   interpolate_cmd->add_option("--device", interpolate.device, "auto, cpu or cuda");
 
   auto* bench_cmd = app.add_subcommand("bench", "measure decode, preprocessing and training speed; prints JSON lines");
-  bench_cmd->add_option("--only", bench.only, "decode, preprocess, slow, linearize or all (default)");
+  bench_cmd->add_option("--only", bench.only, "decode, preprocess, slow, linearize, pipeline or all (default)");
   bench_cmd->add_option("--seconds", bench.seconds, "time per measurement (default 3)");
   bench_cmd->add_option("--device", bench.device, "auto, cpu or cuda");
 
@@ -86,9 +87,6 @@ int main(int argc, char** argv) {
   } catch (const vidssl::ConfigError& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 2;
-  } catch (const vidssl::SourceError& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-    return 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 1;

@@ -7,9 +7,9 @@
 #include <array>
 #include <stdexcept>
 
-#include "apps/neartofar_run.h"
+#include "apps/kinds/neartofar_kind.h"
 #include "models/neartofar/near_to_far.h"
-#include "stages/json_line.h"
+#include "models/training/json_line.h"
 #include "stages/stereo_sequence_source.h"
 
 namespace vidssl {
@@ -104,23 +104,22 @@ struct FarScore {
 
 }  // namespace
 
-std::string evaluate_neartofar(const NearToFarEvaluationOptions& options, const std::string& checkpoint_folder,
-                               const CheckpointData& data, RunConfig& config, torch::Device device) {
-  if (!(options.near_distance > 0)) throw std::runtime_error("--near: expected metres > 0");
-  SourceOptions source_options = config.source;
-  source_options.path = options.source;
-  source_options.max_frames = options.max_frames;
+std::string evaluate_neartofar(const NearToFarOptions& options, const std::string& init_from, const EvaluationRequest& request) {
+  if (!(request.near_distance > 0)) throw std::runtime_error("--near: expected metres > 0");
+  SourceOptions source_options = request.source_options;
+  source_options.path = request.source;
+  source_options.max_frames = request.max_frames;
   StereoSequenceSource source(source_options);
 
-  torch::manual_seed(config.seed);  // both classifiers start from the run's seed: the table is reproducible
-  NearToFarOptions normalized = config.neartofar;
-  normalized.train_max_distance = options.near_distance;
+  torch::manual_seed(request.seed);  // both classifiers start from the run's seed: the table is reproducible
+  NearToFarOptions normalized = options;
+  normalized.train_max_distance = request.near_distance;
   NearToFarOptions plain = normalized;
   plain.bands.normalize = false;
-  NearToFar model(normalized, device), baseline(plain, device);
-  if (!config.init_from.empty()) {
-    init_from_model_a(model, config.init_from);
-    init_from_model_a(baseline, config.init_from);
+  NearToFar model(normalized, request.device), baseline(plain, request.device);
+  if (!init_from.empty()) {
+    init_from_model_a(model, init_from);
+    init_from_model_a(baseline, init_from);
   }
 
   FarScore far, plain_far;
@@ -130,10 +129,10 @@ std::string evaluate_neartofar(const NearToFarEvaluationOptions& options, const 
   while (source.read(frame)) {
     const NearToFarResult r = model.step(frame.image, frame.right, source.camera());
     const NearToFarResult p = baseline.step(frame.image, frame.right, source.camera());
-    far.add(r, options.near_distance, normalized.stereo_max_distance);
-    plain_far.add(p, options.near_distance, normalized.stereo_max_distance);
+    far.add(r, request.near_distance, normalized.stereo_max_distance);
+    plain_far.add(p, request.near_distance, normalized.stereo_max_distance);
     for (const auto& band : r.bands)
-      if (band.distance <= options.near_distance)
+      if (band.distance <= request.near_distance)
         for (const auto& w : band.windows)
           if (w.label != kUnlabeled) ++near_labels[w.label];
     ++frames;
@@ -142,16 +141,16 @@ std::string evaluate_neartofar(const NearToFarEvaluationOptions& options, const 
                  far.accuracy(), plain_far.accuracy(), r.skipped.empty() ? "" : ", not trained: " + r.skipped);
   }
   for (const auto& w : source.take_warnings()) spdlog::warn("{}", w);
-  if (frames == 0) throw std::runtime_error(options.source + ": no stereo frames to evaluate on");
+  if (frames == 0) throw std::runtime_error(request.source + ": no stereo frames to evaluate on");
   const std::int64_t near_majority = std::max_element(near_labels.begin(), near_labels.end()) - near_labels.begin();
   const std::int64_t majority = far.majority();
   return JsonLine()
       .add("model", "neartofar")
-      .add("checkpoint", checkpoint_folder)
-      .add("source", options.source)
+      .add("checkpoint", request.checkpoint_folder)
+      .add("source", request.source)
       .add("frames", frames)
       .add("frames_not_trained", skipped)
-      .add("near_distance", options.near_distance)
+      .add("near_distance", request.near_distance)
       .add("stereo_limit", normalized.stereo_max_distance)
       .add("far_accuracy", far.accuracy())
       .add("far_balanced_accuracy", far.balanced_accuracy())

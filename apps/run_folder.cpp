@@ -5,11 +5,19 @@
 #include <ctime>
 #include <filesystem>
 #include <stdexcept>
-#include <vector>
+
+#include "models/training/checkpoint.h"
 
 namespace fs = std::filesystem;
 
 namespace vidssl {
+namespace {
+
+bool holds_checkpoint(const fs::path& learner_dir) {
+  return CheckpointStore::newest(learner_dir.string()).has_value();
+}
+
+}  // namespace
 
 std::string choose_run_folder(const std::string& config_path, const std::string& out, bool resume) {
   if (!out.empty()) return out;
@@ -19,7 +27,7 @@ std::string choose_run_folder(const std::string& config_path, const std::string&
     if (fs::is_directory("runs"))
       for (const auto& entry : fs::directory_iterator("runs"))
         if (entry.is_directory() && entry.path().filename().string().rfind(stem + "-", 0) == 0 &&
-            fs::is_directory(entry.path() / "checkpoints"))
+            !learners_with_checkpoints(entry.path().string()).empty())
           candidates.push_back(entry.path());
     if (candidates.empty())
       throw std::runtime_error("--resume: no runs/" + stem + "-* folder with checkpoints; name the run with --out DIR");
@@ -29,6 +37,33 @@ std::string choose_run_folder(const std::string& config_path, const std::string&
   char stamp[32];
   std::strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", std::localtime(&now));
   return (fs::path("runs") / (stem + "-" + stamp)).string();
+}
+
+std::vector<std::string> learners_with_checkpoints(const std::string& run_dir) {
+  std::vector<std::string> names;
+  if (!fs::is_directory(run_dir)) return names;
+  for (const auto& entry : fs::directory_iterator(run_dir))
+    if (entry.is_directory() && holds_checkpoint(entry.path())) names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::string resolve_checkpoint(const std::string& path, const std::string& learner) {
+  const fs::path p(path);
+  if (fs::exists(p / "meta.json")) return p.string();
+  if (const auto newest = CheckpointStore::newest(p.string())) return *newest;
+  if (!learner.empty()) {
+    if (const auto newest = CheckpointStore::newest((p / learner).string())) return *newest;
+    throw std::runtime_error(path + ": no checkpoint of a learner '" + learner + "' (" + path + "/" + learner + "/checkpoints)");
+  }
+  const auto names = learners_with_checkpoints(path);
+  if (names.size() == 1) return *CheckpointStore::newest((p / names.front()).string());
+  if (names.empty())
+    throw std::runtime_error(path + ": no checkpoint found (expected a run folder, a learner's folder or a checkpoints/step-… folder)");
+  std::string list;
+  for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+  throw std::runtime_error(path + " holds checkpoints of several learners (" + list + "): name one (--model NAME, or " + path + "/" +
+                           names.front() + ")");
 }
 
 }  // namespace vidssl

@@ -16,7 +16,7 @@ void BM_LinearizeTrainStep(benchmark::State& state) {
   const auto width = state.range(0), height = state.range(1), filters = state.range(2), batch = state.range(3);
   const auto delta_steps = state.range(4);
   torch::manual_seed(1);
-  LinearizeLearner learner(LinearizeOptions().filters(filters).delta_steps(delta_steps), OptimizerOptions{}, torch::kCPU);
+  LinearizeLearner learner(LinearizeOptions().filters(filters).delta_steps(delta_steps), OptimizerOptions{}, ClipLearnerOptions{}, torch::kCPU);
   // Smooth random frames moving one pixel per frame.
   const auto wide = torch::avg_pool2d(torch::randn({batch, 1, height, width + 2}), 5, 1, 2);
   const auto triplets = torch::stack({wide.slice(3, 2, width + 2), wide.slice(3, 1, width + 1), wide.slice(3, 0, width)}, 1);

@@ -18,7 +18,7 @@ void BM_SlowSparseTrainStep(benchmark::State& state) {
   torch::manual_seed(1);
   OptimizerOptions adam;
   adam.lr = 2e-3;
-  SlowSparseLearner learner(SlowSparseOptions().filters(filters).kernel(9), adam, torch::kCPU);
+  SlowSparseLearner learner(SlowSparseOptions().filters(filters).kernel(9), adam, ClipLearnerOptions{}, torch::kCPU);
   // Smooth random frames, then a one-pixel shift: a pair that looks like slow motion.
   auto frame = torch::avg_pool2d(torch::randn({batch, 1, height + 8, width + 8}), 5, 1, 2);
   const auto pairs = torch::stack({frame.slice(2, 0, height).slice(3, 0, width), frame.slice(2, 1, height + 1).slice(3, 1, width + 1)}, 1);

@@ -6,7 +6,7 @@
 
 namespace vidssl {
 
-// Time in microseconds for pacing (--realtime) and timestamps. Sources and stages take a Clock so
+// Time in microseconds for pacing (source.realtime). Paced sources take a Clock (FramePacer) so
 // tests run on a SimulatedClock, where time moves only when the test says so, instead of sleeping.
 class Clock {
  public:

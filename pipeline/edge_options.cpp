@@ -13,11 +13,10 @@ const char* to_string(EdgePolicy policy) {
   return "?";
 }
 
-EdgePolicy edge_policy_from_string(const std::string& name) {
-  if (name == "block") return EdgePolicy::block;
-  if (name == "drop_oldest") return EdgePolicy::drop_oldest;
-  if (name == "drop_newest") return EdgePolicy::drop_newest;
-  throw std::invalid_argument("expected one of block, drop_oldest, drop_newest, got '" + name + "'");
+void check_options(const EdgeOptions& options) {
+  if (options.capacity < 1) throw std::invalid_argument("capacity: expected an integer >= 1");
+  if (options.policy == EdgePolicy::drop_oldest && options.capacity < 2)
+    throw std::invalid_argument("capacity: a drop_oldest edge needs capacity >= 2 (one slot holds the newest item)");
 }
 
 }  // namespace vidssl

@@ -15,9 +15,9 @@ namespace vidssl {
 //   drop_newest  the producer's item is rejected when the ring is full; the consumer sees every
 //                item that got in, in order.
 //
-// Example (YAML, one block per edge):
-//   edges:
-//     source_to_preprocess: { capacity: 4, policy: drop_oldest }
+// Example (YAML): the source's edge, and a learner's input edge
+//   source: { edge: { capacity: 4, policy: drop_oldest } }
+//   models: { slow: { edge: { capacity: 4, policy: drop_oldest } } }
 enum class EdgePolicy { block, drop_oldest, drop_newest };
 
 struct EdgeOptions {
@@ -26,7 +26,7 @@ struct EdgeOptions {
 };
 
 const char* to_string(EdgePolicy policy);
-// Throws std::invalid_argument naming the accepted values.
-EdgePolicy edge_policy_from_string(const std::string& name);
+// Throws std::invalid_argument naming the option by its key under an edge ("capacity: …").
+void check_options(const EdgeOptions& options);
 
 }  // namespace vidssl

@@ -23,12 +23,4 @@ struct Frame {
   torch::Tensor original;          // after preprocessing: the decoded uint8 picture, for display
 };
 
-// K consecutive frames of one clip at one stride: the unit of training.
-struct Clip {
-  std::int64_t first_index = -1;
-  std::int32_t clip_id = 0;
-  std::int64_t timestamp_us = 0;   // of the last frame
-  torch::Tensor frames;            // K×C×H×W float32
-};
-
 }  // namespace vidssl

@@ -3,8 +3,11 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
+
+#include "pipeline/doorbell.h"
 
 namespace vidssl {
 
@@ -12,10 +15,13 @@ namespace vidssl {
 // (the display, a status line). A value overwritten before anyone read it is counted as replaced,
 // so a display that cannot keep up shows up in the stats instead of silently.
 //
-// Any number of writers and readers; each reader keeps its own `seen` version.
+// Any number of writers and readers; each reader keeps its own `seen` version. A mailbox made
+// with a doorbell rings it on every post and on close, so one reader can watch several mailboxes.
 template <class T>
 class Mailbox {
  public:
+  explicit Mailbox(std::shared_ptr<Doorbell> bell = nullptr) : bell_(std::move(bell)) {}
+
   void post(T value) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -25,6 +31,7 @@ class Mailbox {
       read_since_post_ = false;
     }
     changed_.notify_all();
+    if (bell_) bell_->ring();
   }
 
   // The newest value if it is newer than `seen` (and updates `seen`); never waits.
@@ -48,16 +55,12 @@ class Mailbox {
       closed_ = true;
     }
     changed_.notify_all();
+    if (bell_) bell_->ring();
   }
 
   bool closed() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return closed_;
-  }
-
-  std::uint64_t posted() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return version_;
   }
 
   std::uint64_t replaced() const {
@@ -73,6 +76,7 @@ class Mailbox {
     return value_;
   }
 
+  std::shared_ptr<Doorbell> bell_;
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   std::optional<T> value_;

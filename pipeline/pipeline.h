@@ -29,10 +29,10 @@ class StageError : public std::runtime_error {
 // Owns stages, wires them in plain C++ and runs each on its own thread.
 //
 //   Pipeline p;
-//   auto& source = p.add<FfmpegSourceStage>(...);
-//   auto& train = p.add<TrainStage>(...);
-//   p.connect(source, train, {.capacity = 4, .policy = EdgePolicy::drop_oldest});
-//   auto latest = p.tap(train);            // a Mailbox for the display on the main thread
+//   auto& source = p.add<SourceStage>("source", open_source(options), warn);
+//   auto& slow = p.add<LearnerStage>("slow", *learner, stage_options, &metrics);
+//   p.connect(source, slow, {.capacity = 4, .policy = EdgePolicy::drop_oldest});
+//   auto latest = p.tap(slow);             // a Mailbox for the display on the main thread
 //   p.start();
 //   while (!p.wait_for(std::chrono::seconds(1))) print(p.reports());
 //   p.join();                              // throws StageError if a stage threw
@@ -66,10 +66,11 @@ class Pipeline {
     to.input_ = std::move(edge);
   }
 
-  // A newest-value tap on a stage's output, for readers outside the pipeline (the display).
+  // A newest-value tap on a stage's output, for readers outside the pipeline (the display); with a
+  // doorbell, every post rings it.
   template <class Out>
-  std::shared_ptr<Mailbox<Out>> tap(Producer<Out>& from) {
-    auto box = std::make_shared<Mailbox<Out>>();
+  std::shared_ptr<Mailbox<Out>> tap(Producer<Out>& from, std::shared_ptr<Doorbell> bell = nullptr) {
+    auto box = std::make_shared<Mailbox<Out>>(std::move(bell));
     from.outputs_.mailboxes_.push_back(box);
     return box;
   }
@@ -84,7 +85,6 @@ class Pipeline {
   // Joins every thread; rethrows the first stage error as StageError.
   void join();
 
-  bool stop_requested() const { return control_.stop_requested.load(); }
   // Figures of every stage since the previous call.
   std::vector<StageReport> reports();
   // Items dropped on every edge so far. Unlike reports(), it leaves the reporting windows alone,

@@ -152,9 +152,7 @@ class SpscQueue {
 
  private:
   static EdgeOptions checked(EdgeOptions options) {
-    if (options.capacity == 0) throw std::invalid_argument("edge capacity must be at least 1");
-    if (options.policy == EdgePolicy::drop_oldest && options.capacity < 2)
-      throw std::invalid_argument("a drop_oldest edge needs capacity >= 2 (one slot holds the newest item)");
+    check_options(options);
     return options;
   }
   static std::size_t ring_size(const EdgeOptions& options) {

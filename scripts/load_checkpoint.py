@@ -2,10 +2,12 @@
 """Loads a vidssl checkpoint's weights in Python (Debian's python3-torch) and prints them.
 
     import torch
-    weights = torch.load("runs/clip-slow-…/checkpoints/step-0000000500/weights.pt")
+    weights = torch.load("runs/clip-slow-…/slow/checkpoints/step-0000000500/weights.pt")
     weights["decoder.weight"].shape      # torch.Size([1, 64, 9, 9]): channels × filters × k × k
 
-Usage: python3 scripts/load_checkpoint.py CHECKPOINT_OR_RUN_FOLDER
+Usage: python3 scripts/load_checkpoint.py CHECKPOINT_OR_LEARNER_OR_RUN_FOLDER [LEARNER]
+A run folder holds one folder per learner (its name under `models:`); name the learner when the
+run trained several.
 """
 import glob
 import json
@@ -15,23 +17,36 @@ import sys
 import torch
 
 
-def checkpoint_folder(path):
+def newest(learner_folder):
+    found = sorted(glob.glob(os.path.join(learner_folder, "checkpoints", "step-*", "meta.json")))
+    return os.path.dirname(found[-1]) if found else None
+
+
+def checkpoint_folder(path, learner):
     if os.path.exists(os.path.join(path, "meta.json")):
         return path
-    found = sorted(glob.glob(os.path.join(path, "checkpoints", "step-*", "meta.json")))
-    if not found:
-        sys.exit(f"{path}: no checkpoint found (expected a run folder or a checkpoints/step-… folder)")
-    return os.path.dirname(found[-1])
+    if newest(path):
+        return newest(path)
+    if learner:
+        if newest(os.path.join(path, learner)):
+            return newest(os.path.join(path, learner))
+        sys.exit(f"{path}: no checkpoint of a learner '{learner}'")
+    learners = sorted(d for d in os.listdir(path) if newest(os.path.join(path, d))) if os.path.isdir(path) else []
+    if len(learners) == 1:
+        return newest(os.path.join(path, learners[0]))
+    if not learners:
+        sys.exit(f"{path}: no checkpoint found (expected a run folder, a learner's folder or a checkpoints/step-… folder)")
+    sys.exit(f"{path} holds checkpoints of several learners ({', '.join(learners)}): name one")
 
 
 def main():
-    if len(sys.argv) != 2:
-        sys.exit("usage: load_checkpoint.py CHECKPOINT_OR_RUN_FOLDER")
-    folder = checkpoint_folder(sys.argv[1])
+    if len(sys.argv) not in (2, 3):
+        sys.exit("usage: load_checkpoint.py CHECKPOINT_OR_LEARNER_OR_RUN_FOLDER [LEARNER]")
+    folder = checkpoint_folder(sys.argv[1], sys.argv[2] if len(sys.argv) == 3 else None)
     with open(os.path.join(folder, "meta.json")) as f:
         meta = json.load(f)
     weights = torch.load(os.path.join(folder, "weights.pt"))
-    print(json.dumps({"checkpoint": folder, "step": meta["step"], "model": meta["model"],
+    print(json.dumps({"checkpoint": folder, "step": meta["step"], "model": meta["model"], "learner": meta.get("learner"),
                       "tensors": {k: list(v.shape) for k, v in sorted(weights.items())}}))
 
 

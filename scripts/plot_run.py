@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Draws the curves of a vidssl run folder to PNG: loss terms and metrics against training step,
-and each stage's throughput against time. Used by `vidssl plot RUN [--out FILE]`.
+"""Draws the curves of a vidssl run folder to PNG: one row per learner (the run's models), with
+its loss terms and metrics against its training step and its stage's throughput against time (the
+first row also shows the source and preprocessing stages). Used by `vidssl plot RUN [--out FILE]`.
 
     python3 scripts/plot_run.py runs/clip-slow-20261122-101500 [out.png]
 """
@@ -15,7 +16,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 LOSS_TERMS = ["loss", "reconstruction", "sparsity", "slowness", "prediction", "curvature"]
-# One model per run: Model A logs the first two, Model B the PSNRs (dB) and the size of δ.
+# Model A logs the first two, Model B the PSNRs (dB) and the size of δ; Model C its loss alone.
 METRICS = ["residual_energy", "active_fraction", "psnr_predict", "psnr_copy_last", "delta_norm"]
 
 
@@ -59,45 +60,53 @@ def main():
     steps, reports = read_lines(metrics)
     if not steps:
         sys.exit(f"{metrics}: no training steps recorded yet")
-    x = [r["step"] for r in steps]
-    window = max(1, len(steps) // 50)
-    fig, axes = plt.subplots(1, 3, figsize=(16, 4.5))
+    learners = list(dict.fromkeys(r.get("model", "?") for r in steps))
+    fig, axes = plt.subplots(len(learners), 3, figsize=(16, 4.5 * len(learners)), squeeze=False)
+    for row, learner in enumerate(learners):
+        mine = [r for r in steps if r.get("model", "?") == learner]
+        x = [r["step"] for r in mine]
+        window = max(1, len(mine) // 50)
 
-    ax = axes[0]
-    for key in LOSS_TERMS:
-        ys = [r.get(key) for r in steps]
-        if all(v is None or v == 0 for v in ys):
-            continue
-        ys = [math.nan if v is None else v for v in ys]
-        ax.plot(x, smooth(ys, window), label=key)
-    ax.set_yscale("log")
-    ax.set_xlabel("step")
-    ax.set_title(f"loss terms per pixel (mean of {window} steps)")
-    ax.legend()
-
-    ax = axes[1]
-    for key in METRICS:
-        ys = [r.get(key) for r in steps]
-        if all(v is None for v in ys):
-            continue
-        ax.plot(x, smooth([math.nan if v is None else v for v in ys], window), label=key)
-    ax.set_xlabel("step")
-    ax.set_ylim(bottom=0)
-    ax.set_title("metrics")
-    ax.legend()
-
-    ax = axes[2]
-    stages = sorted({r["stage"] for r in reports})
-    for stage in stages:
-        rs = [r for r in reports if r["stage"] == stage and r.get("items_per_s") is not None]
-        ax.plot([r["time"] for r in rs], [r["items_per_s"] for r in rs], label=stage)
-    ax.set_xlabel("time (s)")
-    ax.set_title("items per second by stage")
-    if stages:
+        ax = axes[row][0]
+        for key in LOSS_TERMS:
+            ys = [r.get(key) for r in mine]
+            if all(v is None or v == 0 for v in ys):
+                continue
+            ys = [math.nan if v is None else v for v in ys]
+            ax.plot(x, smooth(ys, window), label=key)
+        ax.set_yscale("log")
+        ax.set_xlabel("step")
+        ax.set_title(f"{learner}: loss terms per pixel (mean of {window} steps)")
         ax.legend()
 
-    model = steps[-1].get("model", "?")
-    fig.suptitle(f"{os.path.basename(os.path.normpath(run))}: model {model}, {len(steps)} steps")
+        ax = axes[row][1]
+        drawn = False
+        for key in METRICS:
+            ys = [r.get(key) for r in mine]
+            if all(v is None for v in ys):
+                continue
+            ax.plot(x, smooth([math.nan if v is None else v for v in ys], window), label=key)
+            drawn = True
+        ax.set_xlabel("step")
+        ax.set_ylim(bottom=0)
+        ax.set_title(f"{learner}: metrics")
+        if drawn:
+            ax.legend()
+
+        ax = axes[row][2]
+        def owner(stage):  # a learner's own stages are named after it ("neartofar", "neartofar-video")
+            return next((name for name in learners if stage == name or stage.startswith(name + "-")), None)
+
+        stages = sorted({r["stage"] for r in reports if owner(r["stage"]) == learner or (row == 0 and owner(r["stage"]) is None)})
+        for stage in stages:
+            rs = [r for r in reports if r["stage"] == stage and r.get("items_per_s") is not None]
+            ax.plot([r["time"] for r in rs], [r["items_per_s"] for r in rs], label=stage)
+        ax.set_xlabel("time (s)")
+        ax.set_title("items per second by stage")
+        if stages:
+            ax.legend()
+
+    fig.suptitle(f"{os.path.basename(os.path.normpath(run))}: {', '.join(learners)}, {len(steps)} steps")
     fig.tight_layout()
     fig.savefig(out, dpi=90)
     print(out)

@@ -90,6 +90,20 @@ void ConfigReader::read(const std::string& key, double& value) { read_scalar(key
 void ConfigReader::read(const std::string& key, bool& value) { read_scalar(key, value, "true or false"); }
 void ConfigReader::read(const std::string& key, std::string& value) { read_scalar(key, value, "a string"); }
 
+bool ConfigReader::present(const std::string& key) const {
+  const YAML::Node node = find(key);
+  return node.IsDefined() && !node.IsNull();
+}
+
+std::vector<std::string> ConfigReader::children(const std::string& key) const {
+  const YAML::Node node = find(key);
+  std::vector<std::string> names;
+  if (!node.IsDefined() || node.IsNull()) return names;
+  if (!node.IsMap()) throw ConfigError(key + ": expected a mapping of keys, got " + scalar_text(node));
+  for (const auto& entry : node) names.push_back(entry.first.as<std::string>());
+  return names;
+}
+
 void ConfigReader::finish() const {
   std::vector<std::string> present;
   leaf_keys(root_, "", present);

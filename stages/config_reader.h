@@ -57,6 +57,12 @@ class ConfigReader {
     throw ConfigError(key + ": expected one of " + expected + ", got '" + name + "'");
   }
 
+  // Whether the tree holds `key` with a value or a mapping (not null).
+  bool present(const std::string& key) const;
+  // The names under a mapping key, in the file's order; empty when the key is absent. Throws
+  // ConfigError when the key holds a value instead of a mapping.
+  std::vector<std::string> children(const std::string& key) const;
+
   // Throws ConfigError for the first key in the tree that no read() asked for, with the closest
   // known key as a suggestion.
   void finish() const;
@@ -73,6 +79,18 @@ class ConfigReader {
   std::set<std::string> known_;
   YAML::Node resolved_;
 };
+
+// Runs a unit's own check of its options (the one place its rule lives) and turns the
+// std::invalid_argument it throws into a ConfigError under `prefix`: "capacity: expected …" under
+// "models.slow.edge." reads "models.slow.edge.capacity: expected …".
+template <class Check>
+void check_under(const std::string& prefix, Check check) {
+  try {
+    check();
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(prefix + e.what());
+  }
+}
 
 // Applies "key=value" to a YAML tree (value parsed as YAML: numbers, booleans, strings).
 // Throws ConfigError naming the key if it does not have the form key=value.

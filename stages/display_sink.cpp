@@ -78,8 +78,23 @@ cv::Mat panel_to_mat(const Panel& panel) {
 }
 
 DisplaySink::DisplaySink(DisplayOptions options) : options_(std::move(options)) {
-  canvas_ = cv::Mat(std::max(1, options_.rows) * (options_.cell_height + kTitleHeight) + kStatusHeight,
-                    options_.columns * options_.cell_width, CV_8UC3, cv::Scalar(32, 32, 32));
+  if (options_.sections.empty()) options_.sections.push_back({"", PanelLayout{}});
+  const bool one = options_.sections.size() == 1;
+  const int width = one ? 960 : 1600;
+  int top = 0;
+  for (const auto& section : options_.sections) {
+    Cells cells;
+    cells.top = top;
+    cells.columns = std::max(1, one ? section.layout.columns : section.layout.count);
+    cells.width = width / cells.columns;
+    cells.height = std::max(16, static_cast<int>(cells.width * section.layout.aspect));
+    cells.rows = std::max(1, (section.layout.count + cells.columns - 1) / cells.columns);
+    top += cells.rows * (cells.height + kTitleHeight) + kStatusHeight;
+    cells_.push_back(cells);
+  }
+  panels_.resize(cells_.size());
+  status_.resize(cells_.size());
+  canvas_ = cv::Mat(top, width, CV_8UC3, cv::Scalar(32, 32, 32));
   if (options_.mode == DisplayOptions::Mode::png) std::filesystem::create_directories(options_.path);
   if (options_.mode == DisplayOptions::Mode::video) {
     const auto parent = std::filesystem::path(options_.path).parent_path();
@@ -95,30 +110,41 @@ DisplaySink::~DisplaySink() {
   if (window_open_) cv::destroyWindow(kWindow);
 }
 
-void DisplaySink::draw(const std::string& status) {
-  canvas_.setTo(cv::Scalar(32, 32, 32));
-  const int cell_w = options_.cell_width, cell_h = options_.cell_height;
-  const int max_panels = options_.columns * ((canvas_.rows - kStatusHeight) / (cell_h + kTitleHeight));
-  for (int i = 0; i < static_cast<int>(panels_.size()) && i < max_panels; ++i) {
-    const int x0 = (i % options_.columns) * cell_w;
-    const int y0 = (i / options_.columns) * (cell_h + kTitleHeight);
-    cv::putText(canvas_, panels_[i].title, {x0 + 4, y0 + 15}, cv::FONT_HERSHEY_SIMPLEX, 0.45, {230, 230, 230}, 1, cv::LINE_AA);
-    cv::Mat picture = panel_to_mat(panels_[i]);
-    // Fit the cell, keep the aspect ratio; nearest neighbour keeps filters and codes crisp.
-    const double scale = std::min(static_cast<double>(cell_w - 4) / picture.cols, static_cast<double>(cell_h - 4) / picture.rows);
-    cv::Mat fitted;
-    cv::resize(picture, fitted, {std::max(1, static_cast<int>(picture.cols * scale)), std::max(1, static_cast<int>(picture.rows * scale))},
-               0, 0, scale >= 1 ? cv::INTER_NEAREST : cv::INTER_AREA);
-    const int ox = x0 + (cell_w - fitted.cols) / 2, oy = y0 + kTitleHeight + (cell_h - fitted.rows) / 2;
-    fitted.copyTo(canvas_(cv::Rect(ox, oy, fitted.cols, fitted.rows)));
-  }
-  cv::putText(canvas_, status, {6, canvas_.rows - 9}, cv::FONT_HERSHEY_SIMPLEX, 0.5, {120, 230, 120}, 1, cv::LINE_AA);
+void DisplaySink::update(std::size_t section, const std::vector<Panel>& panels, const std::string& status) {
+  if (section >= cells_.size()) throw std::out_of_range("display: no section " + std::to_string(section));
+  if (!panels.empty()) panels_[section] = panels;
+  status_[section] = status;
 }
 
-void DisplaySink::show(const std::vector<Panel>& panels, const std::string& status) {
+void DisplaySink::draw() {
+  canvas_.setTo(cv::Scalar(32, 32, 32));
+  for (std::size_t s = 0; s < cells_.size(); ++s) {
+    const Cells& c = cells_[s];
+    const auto& panels = panels_[s];
+    for (int i = 0; i < static_cast<int>(panels.size()) && i < c.rows * c.columns; ++i) {
+      const int x0 = (i % c.columns) * c.width;
+      const int y0 = c.top + (i / c.columns) * (c.height + kTitleHeight);
+      cv::putText(canvas_, panels[i].title, {x0 + 4, y0 + 15}, cv::FONT_HERSHEY_SIMPLEX, 0.45, {230, 230, 230}, 1, cv::LINE_AA);
+      cv::Mat picture = panel_to_mat(panels[i]);
+      // Fit the cell, keep the aspect ratio; nearest neighbour keeps filters and codes crisp.
+      const double scale = std::min(static_cast<double>(c.width - 4) / picture.cols, static_cast<double>(c.height - 4) / picture.rows);
+      cv::Mat fitted;
+      cv::resize(picture, fitted, {std::max(1, static_cast<int>(picture.cols * scale)), std::max(1, static_cast<int>(picture.rows * scale))},
+                 0, 0, scale >= 1 ? cv::INTER_NEAREST : cv::INTER_AREA);
+      for (const auto& t : panels[i].texts)
+        cv::putText(fitted, t.text, {static_cast<int>(t.x * scale), static_cast<int>(t.y * scale)}, cv::FONT_HERSHEY_SIMPLEX, 0.35,
+                    {255, 255, 255}, 1, cv::LINE_AA);
+      const int ox = x0 + (c.width - fitted.cols) / 2, oy = y0 + kTitleHeight + (c.height - fitted.rows) / 2;
+      fitted.copyTo(canvas_(cv::Rect(ox, oy, fitted.cols, fitted.rows)));
+    }
+    const int status_y = c.top + c.rows * (c.height + kTitleHeight) + kStatusHeight - 9;
+    cv::putText(canvas_, status_[s], {6, status_y}, cv::FONT_HERSHEY_SIMPLEX, 0.5, {120, 230, 120}, 1, cv::LINE_AA);
+  }
+}
+
+void DisplaySink::show() {
   if (options_.mode == DisplayOptions::Mode::none) return;
-  if (!panels.empty()) panels_ = panels;
-  draw(status);
+  draw();
   switch (options_.mode) {
     case DisplayOptions::Mode::window:
       if (!window_open_) {

@@ -7,19 +7,22 @@
 #include <opencv2/core.hpp>
 #include <opencv2/videoio.hpp>
 
-#include "models/training/online_learner.h"
+#include "models/training/learner.h"
 
 namespace vidssl {
+
+// One learner's part of the window: its name and how its panels sit.
+struct DisplaySection {
+  std::string name;
+  PanelLayout layout;
+};
 
 // Where the live pictures go: a window, a video file, numbered PNGs, or nowhere.
 struct DisplayOptions {
   enum class Mode { window, video, png, none };
   Mode mode = Mode::none;
-  std::string path;  // video file or PNG folder
-  int cell_width = 320;
-  int cell_height = 240;
-  int columns = 3;
-  int rows = 2;  // fixed for the run: a video needs one frame size
+  std::string path;                       // video file or PNG folder
+  std::vector<DisplaySection> sections;   // top to bottom, one per learner
   double video_fps = 10;
 };
 
@@ -28,13 +31,15 @@ struct DisplayOptions {
 // video:<fallback_video>, and `note` says so.
 DisplayOptions parse_display(const std::string& spec, const std::string& fallback_video, std::string* note);
 
-// Shows what a model is learning, on the main thread (OpenCV windows must live there): the
-// panels of the newest train report tiled on a fixed canvas, each scaled to a cell with its title,
-// and a status line (step, steps/s, loss, frame) underneath. The canvas size never changes, so a
-// video of a run is one clean stream.
+// Shows what the learners are learning, on the main thread (OpenCV windows must live there): one
+// canvas with a section per learner, each its newest panels (scaled into cells, titled) and its
+// status line (steps/s, loss, drops). One learner's panels sit in rows of its layout's columns on a
+// 960-pixel canvas; several learners' each take one row of a 1600-pixel canvas, so three fit on a
+// screen. The canvas size never changes, so a video of a run is one clean stream.
 //
-//   DisplaySink display(parse_display("window", run + "/display.avi", &note));
-//   display.show(panels, "step 120 | 24.8 steps/s | loss 0.213");
+//   DisplaySink display(parse_display("window", run + "/display.avi", &note));   // with .sections set
+//   display.update(0, report.panels, "slow | step 120 | 24.8 steps/s | loss 0.213");
+//   display.show();
 //   if (display.quit_requested()) pipeline.request_stop();
 class DisplaySink {
  public:
@@ -43,8 +48,10 @@ class DisplaySink {
   DisplaySink(const DisplaySink&) = delete;
   DisplaySink& operator=(const DisplaySink&) = delete;
 
-  // Draws panels (kept from the last call when empty) and the status line.
-  void show(const std::vector<Panel>& panels, const std::string& status);
+  // A section's newest panels (kept from the last call when empty) and status line.
+  void update(std::size_t section, const std::vector<Panel>& panels, const std::string& status);
+  // Draws the canvas and shows it, writes it to the video, or writes the next PNG.
+  void show();
   // Window mode: q or Esc was pressed, or the window was closed.
   bool quit_requested();
   // The canvas as last drawn (BGR).
@@ -53,10 +60,15 @@ class DisplaySink {
   std::int64_t frames_written() const { return frames_written_; }
 
  private:
-  void draw(const std::string& status);
+  struct Cells {
+    int top = 0, columns = 1, rows = 1, width = 1, height = 1;  // a section's place and its cells
+  };
+  void draw();
 
   DisplayOptions options_;
-  std::vector<Panel> panels_;
+  std::vector<Cells> cells_;
+  std::vector<std::vector<Panel>> panels_;
+  std::vector<std::string> status_;
   cv::Mat canvas_;
   cv::VideoWriter video_;
   std::int64_t frames_written_ = 0;
@@ -64,7 +76,8 @@ class DisplaySink {
   bool quit_ = false;
 };
 
-// A panel as an 8-bit grey or BGR picture: min-max stretched, or symmetric around 0 (mid-grey).
+// A panel as an 8-bit grey or BGR picture at its own size: min-max stretched, or symmetric around
+// 0 (mid-grey), or its bytes as they are.
 cv::Mat panel_to_mat(const Panel& panel);
 
 }  // namespace vidssl

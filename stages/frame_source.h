@@ -1,10 +1,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "models/neartofar/stereo_camera.h"
 #include "pipeline/frame.h"
 
 namespace vidssl {
@@ -35,6 +37,7 @@ struct SourceInfo {
   double fps = 0;             // nominal frame rate; 0 if unknown
   std::int64_t frame_count = -1;  // known total over all clips, or -1
   bool live = false;          // a camera or a generator: drop policies apply
+  std::optional<StereoCamera> stereo;  // a stereo source's cameras at the output size: frames carry the right picture
 };
 
 // A stream of frames from one input. Damaged input does not throw mid-stream: the frames before

@@ -1,18 +1,35 @@
 #pragma once
 
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
-#include "models/linearize/linearize_model.h"
-#include "models/neartofar/near_to_far.h"
-#include "models/slow/slow_sparse.h"
-#include "models/training/optimizer_options.h"
 #include "pipeline/edge_options.h"
 #include "stages/frame_source.h"
+#include "stages/learner_recipe.h"
+#include "stages/learner_stage.h"
 #include "stages/preprocess_stage.h"
-#include "stages/train_stage.h"
 
 namespace vidssl {
+
+// One entry of `models:`: a learner of the run.
+//
+//   models:
+//     slow:                                   # the learner's name; its kind unless `kind:` says otherwise
+//       input: { level: 0, channels: 1 }     # what it learns from (preprocessed learners)
+//       edge: { capacity: 8, policy: block } # its input edge
+//       filters: 32                          # the kind's model keys
+//       train: { lr: 0.002, batch: 4 }       # its training keys
+struct LearnerConfig {
+  std::string name;
+  const LearnerKind* kind = nullptr;           // parsed once, from the entry's name or its `kind:`
+  int channels = 0;                            // input.channels: the first C channels of the decoded frame; 0: all
+  int level = 0;                               // input.level: Gaussian pyramid steps down before preprocessing
+  EdgeOptions edge{8, EdgePolicy::block};
+  LearnerStageOptions stage;                   // the run-side train keys (checkpoints, step budget, rollback)
+  std::shared_ptr<const LearnerRecipe> recipe; // the kind's keys, checked
+};
 
 // Everything a `vidssl run` needs, read from one YAML file plus --set overrides. Every key is
 // documented in configs/README.md; the resolved config (every key, defaults included) is written
@@ -22,29 +39,31 @@ struct RunConfig {
   // One decoder thread: at training sizes decoding is a small share of a frame's time, and
   // FFmpeg's extra threads compete with training for the cores (measured: 29 -> 40 steps/s).
   int decoder_threads = 1;
-  EdgeOptions source_edge{8, EdgePolicy::block};      // source -> preprocess
-  EdgeOptions preprocess_edge{8, EdgePolicy::block};  // preprocess -> train
-  PreprocessOptions preprocess;
-  std::string model = "slow";  // model.kind: slow (Model A), linearize (Model B) or neartofar (Model C)
-  SlowSparseOptions slow;       // the model.* keys when model.kind is slow
-  LinearizeOptions linearize;   // the model.* keys when model.kind is linearize
-  NearToFarOptions neartofar;   // the model.* keys (and train.*) when model.kind is neartofar
-  std::string init_from;        // model.init_from (neartofar): a Model A checkpoint to start the classifier's first layer from
-  OptimizerOptions optimizer;
-  TrainStageOptions train;
+  EdgeOptions source_edge{8, EdgePolicy::block};  // source -> each preprocessing (and stereo learners)
+  PreprocessOptions preprocess;                   // contrast settings, shared by every learner
+  std::vector<LearnerConfig> learners;            // in the order of the file
   std::uint64_t seed = 1;
   std::string device = "auto";
   std::string display = "window";
   std::string out;          // run folder; empty: runs/<config name>-<date>-<time>
-  int threads = 0;          // LibTorch intra-op threads; 0: all cores
+  int threads = 0;          // LibTorch intra-op threads per learner; 0: all cores
   double report_every_s = 2.0;
   std::string yaml;         // the resolved config
+
+  // The learner named `name`; with an empty name, the only one. Throws ConfigError naming the
+  // learners there are.
+  const LearnerConfig& learner(const std::string& name) const;
 };
+
+// The model kinds a config may name (apps/learner_kinds.cpp).
+using LearnerKinds = std::vector<const LearnerKind*>;
 
 // Reads a config file with overrides ("key=value", applied in order). Throws ConfigError naming
 // the file or key and what was expected.
-RunConfig load_run_config(const std::string& path, const std::vector<std::string>& overrides = {});
+RunConfig load_run_config(const std::string& path, const std::vector<std::string>& overrides, const LearnerKinds& kinds);
 // Reads a resolved config (the config.yaml of a run or a checkpoint).
-RunConfig parse_run_config(const std::string& yaml_text, const std::string& origin);
+RunConfig parse_run_config(const std::string& yaml_text, const std::string& origin, const LearnerKinds& kinds);
+// The kind called `name` (a checkpoint's model), or ConfigError naming the known ones.
+const LearnerKind& find_learner_kind(const LearnerKinds& kinds, const std::string& name, const std::string& key);
 
 }  // namespace vidssl

@@ -234,6 +234,7 @@ StereoSequenceSource::StereoSequenceSource(SourceOptions source, double fps) : o
   info_.fps = fps;
   info_.frame_count = options_.max_frames >= 0 ? std::min(pairs, options_.max_frames) : pairs;
   info_.live = false;
+  info_.stereo = camera_;
 }
 
 std::string StereoSequenceSource::load(std::size_t k, torch::Tensor& left, torch::Tensor& right) const {

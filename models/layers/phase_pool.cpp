@@ -11,12 +11,12 @@ std::int64_t PhaseBlockOptions::feature_blocks(std::int64_t f) const { return (f
 
 void PhaseBlockOptions::check(std::int64_t f, std::int64_t height, std::int64_t width) const {
   if (features() < 1 || space() < 1 || feature_stride() < 1)
-    throw std::invalid_argument("model.pool_features, model.pool_space, model.pool_feature_stride: expected positive integers");
+    throw std::invalid_argument("pool_features, pool_space, pool_feature_stride: expected positive integers");
   if (f < features() || (f - features()) % feature_stride() != 0)
-    throw std::invalid_argument("model.pool_features: " + std::to_string(f) + " feature maps do not divide into blocks of " +
+    throw std::invalid_argument("pool_features: " + std::to_string(f) + " feature maps do not divide into blocks of " +
                                 std::to_string(features()) + " every " + std::to_string(feature_stride()));
   if (height % space() != 0 || width % space() != 0)
-    throw std::invalid_argument("model.pool_space: a " + std::to_string(height) + "×" + std::to_string(width) +
+    throw std::invalid_argument("pool_space: a " + std::to_string(height) + "×" + std::to_string(width) +
                                 " code map does not divide into " + std::to_string(space()) + "×" +
                                 std::to_string(space()) + " blocks");
 }
@@ -44,7 +44,7 @@ torch::Tensor blocks_of(const torch::Tensor& z, const PhaseBlockOptions& o) {
 }  // namespace
 
 PhasePoolImpl::PhasePoolImpl(PhasePoolOptions options_) : options(options_) {
-  if (!(options.beta() > 0)) throw std::invalid_argument("model.pool_beta: expected a number > 0, got " + std::to_string(options.beta()));
+  if (!(options.beta() > 0)) throw std::invalid_argument("pool_beta: expected a number > 0, got " + std::to_string(options.beta()));
 }
 
 PhasePooled PhasePoolImpl::forward(const torch::Tensor& z) {

@@ -10,8 +10,9 @@
 
 namespace vidssl {
 
-LinearizeLearner::LinearizeLearner(LinearizeOptions model, OptimizerOptions optimizer, torch::Device device)
-    : model_(model), device_(device) {
+LinearizeLearner::LinearizeLearner(LinearizeOptions model, OptimizerOptions optimizer, ClipLearnerOptions clips,
+                                   torch::Device device)
+    : ClipLearner(clips), model_(model), device_(device) {
   model_->to(device_);
   optimizer_ = make_optimizer(optimizer, model_->parameters());
 }
@@ -43,7 +44,7 @@ LearnerStep LinearizeLearner::train(const torch::Tensor& clips) {
   return out;
 }
 
-std::vector<Panel> LinearizeLearner::panels() {
+std::vector<Panel> LinearizeLearner::clip_panels() {
   std::vector<Panel> out;
   if (!last_triplets_.defined()) return out;
   torch::NoGradGuard no_grad;
@@ -64,10 +65,8 @@ std::vector<Panel> LinearizeLearner::panels() {
   return out;
 }
 
-void LinearizeLearner::save(CheckpointData& data) { save_learner_state(data, model_name(), step_, *model_, *optimizer_); }
+void LinearizeLearner::save_model(CheckpointData& data) { save_learner_state(data, kind(), step_, *model_, *optimizer_); }
 
-void LinearizeLearner::load(const CheckpointData& data) {
-  step_ = load_learner_state(data, model_name(), *model_, *optimizer_, device_);
-}
+void LinearizeLearner::load_model(const CheckpointData& data) { step_ = load_learner_state(data, *model_, *optimizer_, device_); }
 
 }  // namespace vidssl

@@ -5,36 +5,39 @@
 #include <torch/optim/optimizer.h>
 
 #include "models/linearize/linearize_model.h"
-#include "models/training/online_learner.h"
+#include "models/training/clip_learner.h"
 #include "models/training/optimizer_options.h"
 
 namespace vidssl {
 
-// Trains Model B online: per batch of triplets, δ inferred by k steps per sample, then one
-// optimizer step of encoder, decoder and W₁ at δ_k; and the pictures of the newest triplet for
-// the display: x^{t−1}, x^t, the prediction x̂^{t+1}, the true x^{t+1}, and the interpolation strip.
+// Trains Model B online on triplets of consecutive frames: per batch, δ inferred by k steps per
+// sample, then one optimizer step of encoder, decoder and W₁ at δ_k; its pictures are the newest
+// triplet's x^{t−1}, x^t, the prediction x̂^{t+1}, the true x^{t+1}, the interpolation strip and
+// the decoder filters.
 //
-//   LinearizeLearner learner(LinearizeOptions(), OptimizerOptions{}, torch::kCPU);
+//   LinearizeLearner learner(LinearizeOptions(), OptimizerOptions{}, ClipLearnerOptions{}, torch::kCPU);
 //   LearnerStep s = learner.train(triplets);   // B×3×C×H×W, contrast-normalized
-class LinearizeLearner final : public OnlineLearner {
+class LinearizeLearner final : public ClipLearner {
  public:
-  LinearizeLearner(LinearizeOptions model, OptimizerOptions optimizer, torch::Device device);
+  LinearizeLearner(LinearizeOptions model, OptimizerOptions optimizer, ClipLearnerOptions clips, torch::Device device);
 
-  std::string model_name() const override { return "linearize"; }
-  std::int64_t clip_length() const override { return 3; }
+  const char* kind() const override { return "linearize"; }
   torch::Device device() const override { return device_; }
+  std::int64_t clip_length() const override { return 3; }
   LearnerStep train(const torch::Tensor& clips) override;
-  std::vector<Panel> panels() override;
-  void save(CheckpointData& data) override;
-  void load(const CheckpointData& data) override;
 
   Linearize& model() { return model_; }
 
  private:
+  std::int64_t size_multiple() const override { return model_->options.block().space(); }
+  std::vector<Panel> clip_panels() override;
+  int clip_panel_count() const override { return 6; }
+  void save_model(CheckpointData& data) override;
+  void load_model(const CheckpointData& data) override;
+
   Linearize model_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   torch::Device device_;
-  std::int64_t step_ = 0;
   torch::Tensor last_triplets_;
   LinearizeLoss last_;
 };

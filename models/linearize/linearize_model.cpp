@@ -14,16 +14,24 @@ torch::Tensor phase_curvature(const torch::Tensor& p_previous, const torch::Tens
   return (1 - torch::cosine_similarity(before, after, 1, 1e-8)).mean();
 }
 
+void check_options(const LinearizeOptions& o) {
+  const auto fail = [](const std::string& key, const std::string& expected, const std::string& got) {
+    throw std::invalid_argument(key + ": expected " + expected + ", got " + got);
+  };
+  if (o.channels() < 1) fail("channels", "at least 1", std::to_string(o.channels()));
+  if (o.filters() < 1) fail("filters", "an integer >= 1", std::to_string(o.filters()));
+  if (o.kernel() < 1 || o.kernel() % 2 == 0) fail("kernel", "an odd size >= 1", std::to_string(o.kernel()));
+  if (!(o.pool_beta() > 0)) fail("pool_beta", "a number > 0", std::to_string(o.pool_beta()));
+  if (!(o.curvature() >= 0)) fail("curvature", "a number >= 0", std::to_string(o.curvature()));
+  if (o.delta_dims() < 1) fail("delta_dims", "an integer >= 1", std::to_string(o.delta_dims()));
+  if (o.delta_steps() < 0) fail("delta_steps", "an integer >= 0", std::to_string(o.delta_steps()));
+  if (!(o.delta_lr() > 0)) fail("delta_lr", "a number > 0", std::to_string(o.delta_lr()));
+  const auto s = o.block().space();
+  o.block().check(o.filters(), s, s);  // names pool_features when F does not divide
+}
+
 LinearizeImpl::LinearizeImpl(LinearizeOptions options_) : options(options_) {
-  if (options.kernel() % 2 == 0) throw std::invalid_argument("model.kernel: expected an odd size, got " + std::to_string(options.kernel()));
-  if (options.delta_steps() < 0)
-    throw std::invalid_argument("model.delta_steps: expected an integer >= 0, got " + std::to_string(options.delta_steps()));
-  if (options.delta_dims() < 1)
-    throw std::invalid_argument("model.delta_dims: expected an integer >= 1, got " + std::to_string(options.delta_dims()));
-  if (!(options.delta_lr() > 0)) throw std::invalid_argument("model.delta_lr: expected a number > 0");
-  if (!(options.curvature() >= 0)) throw std::invalid_argument("model.curvature: expected a number >= 0");
-  const auto s = options.block().space();
-  options.block().check(options.filters(), s, s);  // names model.pool_features when F does not divide
+  check_options(options);
   reset();
 }
 

@@ -35,6 +35,11 @@ struct LinearizeOptions {
   TORCH_ARG(double, delta_lr) = 5.0;
 };
 
+// Throws std::invalid_argument naming the option as its key under the model's config entry
+// ("delta_steps: expected an integer >= 0, got -1"); the model's constructor calls it, and so does
+// the config reader, which adds the entry's prefix.
+void check_options(const LinearizeOptions& options);
+
 // The terms of one evaluation on a batch of triplets (x^{t−1}, x^t, x^{t+1}). Pixel terms are
 // divided by the pixel positions N·H·W, as Model A's, so λ keeps its meaning at any frame size.
 //   L = ½‖G(PhaseUnpool(m̂, p̂_δ)) − x^{t+1}‖² + λ (1 − cos(p^t − p^{t−1}, p^{t+1} − p^t))

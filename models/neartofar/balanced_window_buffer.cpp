@@ -10,9 +10,9 @@
 namespace vidssl {
 
 void BalancedWindowBufferOptions::check() const {
-  if (classes < 1) throw std::invalid_argument("neartofar: classes must be at least 1, got " + std::to_string(classes));
+  if (classes < 1) throw std::invalid_argument("classes must be at least 1, got " + std::to_string(classes));
   if (capacity < classes)
-    throw std::invalid_argument("neartofar: buffer_capacity must hold at least one window per class, got " + std::to_string(capacity));
+    throw std::invalid_argument("buffer_capacity must hold at least one window per class, got " + std::to_string(capacity));
 }
 
 BalancedWindowBuffer::BalancedWindowBuffer(BalancedWindowBufferOptions options) : options_(options), rng_(options.seed) {

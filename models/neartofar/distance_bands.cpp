@@ -13,7 +13,7 @@ namespace vidssl {
 namespace {
 
 void require(bool ok, const std::string& message) {
-  if (!ok) throw std::invalid_argument("neartofar: " + message);
+  if (!ok) throw std::invalid_argument(message);
 }
 
 // |n'_y| of the levelled plane normal: rotating about the optical axis keeps n_z and folds n_x into n_y.

@@ -82,7 +82,7 @@ double Plane::angle_to(const Plane& other) const {
 }
 
 void GroundPlaneOptions::check() const {
-  const auto fail = [](const std::string& message) { throw std::invalid_argument("GroundPlaneOptions::" + message); };
+  const auto fail = [](const std::string& message) { throw std::invalid_argument(message); };
   const double quarter_turn = 0.5 * 3.14159265358979323846;
   if (!(camera_height > 0)) fail("camera_height must be positive, got " + std::to_string(camera_height));
   if (!(std::abs(pitch) < quarter_turn)) fail("pitch must be within ±π/2 rad, got " + std::to_string(pitch));
@@ -90,7 +90,7 @@ void GroundPlaneOptions::check() const {
   if (!(max_height_error > 0)) fail("max_height_error must be positive, got " + std::to_string(max_height_error));
   if (!(max_angle_error > 0 && max_angle_error < quarter_turn))
     fail("max_angle_error must be in (0, π/2) rad, got " + std::to_string(max_angle_error));
-  if (iterations < 0) fail("iterations must be at least 0, got " + std::to_string(iterations));
+  if (iterations < 0) fail("plane_iterations (RANSAC draws) must be at least 0, got " + std::to_string(iterations));
   if (!(inlier_distance > 0)) fail("inlier_distance must be positive, got " + std::to_string(inlier_distance));
   if (min_inliers < 3) fail("min_inliers must be at least 3, got " + std::to_string(min_inliers));
   if (!(min_inlier_fraction >= 0 && min_inlier_fraction <= 1))

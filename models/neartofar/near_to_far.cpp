@@ -21,7 +21,7 @@ double ms_since(Clock::time_point start) {
 }
 
 void require(bool ok, const std::string& message) {
-  if (!ok) throw std::invalid_argument("neartofar: " + message);
+  if (!ok) throw std::invalid_argument(message);
 }
 
 // The camera of pyramid level k: the pyramid keeps even samples, so level pixel j is input pixel 2^k·j.
@@ -46,14 +46,15 @@ void NearToFarOptions::check() const {
   require(stereo_level >= 0 && stereo_level <= 3, "stereo_level must be 0 … 3, got " + std::to_string(stereo_level));
   require(stereo_max_distance > 0, "stereo_max_distance must be > 0 m");
   require(ground_max_distance > 0, "ground_max_distance must be > 0 m");
-  require(steps_per_frame >= 0, "steps_per_frame must be >= 0, got " + std::to_string(steps_per_frame));
-  require(batch >= 1, "batch must be at least 1, got " + std::to_string(batch));
+  require(steps_per_frame >= 0, "train.steps_per_frame must be >= 0, got " + std::to_string(steps_per_frame));
+  require(batch >= 1, "train.batch must be at least 1, got " + std::to_string(batch));
   require(train_max_distance > 0, "train_max_distance must be > 0 m");
   require(net.classes() == kTraversabilityClasses && buffer.classes == kTraversabilityClasses,
           "the classifier has the five classes of DESIGN §8.3");
   require(bands.band_rows == TraversabilityNetOptions::window_rows && bands.window_width == TraversabilityNetOptions::window_width &&
               bands.window_stride == TraversabilityNetOptions::window_stride,
           "band_rows, window_width and window_stride must match the classifier's 12×25 window at stride 4");
+  check_options(stereo);
   ground.check();
   labels.check();
   bands.check();
@@ -214,6 +215,7 @@ void NearToFar::train(NearToFarResult& result) {
     const torch::Tensor logits = net_->forward(windows).flatten(1);
     const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, labels);
     const double value = loss.item<double>();
+    result.losses.push_back(value);
     if (!std::isfinite(value)) {
       result.skipped = "non-finite loss";
       break;
@@ -238,7 +240,7 @@ void NearToFar::save(CheckpointData& data) {
 }
 
 void NearToFar::load(const CheckpointData& data) {
-  updates_ = load_learner_state(data, "neartofar", *net_, *optimizer_, device_);
+  updates_ = load_learner_state(data, *net_, *optimizer_, device_);
   // Checkpoints written before the buffer was saved resume with an empty one.
   if (data.state.count("windows.counts") > 0) buffer_.load_state(data.state, device_);
   last_plane_.reset();

@@ -69,6 +69,7 @@ struct NearToFarResult {
   std::int64_t trained_windows = 0;    // of those, entered the buffer (nearer than train_max_distance)
   std::int64_t steps = 0;              // updates made this frame
   double loss = std::numeric_limits<double>::quiet_NaN();  // mean over this frame's updates
+  std::vector<double> losses;          // each update's loss in order; a non-finite one ends the frame's updates unmade
   std::vector<BandPrediction> bands;
   std::vector<std::pair<std::string, double>> ms;  // stereo, plane, labels, bands, train, predict
   torch::Tensor disparity;             // at the stereo level, CPU (display)

@@ -56,7 +56,7 @@ const char* traversability_name(std::int64_t label) {
 }
 
 void LabelOptions::check() const {
-  const auto fail = [](const std::string& message) { throw std::invalid_argument("LabelOptions::" + message); };
+  const auto fail = [](const std::string& message) { throw std::invalid_argument(message); };
   const auto share = [&fail](const char* name, double value) {
     if (!(value > 0 && value <= 1)) fail(std::string(name) + " must be in (0, 1], got " + std::to_string(value));
   };

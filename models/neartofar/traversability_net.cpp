@@ -10,12 +10,12 @@ namespace vidssl {
 
 void TraversabilityNetOptions::check() const {
   const auto positive = [](std::int64_t value, const char* key) {
-    if (value < 1) throw std::invalid_argument(std::string("neartofar: ") + key + " must be at least 1, got " + std::to_string(value));
+    if (value < 1) throw std::invalid_argument(std::string(key) + " must be at least 1, got " + std::to_string(value));
   };
   positive(in_channels(), "in_channels");
   positive(features(), "features");
   positive(window_features(), "window_features");
-  if (classes() < 2) throw std::invalid_argument("neartofar: classes must be at least 2, got " + std::to_string(classes()));
+  if (classes() < 2) throw std::invalid_argument("classes must be at least 2, got " + std::to_string(classes()));
 }
 
 TraversabilityNetImpl::TraversabilityNetImpl(TraversabilityNetOptions options_) : options(options_) {

@@ -50,13 +50,15 @@ std::vector<float> inverse_window_mass(const std::vector<float>& g, std::int64_t
 
 }  // namespace
 
+void check_options(const ContrastNormalizerOptions& options) {
+  if (options.kernel_size < 1 || options.kernel_size % 2 == 0)
+    throw std::invalid_argument("kernel: expected an odd size >= 1, got " + std::to_string(options.kernel_size));
+  if (!(options.sigma > 0)) throw std::invalid_argument("sigma: expected a number > 0, got " + std::to_string(options.sigma));
+}
+
 ContrastNormalizer::ContrastNormalizer(ContrastNormalizerOptions options)
     : options_(options), mass_cache_(std::make_shared<MassCache>()) {
-  if (options_.kernel_size < 1 || options_.kernel_size % 2 == 0)
-    throw std::invalid_argument("ContrastNormalizer: kernel_size must be odd and positive, got " +
-                                std::to_string(options_.kernel_size));
-  if (!(options_.sigma > 0))
-    throw std::invalid_argument("ContrastNormalizer: sigma must be positive, got " + std::to_string(options_.sigma));
+  check_options(options_);
   const int r = options_.kernel_size / 2;
   std::vector<double> g(options_.kernel_size);
   double sum = 0;

@@ -10,10 +10,13 @@
 
 namespace vidssl {
 
+//   preprocess: { kernel: 9, sigma: 2.0 }
 struct ContrastNormalizerOptions {
   int kernel_size = 9;  // side of the Gaussian window, odd
   double sigma = 2.0;   // its standard deviation, pixels
 };
+// Throws std::invalid_argument naming the option by its key under preprocess: ("kernel: …").
+void check_options(const ContrastNormalizerOptions& options);
 
 // Local contrast normalization (DESIGN §5), so that the models see edges and texture at a
 // comparable scale whatever the lighting: per image,

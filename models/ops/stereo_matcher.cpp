@@ -14,23 +14,27 @@ namespace {
 
 void require_odd_window(int side, const char* option) {
   if (side < 1 || side % 2 == 0)
-    throw std::invalid_argument(std::string("StereoMatcher: ") + option + " must be odd and positive, got " +
+    throw std::invalid_argument(std::string(option) + " must be odd and positive, got " +
                                 std::to_string(side));
 }
 
+}  // namespace
+
 void check_options(const StereoMatcherOptions& o) {
   if (o.max_disparity < 2)
-    throw std::invalid_argument("StereoMatcher: max_disparity must be at least 2, got " +
+    throw std::invalid_argument("max_disparity must be at least 2, got " +
                                 std::to_string(o.max_disparity));
   require_odd_window(o.cost_window, "cost_window");
   require_odd_window(o.aggregation_window, "aggregation_window");
   if (o.cost == StereoCost::census && (o.cost_window < 3 || o.cost_window > 7))
-    throw std::invalid_argument("StereoMatcher: cost_window for the census cost must be 3, 5 or 7 (the code has "
+    throw std::invalid_argument("cost_window for the census cost must be 3, 5 or 7 (the code has "
                                 "cost_window² − 1 bits in one 64-bit word), got " +
                                 std::to_string(o.cost_window));
   if (!(o.uniqueness >= 0 && o.uniqueness < 1))
-    throw std::invalid_argument("StereoMatcher: uniqueness must be in [0, 1), got " + std::to_string(o.uniqueness));
+    throw std::invalid_argument("uniqueness must be in [0, 1), got " + std::to_string(o.uniqueness));
 }
+
+namespace {
 
 // H×W or 1×H×W, uint8 or floating point → H×W float32 on the same device.
 torch::Tensor as_plane(const torch::Tensor& image, const char* side) {

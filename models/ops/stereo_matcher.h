@@ -17,6 +17,9 @@ struct StereoMatcherOptions {
   int lr_tolerance = 1;          // left-right check, pixels (negative: no check)
 };
 
+// Throws std::invalid_argument naming the option ("max_disparity must be at least 2, got 1").
+void check_options(const StereoMatcherOptions& options);
+
 // Dense disparity from a rectified stereo pair (DESIGN §8.1), the near-to-far model's source of
 // labels: the stereo labels are only as good as the disparities, so a disparity is given only where
 // it is trustworthy and −1 elsewhere, rather than a guess everywhere.

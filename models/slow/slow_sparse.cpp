@@ -28,11 +28,26 @@ const char* to_string(SlowTraining training) {
   return "?";
 }
 
+void check_options(const SlowSparseOptions& o) {
+  const auto fail = [](const std::string& key, const std::string& expected, const std::string& got) {
+    throw std::invalid_argument(key + ": expected " + expected + ", got " + got);
+  };
+  if (o.channels() < 1) fail("channels", "at least 1", std::to_string(o.channels()));
+  if (o.filters() < 1) fail("filters", "an integer >= 1", std::to_string(o.filters()));
+  if (o.kernel() < 1 || o.kernel() % 2 == 0) fail("kernel", "an odd size >= 1", std::to_string(o.kernel()));
+  if (!(o.alpha() >= 0)) fail("alpha", "a number >= 0", std::to_string(o.alpha()));
+  if (!(o.beta() >= 0)) fail("beta", "a number >= 0", std::to_string(o.beta()));
+  if (o.pool_features() < 1 || o.filters() % o.pool_features() != 0)
+    fail("pool_features", "a divisor of filters (" + std::to_string(o.filters()) + ")", std::to_string(o.pool_features()));
+  if (o.pool_space() < 1) fail("pool_space", "an integer >= 1", std::to_string(o.pool_space()));
+  if (o.lista_steps() < 0) fail("lista_steps", "an integer >= 0", std::to_string(o.lista_steps()));
+  if (o.fista_steps() < 1) fail("fista_steps", "an integer >= 1", std::to_string(o.fista_steps()));
+  if (!(o.fista_lipschitz() > 0)) fail("fista_lipschitz", "a number > 0", std::to_string(o.fista_lipschitz()));
+  if (!(o.fista_backtrack() > 1)) fail("fista_backtrack", "a number > 1", std::to_string(o.fista_backtrack()));
+}
+
 SlowSparseImpl::SlowSparseImpl(SlowSparseOptions options_) : options(options_) {
-  if (options.kernel() % 2 == 0) throw std::invalid_argument("model.kernel: expected an odd size, got " + std::to_string(options.kernel()));
-  if (options.filters() % options.pool_features() != 0)
-    throw std::invalid_argument("model.filters: " + std::to_string(options.filters()) +
-                                " is not divisible into pooling groups of " + std::to_string(options.pool_features()));
+  check_options(options);
   reset();
 }
 

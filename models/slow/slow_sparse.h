@@ -19,6 +19,12 @@ enum class SlowTraining { direct, psd };
 const char* to_string(SlowEncoder encoder);
 const char* to_string(SlowTraining training);
 
+struct SlowSparseOptions;
+// Throws std::invalid_argument naming the option as its key under the model's config entry
+// ("kernel: expected an odd size >= 1, got 4"); the model's constructor calls it, and so does the
+// config reader, which adds the entry's prefix.
+void check_options(const SlowSparseOptions& options);
+
 // Model A's options: defaults are DESIGN §6's.
 //
 //   model:              # configs/clip-slow.yaml

@@ -17,8 +17,9 @@ double active_fraction(const torch::Tensor& codes) {
   return (codes.abs() > 1e-3).to(torch::kFloat).mean().item<double>();
 }
 
-SlowSparseLearner::SlowSparseLearner(SlowSparseOptions model, OptimizerOptions optimizer, torch::Device device)
-    : model_(model), device_(device) {
+SlowSparseLearner::SlowSparseLearner(SlowSparseOptions model, OptimizerOptions optimizer, ClipLearnerOptions clips,
+                                     torch::Device device)
+    : ClipLearner(clips), model_(model), device_(device) {
   model_->to(device_);
   optimizer_ = make_optimizer(optimizer, model_->parameters());
 }
@@ -50,7 +51,7 @@ LearnerStep SlowSparseLearner::train(const torch::Tensor& clips) {
   return out;
 }
 
-std::vector<Panel> SlowSparseLearner::panels() {
+std::vector<Panel> SlowSparseLearner::clip_panels() {
   std::vector<Panel> out;
   if (!last_.frames.defined()) return out;
   torch::NoGradGuard no_grad;
@@ -62,10 +63,8 @@ std::vector<Panel> SlowSparseLearner::panels() {
   return out;
 }
 
-void SlowSparseLearner::save(CheckpointData& data) { save_learner_state(data, model_name(), step_, *model_, *optimizer_); }
+void SlowSparseLearner::save_model(CheckpointData& data) { save_learner_state(data, kind(), step_, *model_, *optimizer_); }
 
-void SlowSparseLearner::load(const CheckpointData& data) {
-  step_ = load_learner_state(data, model_name(), *model_, *optimizer_, device_);
-}
+void SlowSparseLearner::load_model(const CheckpointData& data) { step_ = load_learner_state(data, *model_, *optimizer_, device_); }
 
 }  // namespace vidssl

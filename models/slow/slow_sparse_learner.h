@@ -5,35 +5,38 @@
 #include <torch/optim/optimizer.h>
 
 #include "models/slow/slow_sparse.h"
-#include "models/training/online_learner.h"
+#include "models/training/clip_learner.h"
 #include "models/training/optimizer_options.h"
 
 namespace vidssl {
 
-// Trains Model A online: one optimizer step per batch of frame pairs, decoder filters renormalized
-// after each step, and the pictures of the newest pair for the display.
+// Trains Model A online on pairs of consecutive frames: one optimizer step per batch of pairs,
+// decoder filters renormalized after each step; its pictures are the newest pair's
+// contrast-normalized frame, reconstruction, pooled maps and the decoder filters.
 //
-//   SlowSparseLearner learner(SlowSparseOptions().filters(32), OptimizerOptions{}, torch::kCPU);
+//   SlowSparseLearner learner(SlowSparseOptions().filters(32), OptimizerOptions{}, ClipLearnerOptions{}, torch::kCPU);
 //   LearnerStep s = learner.train(pairs);   // pairs: B×2×C×H×W
-class SlowSparseLearner final : public OnlineLearner {
+class SlowSparseLearner final : public ClipLearner {
  public:
-  SlowSparseLearner(SlowSparseOptions model, OptimizerOptions optimizer, torch::Device device);
+  SlowSparseLearner(SlowSparseOptions model, OptimizerOptions optimizer, ClipLearnerOptions clips, torch::Device device);
 
-  std::string model_name() const override { return "slow"; }
-  std::int64_t clip_length() const override { return 2; }
+  const char* kind() const override { return "slow"; }
   torch::Device device() const override { return device_; }
+  std::int64_t clip_length() const override { return 2; }
   LearnerStep train(const torch::Tensor& clips) override;
-  std::vector<Panel> panels() override;
-  void save(CheckpointData& data) override;
-  void load(const CheckpointData& data) override;
 
   SlowSparse& model() { return model_; }
 
  private:
+  std::int64_t size_multiple() const override { return model_->options.pool_space(); }
+  std::vector<Panel> clip_panels() override;
+  int clip_panel_count() const override { return 4; }
+  void save_model(CheckpointData& data) override;
+  void load_model(const CheckpointData& data) override;
+
   SlowSparse model_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   torch::Device device_;
-  std::int64_t step_ = 0;
   SlowSparseLoss last_;
 };
 

@@ -110,7 +110,7 @@ std::string CheckpointStore::save(const CheckpointData& data) {
     write_file(temp / "optimizer.pt", data.optimizer);
     write_file(temp / "config.yaml", data.config);
     std::ostringstream meta;
-    meta << "{\"step\": " << data.step << ", \"model\": \"" << data.model << "\"}\n";
+    meta << "{\"step\": " << data.step << ", \"model\": \"" << data.model << "\", \"learner\": \"" << data.learner << "\"}\n";
     write_file(temp / "meta.json", meta.str());
     fsync_path(temp, O_RDONLY | O_DIRECTORY);
     fs::remove_all(final_path);  // an incomplete folder of the same step (no meta.json)
@@ -132,14 +132,10 @@ std::optional<std::string> CheckpointStore::latest() const {
   return all.back().string();
 }
 
-std::string CheckpointStore::resolve(const std::string& path) {
-  const fs::path p(path);
-  if (fs::exists(p / "meta.json")) return p.string();
-  for (const fs::path& folder : {p / "checkpoints", p}) {
-    auto all = checkpoints_in(folder);
-    if (!all.empty()) return all.back().string();
-  }
-  throw std::runtime_error(path + ": no checkpoint found (expected a run folder or a checkpoints/step-… folder)");
+std::optional<std::string> CheckpointStore::newest(const std::string& dir) {
+  auto all = checkpoints_in(fs::path(dir) / "checkpoints");
+  if (all.empty()) return std::nullopt;
+  return all.back().string();
 }
 
 CheckpointData CheckpointStore::load(const std::string& checkpoint_folder) {
@@ -156,6 +152,9 @@ CheckpointData CheckpointStore::load(const std::string& checkpoint_folder) {
     throw std::runtime_error((folder / "meta.json").string() + ": expected {\"step\": N, \"model\": \"…\"}");
   data.step = step;
   data.model = model;
+  char learner[64] = {0};
+  const auto at = meta.find("\"learner\": \"");
+  if (at != std::string::npos && std::sscanf(meta.c_str() + at, "\"learner\": \"%63[^\"]\"", learner) == 1) data.learner = learner;
   return data;
 }
 

@@ -12,19 +12,20 @@ namespace vidssl {
 // What a checkpoint holds: enough to continue a run bit for bit on CPU.
 struct CheckpointData {
   std::int64_t step = 0;
-  std::string model;                              // "slow", ...
+  std::string model;                              // the model kind: "slow", ...
+  std::string learner;                            // the learner's name in its run (its entry under `models:`)
   std::map<std::string, torch::Tensor> weights;   // the model's parameters and buffers, by module path
   std::map<std::string, torch::Tensor> state;     // the rest: replay buffer, counters, generators
   std::string optimizer;                          // the optimizer's serialized state
   std::string config;                             // the resolved config, YAML
 };
 
-// Checkpoints of one run, each a folder <run>/checkpoints/step-00001234/ with
+// Checkpoints of one learner, each a folder <run>/<learner>/checkpoints/step-00001234/ with
 //   weights.pt    the model's tensors: in Python, torch.load(path) gives a dict name -> tensor
 //   state.pt      the same format: replay buffer, counters, generator states
 //   optimizer.pt  the optimizer's state (LibTorch archive)
 //   config.yaml   the resolved config
-//   meta.json     step and model, for people and scripts
+//   meta.json     step, model kind and learner name, for people and scripts
 //
 // Why a folder written under a temporary name: every file is written and fsynced inside
 // .tmp-step-…, then the folder is renamed into place and the parent fsynced, so a crash or a full
@@ -37,15 +38,15 @@ class CheckpointStore {
   // Writes the checkpoint and returns its folder; throws std::runtime_error naming the file on
   // failure (the earlier checkpoints are untouched).
   std::string save(const CheckpointData& data);
-  // The newest complete checkpoint of this run, if any.
+  // The newest complete checkpoint of this store, if any.
   std::optional<std::string> latest() const;
 
   const std::string& folder() const { return folder_; }
 
   // Reads a checkpoint folder; throws std::runtime_error naming the file and what was expected.
   static CheckpointData load(const std::string& checkpoint_folder);
-  // `path` may be a checkpoint folder or a run folder (its newest checkpoint is taken).
-  static std::string resolve(const std::string& path);
+  // The newest complete checkpoint in <dir>/checkpoints (a store's folder), if any.
+  static std::optional<std::string> newest(const std::string& dir);
 
  private:
   std::string folder_;

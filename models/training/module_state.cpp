@@ -51,19 +51,17 @@ void deserialize_optimizer(torch::optim::Optimizer& optimizer, const std::string
   optimizer.load(archive);
 }
 
-void save_learner_state(CheckpointData& data, const std::string& model_name, std::int64_t step,
+void save_learner_state(CheckpointData& data, const std::string& kind, std::int64_t step,
                         const torch::nn::Module& module, const torch::optim::Optimizer& optimizer) {
-  data.model = model_name;
+  data.model = kind;
   data.step = step;
   data.weights = module_tensors(module);
   data.optimizer = serialize_optimizer(optimizer);
   data.state["learner.step"] = torch::tensor(step);
 }
 
-std::int64_t load_learner_state(const CheckpointData& data, const std::string& model_name, torch::nn::Module& module,
-                                torch::optim::Optimizer& optimizer, torch::Device device) {
-  if (data.model != model_name)
-    throw std::runtime_error("checkpoint is of model '" + data.model + "', not '" + model_name + "'");
+std::int64_t load_learner_state(const CheckpointData& data, torch::nn::Module& module, torch::optim::Optimizer& optimizer,
+                                torch::Device device) {
   load_module_tensors(module, data.weights);
   deserialize_optimizer(optimizer, data.optimizer, device);
   return data.state.at("learner.step").item<std::int64_t>();

@@ -20,11 +20,12 @@ void deserialize_optimizer(torch::optim::Optimizer& optimizer, const std::string
 
 struct CheckpointData;
 
-// What every learner keeps in a checkpoint: its model's name, weights, optimizer state and step.
-void save_learner_state(CheckpointData& data, const std::string& model_name, std::int64_t step,
+// What every learner keeps in a checkpoint: its model kind, weights, optimizer state and step.
+void save_learner_state(CheckpointData& data, const std::string& kind, std::int64_t step,
                         const torch::nn::Module& module, const torch::optim::Optimizer& optimizer);
-// Restores them; throws std::runtime_error when the checkpoint is of another model. Returns the step.
-std::int64_t load_learner_state(const CheckpointData& data, const std::string& model_name, torch::nn::Module& module,
-                                torch::optim::Optimizer& optimizer, torch::Device device);
+// Restores them (the run checked that the checkpoint is of this learner's kind); throws
+// std::runtime_error naming a tensor that does not fit. Returns the step.
+std::int64_t load_learner_state(const CheckpointData& data, torch::nn::Module& module, torch::optim::Optimizer& optimizer,
+                                torch::Device device);
 
 }  // namespace vidssl

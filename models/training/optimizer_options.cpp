@@ -13,8 +13,17 @@ const char* to_string(OptimizerKind kind) {
   return "?";
 }
 
+void check_options(const OptimizerOptions& options) {
+  if (!(options.lr > 0)) throw std::invalid_argument("train.lr: expected a number > 0, got " + std::to_string(options.lr));
+  if (!(options.momentum >= 0 && options.momentum < 1))
+    throw std::invalid_argument("train.momentum: expected a number in [0, 1), got " + std::to_string(options.momentum));
+  if (!(options.weight_decay >= 0))
+    throw std::invalid_argument("train.weight_decay: expected a number >= 0, got " + std::to_string(options.weight_decay));
+}
+
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerOptions& options,
                                                         std::vector<torch::Tensor> parameters) {
+  check_options(options);
   switch (options.kind) {
     case OptimizerKind::adam:
       return std::make_unique<torch::optim::Adam>(

@@ -23,6 +23,9 @@ struct OptimizerOptions {
   double weight_decay = 0;
 };
 
+// Throws std::invalid_argument naming the option by its key under a model's entry ("train.lr: …").
+void check_options(const OptimizerOptions& options);
+
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerOptions& options,
                                                         std::vector<torch::Tensor> parameters);
 

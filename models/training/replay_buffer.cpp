@@ -8,10 +8,13 @@
 
 namespace vidssl {
 
-ReplayBuffer::ReplayBuffer(ReplayBufferOptions options) : options_(options), rng_(options.seed) {
-  if (options.capacity < 1) throw std::invalid_argument("train.replay_capacity: expected at least 1");
-  if (options.batch < 1) throw std::invalid_argument("train.batch: expected at least 1");
+void check_options(const ReplayBufferOptions& options) {
+  if (options.batch < 1) throw std::invalid_argument("train.batch: expected an integer >= 1, got " + std::to_string(options.batch));
+  if (options.capacity < 1)
+    throw std::invalid_argument("train.replay_capacity: expected an integer >= 1, got " + std::to_string(options.capacity));
 }
+
+ReplayBuffer::ReplayBuffer(ReplayBufferOptions options) : options_(options), rng_(options.seed) { check_options(options_); }
 
 void ReplayBuffer::add(torch::Tensor clip) {
   clips_.push_back(std::move(clip));

@@ -21,6 +21,9 @@ struct ReplayBufferOptions {
   std::uint64_t seed = 1;
 };
 
+// Throws std::invalid_argument naming the option by its key under a model's entry ("train.batch: …").
+void check_options(const ReplayBufferOptions& options);
+
 class ReplayBuffer {
  public:
   explicit ReplayBuffer(ReplayBufferOptions options);

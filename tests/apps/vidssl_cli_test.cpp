@@ -30,7 +30,7 @@ std::string config(const std::string& name) { return std::string(VIDSSL_SOURCE_D
 std::string small_run(const std::string& out, int frames, const std::string& extra = "",
                       const std::string& display = "none") {
   return vidssl() + " run " + config("clip-slow.yaml") + " --max-frames " + std::to_string(frames) + " --out " + out +
-         " --display " + display + " --set model.filters=8 --set source.width=64 --set source.height=48 --set train.batch=2 " +
+         " --display " + display + " --set models.slow.filters=8 --set source.width=64 --set source.height=48 --set models.slow.train.batch=2 " +
          "--set run.threads=1 " + extra;
 }
 
@@ -44,29 +44,29 @@ int count_lines_with(const std::string& text, const std::string& needle) {
 bool have_vtest() { return !test::opencv_clip("vtest.avi").empty(); }
 
 TEST(VidsslCli, IllTypedSetExitsTwoWithOneLineNamingTheKey) {
-  const auto r = run(vidssl() + " run " + config("clip-slow.yaml") + " --set model.alpha=abc");
+  const auto r = run(vidssl() + " run " + config("clip-slow.yaml") + " --set models.slow.alpha=abc");
   EXPECT_EQ(r.status, 2);
-  EXPECT_EQ(r.err, "error: model.alpha: expected a number, got 'abc'\n");
+  EXPECT_EQ(r.err, "error: models.slow.alpha: expected a number, got 'abc'\n");
 }
 
 TEST(VidsslCli, UnknownKeyExitsTwoAndSuggestsTheKnownOne) {
-  const auto r = run(vidssl() + " run " + config("clip-slow.yaml") + " --set model.alpah=0.3");
+  const auto r = run(vidssl() + " run " + config("clip-slow.yaml") + " --set models.slow.alpah=0.3");
   EXPECT_EQ(r.status, 2);
-  EXPECT_NE(r.err.find("model.alpah: unknown key"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("did you mean model.alpha?"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("models.slow.alpah: unknown key"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("did you mean models.slow.alpha?"), std::string::npos) << r.err;
   EXPECT_EQ(count_lines_with(r.err, ""), 1);
 }
 
 TEST(VidsslCli, BadKeysInTheFileExitTwo) {
   const auto dir = test::scratch_dir("cli-badfile");
-  std::ofstream(dir + "/bad.yaml") << "source:\n  path: x.avi\nmodel:\n  filters: many\n";
+  std::ofstream(dir + "/bad.yaml") << "source:\n  path: x.avi\nmodels:\n  slow:\n    filters: many\n";
   auto r = run(vidssl() + " run " + dir + "/bad.yaml");
   EXPECT_EQ(r.status, 2);
-  EXPECT_EQ(r.err, "error: model.filters: expected an integer, got 'many'\n");
-  std::ofstream(dir + "/bad2.yaml") << "source:\n  path: x.avi\ntrain: {batch: 0}\n";
+  EXPECT_EQ(r.err, "error: models.slow.filters: expected an integer, got 'many'\n");
+  std::ofstream(dir + "/bad2.yaml") << "source:\n  path: x.avi\nmodels: {slow: {train: {batch: 0}}}\n";
   r = run(vidssl() + " run " + dir + "/bad2.yaml");
   EXPECT_EQ(r.status, 2);
-  EXPECT_EQ(r.err, "error: train.batch: expected an integer >= 1\n");
+  EXPECT_EQ(r.err, "error: models.slow.train.batch: expected an integer >= 1, got 0\n");
   r = run(vidssl() + " run " + dir + "/missing.yaml");
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("missing.yaml: no such config file"), std::string::npos);
@@ -88,8 +88,8 @@ TEST(VidsslCli, ARunWritesConfigMetricsAndACheckpointThatLoadsInPythonAndEvaluat
   EXPECT_TRUE(fs::exists(out + "/config.yaml"));
   const std::string metrics = read_all(out + "/metrics.jsonl");
   EXPECT_EQ(count_lines_with(metrics, "\"model\": \"slow\""), 23) << "one line per step: 24 frames make 23 pairs";
-  EXPECT_GE(count_lines_with(metrics, "\"stage\": \"train\""), 1) << "stage reports are logged";
-  ASSERT_TRUE(fs::exists(out + "/checkpoints"));
+  EXPECT_GE(count_lines_with(metrics, "\"stage\": \"slow\""), 1) << "stage reports are logged";
+  ASSERT_TRUE(fs::exists(out + "/slow/checkpoints"));
 
   // The documented Python snippet (README): torch.load gives a dict of tensors.
   const auto py = run("/usr/bin/python3 " + std::string(VIDSSL_SOURCE_DIR) + "/scripts/load_checkpoint.py " + out);
@@ -113,7 +113,7 @@ TEST(VidsslCli, AModelBRunTrainsOnTripletsAndItsCheckpointEvaluatesAndInterpolat
   const auto out = test::scratch_dir("cli-linearize");
   const auto r = run(vidssl() + " run " + config("clips-linearize.yaml") + " --max-frames 12 --out " + out +
                      " --display png:" + out + "/png --set source.path=" + test::opencv_clip("vtest.avi") +
-                     " --set model.filters=8 --set source.width=64 --set source.height=48 --set train.batch=2 --set run.threads=1");
+                     " --set models.linearize.filters=8 --set source.width=64 --set source.height=48 --set models.linearize.train.batch=2 --set run.threads=1");
   ASSERT_EQ(r.status, 0) << r.err;
   const std::string metrics = read_all(out + "/metrics.jsonl");
   EXPECT_EQ(count_lines_with(metrics, "\"model\": \"linearize\""), 10) << "12 frames make 10 triplets";
@@ -129,15 +129,16 @@ TEST(VidsslCli, AModelBRunTrainsOnTripletsAndItsCheckpointEvaluatesAndInterpolat
   const auto i = run(vidssl() + " interpolate --checkpoint " + out + held_out + " --every 5");
   ASSERT_EQ(i.status, 0) << i.err;
   EXPECT_NE(i.out.find("\"strips\": 4"), std::string::npos) << i.out;  // triplets 0, 5, 10, 15
-  EXPECT_TRUE(fs::exists(out + "/interpolate/triplet_000015.png"));
+  EXPECT_TRUE(fs::exists(out + "/linearize/interpolate/triplet_000015.png"));
 
-  // A Model A key in a Model B config is refused, naming it.
-  const auto bad = run(vidssl() + " run " + config("clips-linearize.yaml") + " --set model.alpha=0.5 --out " + out + "-bad");
+  // A Model A key under a Model B entry is refused, naming it.
+  const auto bad = run(vidssl() + " run " + config("clips-linearize.yaml") + " --set models.linearize.alpha=0.5 --out " + out + "-bad");
   EXPECT_EQ(bad.status, 2) << bad.err;
-  EXPECT_NE(bad.err.find("model.alpha"), std::string::npos) << bad.err;
-  const auto steps = run(vidssl() + " run " + config("clips-linearize.yaml") + " --set model.delta_steps=-1 --out " + out + "-bad");
+  EXPECT_NE(bad.err.find("models.linearize.alpha: unknown key"), std::string::npos) << bad.err;
+  EXPECT_EQ(count_lines_with(bad.err, ""), 1) << bad.err;
+  const auto steps = run(vidssl() + " run " + config("clips-linearize.yaml") + " --set models.linearize.delta_steps=-1 --out " + out + "-bad");
   EXPECT_EQ(steps.status, 2) << steps.err;
-  EXPECT_NE(steps.err.find("model.delta_steps"), std::string::npos) << steps.err;
+  EXPECT_EQ(steps.err, "error: models.linearize.delta_steps: expected an integer >= 0, got -1\n");
 }
 
 TEST(VidsslCli, ResumeContinuesTheRunFromItsCheckpoint) {
@@ -197,7 +198,7 @@ TEST(VidsslCli, InterruptDrainsCheckpointsAndExitsCleanly) {
   EXPECT_EQ(WEXITSTATUS(status), 0) << seen;
   EXPECT_NE(seen.find("interrupted: draining"), std::string::npos) << seen;
   EXPECT_NE(seen.find("checkpoint "), std::string::npos) << seen;
-  EXPECT_TRUE(fs::exists(out + "/checkpoints"));
+  EXPECT_TRUE(fs::exists(out + "/slow/checkpoints"));
 }
 
 }  // namespace

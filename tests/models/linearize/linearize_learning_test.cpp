@@ -92,7 +92,7 @@ TEST(LinearizeLearning, OnSpritesPredictionBeatsCopyLastAndInterpolationBeatsCro
   const auto training = sprite_triplets(24, 1), held_out = sprite_triplets(6, 99);
   auto options = LinearizeOptions().filters(64).kernel(9);
   options.block().space(8);
-  LinearizeLearner learner(options, adam(2e-3), torch::kCPU);
+  LinearizeLearner learner(options, adam(2e-3), ClipLearnerOptions{}, torch::kCPU);
   train(learner, training, 600, 8, 2);
   torch::NoGradGuard no_grad;
   auto& model = learner.model();
@@ -118,7 +118,7 @@ TEST(LinearizeLearning, OnSpritesPredictionBeatsCopyLastAndInterpolationBeatsCro
 TEST(LinearizeLearning, ALogisticProbeOnDeltaRecoversASkippedFrame) {
   torch::manual_seed(1);
   const auto [training, unused] = skip_triplets(24, 3);
-  LinearizeLearner learner(LinearizeOptions().filters(32).kernel(9), adam(2e-3), torch::kCPU);
+  LinearizeLearner learner(LinearizeOptions().filters(32).kernel(9), adam(2e-3), ClipLearnerOptions{}, torch::kCPU);
   train(learner, training, 600, 8, 2);
   const auto [held_out, labels] = skip_triplets(12, 77);
   torch::Tensor delta;
@@ -157,7 +157,7 @@ TEST(LinearizeLearning, TheCurvatureTermStraightensPhaseTrajectoriesOnHeldOutCli
   const double lambdas[2] = {1.0, 0.0};
   for (int i = 0; i < 2; ++i) {
     torch::manual_seed(1);
-    LinearizeLearner learner(LinearizeOptions().filters(32).kernel(9).curvature(lambdas[i]), adam(2e-3), torch::kCPU);
+    LinearizeLearner learner(LinearizeOptions().filters(32).kernel(9).curvature(lambdas[i]), adam(2e-3), ClipLearnerOptions{}, torch::kCPU);
     train(learner, training, 600, 8, 2);
     torch::NoGradGuard no_grad;
     auto& model = learner.model();

@@ -149,10 +149,10 @@ TEST(Linearize, RefusesBadOptionsNamingTheKey) {
     }
     return std::string("accepted");
   };
-  EXPECT_NE(message(LinearizeOptions().filters(10)).find("model.pool_features"), std::string::npos);
-  EXPECT_NE(message(LinearizeOptions().pool_beta(0)).find("model.pool_beta"), std::string::npos);
-  EXPECT_NE(message(LinearizeOptions().delta_steps(-1)).find("model.delta_steps"), std::string::npos);
-  EXPECT_NE(message(LinearizeOptions().kernel(4)).find("model.kernel"), std::string::npos);
+  EXPECT_NE(message(LinearizeOptions().filters(10)).find("pool_features"), std::string::npos);
+  EXPECT_NE(message(LinearizeOptions().pool_beta(0)).find("pool_beta"), std::string::npos);
+  EXPECT_NE(message(LinearizeOptions().delta_steps(-1)).find("delta_steps"), std::string::npos);
+  EXPECT_NE(message(LinearizeOptions().kernel(4)).find("kernel"), std::string::npos);
 }
 
 }  // namespace

@@ -60,7 +60,7 @@ TEST(SlowSparseLearning, ResidualEnergyHalvesAndCodesBecomeSparseOnARealClip) {
   const auto frames = frames_of("vtest.avi", 300);
   if (!frames.defined()) GTEST_SKIP() << "vtest.avi (opencv-doc) or ffmpeg not installed";
   torch::manual_seed(1);
-  SlowSparseLearner learner(SlowSparseOptions().filters(16).kernel(7), adam(3e-3), torch::kCPU);
+  SlowSparseLearner learner(SlowSparseOptions().filters(16).kernel(7), adam(3e-3), ClipLearnerOptions{}, torch::kCPU);
   const double start = residual_energy_on(learner.model(), frames);
   train(learner, frames, 300, 4, 3);
   const double end = residual_energy_on(learner.model(), frames);
@@ -99,7 +99,7 @@ TEST(SlowSparseLearning, EncoderInitialisedFromTheDecoderLearnsEveryFilter) {
   int noise[2];
   for (int independent = 0; independent < 2; ++independent) {
     torch::manual_seed(1);
-    SlowSparseLearner learner(SlowSparseOptions().filters(32).kernel(9), adam(2e-3), torch::kCPU);
+    SlowSparseLearner learner(SlowSparseOptions().filters(32).kernel(9), adam(2e-3), ClipLearnerOptions{}, torch::kCPU);
     if (independent) learner.model()->encoder_filter->reset_parameters();
     train(learner, frames, 300, 4, 3);
     noise[independent] = noise_filters(learner.model());
@@ -122,7 +122,7 @@ TEST(SlowSparseLearning, SlownessLowersTheTemporalCoherenceRatioOnAHeldOutClip) 
   const double betas[2] = {2.0, 0.0};
   for (int i = 0; i < 2; ++i) {
     torch::manual_seed(1);
-    SlowSparseLearner learner(SlowSparseOptions().filters(16).kernel(7).alpha(0.2).beta(betas[i]), adam(3e-3), torch::kCPU);
+    SlowSparseLearner learner(SlowSparseOptions().filters(16).kernel(7).alpha(0.2).beta(betas[i]), adam(3e-3), ClipLearnerOptions{}, torch::kCPU);
     train(learner, train_frames, 600, 8, 3);
     tcr[i] = tcr_on(learner.model(), held_out, 30000.0 / 1001);
   }

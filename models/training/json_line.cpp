@@ -1,4 +1,4 @@
-#include "stages/json_line.h"
+#include "models/training/json_line.h"
 
 #include <cmath>
 #include <cstdio>

@@ -1,19 +1,12 @@
-#include "stages/prediction_log.h"
+#include "models/neartofar/prediction_record.h"
 
 #include <cmath>
-#include <stdexcept>
 
-#include "stages/json_line.h"
+#include "models/training/json_line.h"
 
 namespace vidssl {
 
-PredictionLog::PredictionLog(std::string name, std::string path, bool append)
-    : Stage<NearToFarReport>(std::move(name)), path_(std::move(path)), out_(path_, append ? std::ios::app : std::ios::trunc) {
-  if (!out_) throw std::runtime_error(path_ + ": cannot write the prediction log");
-}
-
-std::string PredictionLog::line(const NearToFarReport& report) {
-  const NearToFarResult& r = report.result;
+std::string prediction_record(std::int64_t frame, std::int64_t timestamp_us, const NearToFarResult& r) {
   JsonLine ms;
   double total = 0;
   for (const auto& [stage, value] : r.ms) {
@@ -62,10 +55,7 @@ std::string PredictionLog::line(const NearToFarReport& report) {
   bands += "]";
 
   JsonLine out;
-  out.add("frame", report.frame.index)
-      .add("time", static_cast<double>(report.frame.timestamp_us) * 1e-6)
-      .add_raw("ms", ms.str())
-      .add("ms_total", total);
+  out.add("frame", frame).add("time", static_cast<double>(timestamp_us) * 1e-6).add_raw("ms", ms.str()).add("ms_total", total);
   if (r.skipped.empty()) {
     out.add_raw("skipped", "null");
   } else {
@@ -73,12 +63,6 @@ std::string PredictionLog::line(const NearToFarReport& report) {
   }
   out.add("updates", r.steps).add("loss", r.loss).add_raw("plane", plane.str()).add_raw("classes", classes).add_raw("bands", bands);
   return out.str();
-}
-
-void PredictionLog::process(NearToFarReport report, Outputs<NoOutput>&) {
-  out_ << line(report) << '\n';
-  out_.flush();
-  if (!out_) throw std::runtime_error(path_ + ": cannot write the prediction log (disk full?)");
 }
 
 }  // namespace vidssl

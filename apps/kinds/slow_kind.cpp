@@ -1,0 +1,126 @@
+#include "apps/kinds/slow_kind.h"
+
+#include <spdlog/fmt/fmt.h>
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+
+#include <stdexcept>
+#include <vector>
+
+#include "apps/held_out_source.h"
+#include "apps/kinds/clip_learner_keys.h"
+#include "models/slow/slow_metrics.h"
+#include "models/slow/slow_sparse_learner.h"
+#include "models/training/json_line.h"
+#include "models/training/module_state.h"
+#include "stages/config_reader.h"
+#include "stages/preprocess_stage.h"
+
+namespace vidssl {
+namespace {
+
+// Model A on held-out frames: features are the pooled codes P(h) of each frame.
+std::string evaluate_slow(const SlowSparseOptions& model_options, const EvaluationRequest& request) {
+  auto source = open_held_out_source(request);
+  SlowSparse model(model_options);
+  load_module_tensors(*model, request.checkpoint.weights);
+  model->to(request.device);
+  model->eval();
+  PreprocessOptions preprocess_options = request.preprocess;
+  preprocess_options.size_multiple = model_options.pool_space();
+  const PreprocessStage preprocess("eval", preprocess_options);
+
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> features;
+  std::vector<FrameTiming> timing;
+  double residual = 0, energy = 0, active = 0, units = 0;
+  std::vector<torch::Tensor> batch;
+  auto flush = [&] {
+    if (batch.empty()) return;
+    const auto x = torch::stack(batch);
+    const auto h = model->encode(x);
+    residual += (x - model->decode(h)).pow(2).sum().item<double>();
+    energy += x.pow(2).sum().item<double>();
+    active += (h.abs() > 1e-3).sum().item<double>();
+    units += static_cast<double>(h.numel());
+    features.push_back(model->pool(h).flatten(1).cpu());
+    batch.clear();
+  };
+  Frame frame;
+  while (source->read(frame)) {
+    batch.push_back(preprocess.prepare(frame.image));
+    timing.push_back({frame.clip_id, frame.timestamp_us});
+    if (batch.size() == 16) flush();
+    for (const auto& w : source->take_warnings()) spdlog::warn("{}", w);
+  }
+  for (const auto& w : source->take_warnings()) spdlog::warn("{}", w);
+  flush();
+  if (timing.size() < 3)
+    throw std::runtime_error(request.source + ": only " + std::to_string(timing.size()) + " frames; eval needs at least 3");
+  const auto all = torch::cat(features);
+  return JsonLine()
+      .add("model", "slow")
+      .add("checkpoint", request.checkpoint_folder)
+      .add("step", request.checkpoint.step)
+      .add("source", request.source)
+      .add("frames", static_cast<std::int64_t>(timing.size()))
+      .add("tcr", temporal_coherence_ratio(all, timing, request.min_gap_seconds))
+      .add("temporal_auc", temporal_auc(all, fixed_length_scenes(timing, request.scene_seconds)))
+      .add("residual_energy", residual / std::max(energy, 1e-12))
+      .add("active_fraction", active / std::max(units, 1.0))
+      .add("scene_seconds", request.scene_seconds)
+      .str();
+}
+
+class SlowRecipe final : public LearnerRecipe {
+ public:
+  SlowSparseOptions model;
+  OptimizerOptions optimizer;
+  ClipLearnerOptions clips;
+
+  std::unique_ptr<Learner> make(const LearnerSource& source, torch::Device device) const override {
+    SlowSparseOptions m = model;
+    m.channels(source.channels);
+    return std::make_unique<SlowSparseLearner>(m, optimizer, clips, device);
+  }
+  std::string describe() const override {
+    return fmt::format("Model A (slow): {} encoder, {} filters {}x{}, alpha {}, beta {}, training {}", to_string(model.encoder()),
+                       model.filters(), model.kernel(), model.kernel(), model.alpha(), model.beta(), to_string(model.training()));
+  }
+  std::string evaluate(const EvaluationRequest& request) const override { return evaluate_slow(model, request); }
+};
+
+std::unique_ptr<LearnerRecipe> read_slow(ConfigReader& r, const std::string& prefix, const LearnerContext& context) {
+  auto recipe = std::make_unique<SlowRecipe>();
+  SlowSparseOptions& m = recipe->model;
+  m.channels(context.channels);
+  SlowEncoder encoder = m.encoder();
+  r.read_choice(prefix + "encoder", encoder, {{"relu", SlowEncoder::relu}, {"psd", SlowEncoder::psd}, {"lista", SlowEncoder::lista}});
+  m.encoder(encoder);
+  SlowTraining training = m.training();
+  r.read_choice(prefix + "training", training, {{"direct", SlowTraining::direct}, {"psd", SlowTraining::psd}});
+  m.training(training);
+  r.read(prefix + "filters", m.filters());
+  r.read(prefix + "kernel", m.kernel());
+  r.read(prefix + "lista_steps", m.lista_steps());
+  r.read(prefix + "alpha", m.alpha());
+  r.read(prefix + "beta", m.beta());
+  r.read(prefix + "pool_features", m.pool_features());
+  r.read(prefix + "pool_space", m.pool_space());
+  r.read(prefix + "fista_steps", m.fista_steps());
+  r.read(prefix + "fista_lipschitz", m.fista_lipschitz());
+  r.read(prefix + "fista_backtrack", m.fista_backtrack());
+  check_under(prefix, [&] { check_options(m); });
+  recipe->optimizer = context.optimizer;
+  recipe->clips = read_clip_learner_options(r, prefix, context);
+  return recipe;
+}
+
+}  // namespace
+
+const LearnerKind& slow_kind() {
+  static const LearnerKind kind{"slow", "Model A, slow & sparse features", &read_slow};
+  return kind;
+}
+
+}  // namespace vidssl

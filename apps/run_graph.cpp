@@ -1,0 +1,129 @@
+#include "apps/run_graph.h"
+
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <numeric>
+#include <stdexcept>
+#include <utility>
+
+#include "models/training/json_line.h"
+#include "stages/config_reader.h"
+#include "stages/open_source.h"
+#include "stages/preprocess_stage.h"
+#include "stages/source_stage.h"
+
+namespace fs = std::filesystem;
+
+namespace vidssl {
+namespace {
+
+// Resumes one learner from its newest checkpoint; returns the frame it goes on from (0 when it has
+// none yet: a learner added to the config of a run that already trained others starts afresh).
+std::int64_t resume_learner(RunLearner& l, const std::string& folder, const LearnerKinds& kinds) {
+  const auto newest = CheckpointStore::newest(folder);
+  if (!newest) {
+    spdlog::warn("{}: no checkpoint in {}, it starts afresh", l.config->name, folder);
+    return 0;
+  }
+  const CheckpointData data = CheckpointStore::load(*newest);
+  if (&find_learner_kind(kinds, data.model, *newest + "/meta.json model") != l.config->kind)
+    throw std::runtime_error(*newest + ": a checkpoint of model kind '" + data.model + "', but models." + l.config->name + " is of kind '" +
+                             l.config->kind->name + "'");
+  const std::int64_t next = l.stage->resume(data, *newest);
+  spdlog::info("{}: resuming from {} (step {}), frames before {} are passed over", l.config->name, *newest, l.stage->steps(), next);
+  return next;
+}
+
+}  // namespace
+
+std::unique_ptr<RunGraph> build_run_graph(const RunConfig& config, const LearnerKinds& kinds, const RunGraphOptions& options) {
+  auto graph = std::make_unique<RunGraph>();
+  auto source = open_source(config.source, nullptr, FfmpegSourceOptions{config.decoder_threads});
+  graph->source = source->info();
+  const SourceInfo& info = graph->source;
+  spdlog::info("source {}: {}x{}x{}, {:.3g} fps, {} frames{}{}", info.description, info.width, info.height, info.channels, info.fps,
+               info.frame_count >= 0 ? std::to_string(info.frame_count) : "unknown", info.live ? " (live)" : "",
+               info.stereo ? ", stereo" : "");
+
+  // The learners, each built for the frames it will get.
+  for (const LearnerConfig& lc : config.learners) {
+    RunLearner l;
+    l.config = &lc;
+    const std::string key = "models." + lc.name;
+    if (lc.channels > info.channels)
+      throw ConfigError(key + ".input.channels: the source delivers " + std::to_string(info.channels) + " channel(s), not " +
+                        std::to_string(lc.channels));
+    LearnerSource for_learner;
+    for_learner.channels = lc.channels > 0 ? lc.channels : info.channels;
+    for_learner.camera = info.stereo;
+    // Each learner starts from the run's seed: its initial weights do not depend on the others in the run.
+    torch::manual_seed(config.seed);
+    check_under(key + ": ", [&] { l.learner = lc.recipe->make(for_learner, options.device); });
+    if (!l.learner->needs().preprocessed && (lc.level != 0 || (lc.channels != 0 && lc.channels != info.channels)))
+      throw ConfigError(key + ".input: " + lc.kind->name + " learns from the decoded frames as they are; input.level and input.channels " +
+                        "apply to the models that learn from preprocessed frames");
+    if (l.learner->needs().stereo && !info.stereo)
+      throw ConfigError(key + ": needs a stereo source (a folder with left/, right/ and calib.txt); source.path '" + config.source.path +
+                        "' is not one");
+    spdlog::info("{}: {}, on {}", lc.name, lc.recipe->describe(), options.device.str());
+    graph->learners.push_back(std::move(l));
+  }
+
+  Pipeline& p = graph->pipeline;
+  std::int64_t skip = std::numeric_limits<std::int64_t>::max();
+  for (RunLearner& l : graph->learners) {
+    const LearnerConfig& lc = *l.config;
+    LearnerStageOptions stage = lc.stage;
+    stage.folder = (fs::path(options.run_dir) / lc.name).string();
+    stage.config_yaml = config.yaml;
+    stage.panel_interval_s = options.panel_interval_s;
+    l.stage = &p.add<LearnerStage>(lc.name, *l.learner, stage, options.metrics);
+    if (options.resume) l.first_frame = resume_learner(l, stage.folder, kinds);
+    skip = std::min(skip, l.first_frame);
+    l.latest = p.tap(*l.stage, graph->bell);
+    if (const auto videos = l.learner->videos(); !videos.empty()) {
+      l.video = &p.add<PanelVideo>(lc.name + "-video", stage.folder, videos, info.fps, l.first_frame);
+      p.connect(*l.stage, *l.video, EdgeOptions{4, EdgePolicy::block});
+    }
+  }
+  if (graph->learners.empty()) skip = 0;
+
+  MetricsLog* metrics = options.metrics;
+  auto warn = [metrics](const std::string& message) {
+    spdlog::warn("{}", message);
+    if (metrics) metrics->write(JsonLine().add("event", "source_warning").add("message", message).str());
+  };
+  auto& source_stage = p.add<SourceStage>("source", std::move(source), warn, skip);
+
+  // One preprocessing per distinct (level, channels), cropping to what every learner behind it needs.
+  std::map<std::pair<int, int>, std::vector<RunLearner*>> groups;
+  for (RunLearner& l : graph->learners) {
+    if (l.learner->needs().preprocessed) {
+      groups[{l.config->level, l.config->channels}].push_back(&l);
+    } else {
+      p.connect(source_stage, *l.stage, l.config->edge);
+    }
+  }
+  for (const auto& [setting, members] : groups) {
+    PreprocessOptions preprocess = config.preprocess;
+    preprocess.level = setting.first;
+    preprocess.channels = setting.second;
+    preprocess.device = options.device;
+    std::string name = "preprocess";
+    for (const RunLearner* l : members) {
+      preprocess.size_multiple = std::lcm(preprocess.size_multiple, l->learner->needs().size_multiple);
+      if (groups.size() > 1) name += (l == members.front() ? ":" : "+") + l->config->name;
+    }
+    auto& stage = p.add<PreprocessStage>(name, preprocess);
+    p.connect(source_stage, stage, config.source_edge);
+    for (RunLearner* l : members) p.connect(stage, *l->stage, l->config->edge);
+  }
+  return graph;
+}
+
+}  // namespace vidssl

@@ -1,0 +1,70 @@
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include "models/training/learner.h"
+#include "models/training/replay_buffer.h"
+
+namespace vidssl {
+
+//   models: { slow: { train: { batch: 8, replay_capacity: 256, steps_per_frame: 1, scene_cut: 0.15 } } }
+struct ClipLearnerOptions {
+  ReplayBufferOptions replay;
+  std::int64_t steps_per_frame = 1;
+  // A scene cut ends the clip in progress: consecutive decoded frames whose mean absolute
+  // difference exceeds this share of the 0..255 range (0: no detection; models/training/scene_cut.h).
+  double scene_cut = 0.0;
+};
+
+// Throws std::invalid_argument naming the option by its key under a model's entry ("train.scene_cut: …").
+void check_options(const ClipLearnerOptions& options);
+
+// The learners that train on short clips of consecutive frames (Model A on pairs, Model B on
+// triplets; DESIGN §9): consecutive frames of one clip become training clips, a clip never spans
+// a clip boundary, a dropped frame or a scene cut; each clip enters the replay buffer, and every
+// frame gives `steps_per_frame` updates on a batch drawn from it (the newest clip and older ones:
+// a stream is not i.i.d.). A model implements the update on a batch and its pictures; this class
+// does the rest of the Learner interface, the frames of the clip in progress and the buffer
+// included in its checkpoints.
+class ClipLearner : public Learner {
+ public:
+  LearnerNeeds needs() const final;
+  LearnerUpdate consume(const LearnerFrame& frame) final;
+  std::int64_t steps() const final { return step_; }
+  // The newest frame as decoded, then the model's pictures.
+  std::vector<Panel> panels() final;
+  PanelLayout panel_layout() const final;
+  void save(CheckpointData& data) final;
+  void load(const CheckpointData& data) final;
+
+  // One update on clips B×K×C×H×W (on device()), K = clip_length(). A non-finite loss makes no
+  // update and returns skipped = true.
+  virtual LearnerStep train(const torch::Tensor& clips) = 0;
+  // Frames per training clip (2: a pair for Model A, 3: a triplet for Model B).
+  virtual std::int64_t clip_length() const = 0;
+  const ReplayBuffer& replay() const { return replay_; }
+
+ protected:
+  explicit ClipLearner(ClipLearnerOptions options);
+
+  // Frame sides must be multiples of this (the model's pooling).
+  virtual std::int64_t size_multiple() const = 0;
+  // Pictures of the last update's newest clip, and how many there are.
+  virtual std::vector<Panel> clip_panels() = 0;
+  virtual int clip_panel_count() const = 0;
+  // Weights, optimizer and step_; the rest of the state is this class's.
+  virtual void save_model(CheckpointData& data) = 0;
+  virtual void load_model(const CheckpointData& data) = 0;
+
+  std::int64_t step_ = 0;  // updates made
+
+ private:
+  ClipLearnerOptions options_;
+  ReplayBuffer replay_;
+  std::deque<LearnerFrame> history_;  // the newest frames of the current clip, at most clip_length
+  torch::Tensor newest_decoded_;
+};
+
+}  // namespace vidssl
