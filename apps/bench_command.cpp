@@ -232,6 +232,7 @@ void bench_kitti_pipeline(const BenchArgs& args, torch::Device device) {
         std::string("models.linearize.train.batch=1"), std::string("models.neartofar.train.steps_per_frame=1")})
     apply_override(root, assignment);
   for (const char* name : {"slow", "linearize", "neartofar"}) apply_override(root, std::string("models.") + name + ".train.checkpoint_every=0");
+  apply_override(root, "models.neartofar.videos=false");  // the reference loop writes no video
   YAML::Emitter yaml;
   yaml << root;
   JsonLine line;

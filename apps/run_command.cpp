@@ -38,7 +38,11 @@ int run_command(const RunArgs& args) {
   graph_options.metrics = &metrics;
   const auto graph = build_run_graph(config, learner_kinds(), graph_options);
   spdlog::info("run {} -> {}", args.config, run_dir);
-  for (const auto& l : graph->learners) display_options.sections.push_back({l.config->name, l.learner->panel_layout()});
+  for (const auto& l : graph->learners) {
+    PanelLayout layout = l.learner->panel_layout();
+    if (layout.aspect <= 0) layout.aspect = static_cast<double>(graph->source.height) / std::max(1, graph->source.width);
+    display_options.sections.push_back({l.config->name, layout});
+  }
   DisplaySink display(display_options);
   if (!note.empty()) spdlog::info("{}", note);
 

@@ -86,7 +86,7 @@ std::unique_ptr<RunGraph> build_run_graph(const RunConfig& config, const Learner
     if (options.resume) l.first_frame = resume_learner(l, stage.folder, kinds);
     skip = std::min(skip, l.first_frame);
     l.latest = p.tap(*l.stage, graph->bell);
-    if (const auto videos = l.learner->videos(); !videos.empty()) {
+    if (const auto videos = l.learner->videos(); stage.videos && !videos.empty()) {
       l.video = &p.add<PanelVideo>(lc.name + "-video", stage.folder, videos, info.fps, l.first_frame);
       p.connect(*l.stage, *l.video, EdgeOptions{4, EdgePolicy::block});
     }

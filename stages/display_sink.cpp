@@ -87,7 +87,7 @@ DisplaySink::DisplaySink(DisplayOptions options) : options_(std::move(options)) 
     cells.top = top;
     cells.columns = std::max(1, one ? section.layout.columns : section.layout.count);
     cells.width = width / cells.columns;
-    cells.height = std::max(16, static_cast<int>(cells.width * section.layout.aspect));
+    cells.height = std::max(16, static_cast<int>(cells.width * (section.layout.aspect > 0 ? section.layout.aspect : 0.75)));
     cells.rows = std::max(1, (section.layout.count + cells.columns - 1) / cells.columns);
     top += cells.rows * (cells.height + kTitleHeight) + kStatusHeight;
     cells_.push_back(cells);
@@ -131,9 +131,10 @@ void DisplaySink::draw() {
       cv::Mat fitted;
       cv::resize(picture, fitted, {std::max(1, static_cast<int>(picture.cols * scale)), std::max(1, static_cast<int>(picture.rows * scale))},
                  0, 0, scale >= 1 ? cv::INTER_NEAREST : cv::INTER_AREA);
-      for (const auto& t : panels[i].texts)
-        cv::putText(fitted, t.text, {static_cast<int>(t.x * scale), static_cast<int>(t.y * scale)}, cv::FONT_HERSHEY_SIMPLEX, 0.35,
-                    {255, 255, 255}, 1, cv::LINE_AA);
+      if (scale >= 0.5)  // smaller, the texts would cover what they label
+        for (const auto& t : panels[i].texts)
+          cv::putText(fitted, t.text, {static_cast<int>(t.x * scale), static_cast<int>(t.y * scale)}, cv::FONT_HERSHEY_SIMPLEX, 0.35,
+                      {255, 255, 255}, 1, cv::LINE_AA);
       const int ox = x0 + (c.width - fitted.cols) / 2, oy = y0 + kTitleHeight + (c.height - fitted.rows) / 2;
       fitted.copyTo(canvas_(cv::Rect(ox, oy, fitted.cols, fitted.rows)));
     }
@@ -148,7 +149,7 @@ void DisplaySink::show() {
   switch (options_.mode) {
     case DisplayOptions::Mode::window:
       if (!window_open_) {
-        cv::namedWindow(kWindow, cv::WINDOW_AUTOSIZE);
+        cv::namedWindow(kWindow, cv::WINDOW_AUTOSIZE | cv::WINDOW_GUI_NORMAL);  // the picture, without Qt's toolbar
         window_open_ = true;
       }
       cv::imshow(kWindow, canvas_);

@@ -68,7 +68,7 @@ void LearnerStage::process(Frame frame, Outputs<LearnerReport>& out) {
   const auto now = std::chrono::steady_clock::now();
   const bool for_display =
       options_.panel_interval_s >= 0 && std::chrono::duration<double>(now - last_panels_).count() >= options_.panel_interval_s;
-  if (for_display || !learner_.videos().empty()) {
+  if (for_display || (options_.videos && !learner_.videos().empty())) {
     report.panels = learner_.panels();
     last_panels_ = now;
   }

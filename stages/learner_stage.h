@@ -29,7 +29,8 @@ struct LearnerReport {
 };
 
 //   models:
-//     slow:
+//     neartofar:
+//       videos: true
 //       train: { checkpoint_every: 500, keep_checkpoints: 3, max_nonfinite: 5, max_steps: -1 }
 struct LearnerStageOptions {
   std::int64_t max_steps = -1;          // the run ends once this learner made this many updates; -1: no limit
@@ -37,6 +38,7 @@ struct LearnerStageOptions {
   int keep_checkpoints = 3;
   int max_nonfinite = 5;                // skipped (non-finite) updates in a row before the last checkpoint is restored
   double panel_interval_s = 0.1;        // panels for the display at most this often; < 0: none (no display)
+  bool videos = true;                   // the learner's videos are written: panels every frame for them
   int threads = 0;                      // LibTorch intra-op threads of this learner's thread; 0: the run's
   std::string folder;                   // <run>/<name>: checkpoints/, predictions.jsonl
   std::string config_yaml;              // stored in every checkpoint

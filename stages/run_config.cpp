@@ -65,6 +65,7 @@ LearnerConfig read_learner(ConfigReader& r, const std::string& name, const RunCo
   check_under(prefix, [&] { check_options(o); });
 
   auto& s = l.stage;
+  r.read(prefix + "videos", s.videos);
   r.read(prefix + "train.max_steps", s.max_steps);
   r.read(prefix + "train.checkpoint_every", s.checkpoint_every);
   r.read(prefix + "train.keep_checkpoints", s.keep_checkpoints);

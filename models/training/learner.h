@@ -34,11 +34,12 @@ struct Panel {
 };
 
 // How a learner's panels sit in the window: `count` panels in rows of `columns`, each cell
-// `aspect` (height / width) of its width. Fixed for a run: a video of the window is one size.
+// `aspect` (height / width) of its width; 0: the source's frames' (most panels are frames). Fixed
+// for a run: a video of the window is one size.
 struct PanelLayout {
   int count = 0;
   int columns = 3;
-  double aspect = 0.75;
+  double aspect = 0;
 };
 
 // A video a learner writes into its folder, one frame per consumed frame: some of its panels
