@@ -15,6 +15,7 @@
 #include "stages/json_line.h"
 #include "stages/near_to_far_stage.h"
 #include "stages/prediction_log.h"
+#include "stages/resampled_source.h"
 #include "stages/source_stage.h"
 #include "stages/stereo_sequence_source.h"
 #include "stages/traversability_video.h"
@@ -65,9 +66,10 @@ void init_from_model_a(NearToFar& model, const std::string& path) {
 
 int run_neartofar(const RunArgs& args, RunConfig& config, torch::Device device, const std::string& run_dir,
                   MetricsLog& metrics) {
-  auto source = std::make_unique<StereoSequenceSource>(config.source);
+  auto stereo = std::make_unique<StereoSequenceSource>(options_before_resampling(config.source));
+  const StereoCamera camera = stereo->camera();
+  std::unique_ptr<FrameSource> source = resample(std::move(stereo), config.source);
   const SourceInfo info = source->info();
-  const StereoCamera camera = source->camera();
   spdlog::info("source {}: {}x{}x{}, {:.3g} fps, {} frames; fx {:.1f}, baseline {:.3f} m", info.description, info.width,
                info.height, info.channels, info.fps, info.frame_count, camera.fx, camera.baseline);
   NearToFar model(config.neartofar, device);

@@ -33,6 +33,7 @@ struct SourceOptions {
   bool realtime = false;     // pace a file at its frame rate, as a live source would deliver it
   std::int64_t max_frames = -1;  // stop after this many frames (all clips together); -1: no limit
   Fit fit = Fit::crop;       // a picture whose aspect ratio differs from the output size's
+  double fps = 0;            // > 0: resample by timestamps to this rate (ResampledSource); 0: every frame
 };
 
 struct SourceInfo {

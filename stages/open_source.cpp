@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "stages/ffmpeg_source.h"
+#include "stages/resampled_source.h"
 #include "stages/stereo_sequence_source.h"
 #include "stages/synthetic_source.h"
 #include "stages/y4m_source.h"
@@ -28,14 +29,19 @@ bool is_stereo_sequence(const std::string& path) {
   return fs::is_directory(fs::path(path) / "left", error) && fs::is_directory(fs::path(path) / "right", error);
 }
 
-}  // namespace
-
-std::unique_ptr<FrameSource> open_source(const SourceOptions& options, Clock* clock, FfmpegSourceOptions ffmpeg) {
+std::unique_ptr<FrameSource> open_every_frame(const SourceOptions& options, Clock* clock, FfmpegSourceOptions ffmpeg) {
   if (options.path.rfind("synthetic:", 0) == 0)
     return std::make_unique<SyntheticSource>(synthetic_options_from_path(options.path), options, clock);
   if (has_y4m_extension(options.path)) return std::make_unique<Y4mSource>(options, clock);
   if (is_stereo_sequence(options.path)) return std::make_unique<StereoSequenceSource>(options);
   return std::make_unique<FfmpegSource>(options, ffmpeg, clock);
+}
+
+}  // namespace
+
+std::unique_ptr<FrameSource> open_source(const SourceOptions& options, Clock* clock, FfmpegSourceOptions ffmpeg) {
+  const SourceOptions opened = options_before_resampling(options);
+  return resample(open_every_frame(opened, clock, ffmpeg), options, clock);
 }
 
 }  // namespace vidssl

@@ -15,7 +15,8 @@ namespace vidssl {
 //                   one view learn from the left)
 //   synthetic:KIND  SyntheticSource with default options of that kind (sprites, gratings)
 //   anything else   FfmpegSource: a file, a folder of clips, lavfi:GRAPH or v4l2:DEVICE
-// Throws SourceError when the input cannot be opened.
+// With options.fps > 0 it is wrapped in a ResampledSource. Throws SourceError when the input
+// cannot be opened.
 //
 //   auto source = open_source({.path = "clips/", .width = 320, .height = 240});
 std::unique_ptr<FrameSource> open_source(const SourceOptions& options, Clock* clock = nullptr,

@@ -16,6 +16,8 @@ void check_source_options(const SourceOptions& options) {
     throw SourceError(options.path + ": expected an output size between 0 (native) and " +
                       std::to_string(Y4mHeader::kMaxSide) + ", got " + std::to_string(options.width) + "x" +
                       std::to_string(options.height));
+  if (!(options.fps >= 0 && std::isfinite(options.fps)))
+    throw SourceError(options.path + ": expected a frame rate >= 0 (0: every frame), got " + std::to_string(options.fps));
 }
 
 OutputSize output_size(const SourceOptions& options, int native_width, int native_height) {

@@ -34,7 +34,7 @@ struct FitPlan {
   PixelRect to;
 };
 
-// Checks the fields every source shares (channels 1 or 3, sizes in range); throws
+// Checks the fields every source shares (channels 1 or 3, sizes in range, fps >= 0); throws
 // SourceError naming `options.path` and what was expected.
 void check_source_options(const SourceOptions& options);
 
