@@ -1,7 +1,6 @@
 #include "stages/ffmpeg_source.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdarg>
 #include <filesystem>
 #include <mutex>
@@ -18,6 +17,7 @@ extern "C" {
 }
 
 #include "stages/fit_image.h"
+#include "stages/video_folder.h"
 
 namespace fs = std::filesystem;
 
@@ -26,8 +26,6 @@ namespace {
 
 constexpr std::string_view kLavfiPrefix = "lavfi:";
 constexpr std::string_view kV4l2Prefix = "v4l2:";
-const char* const kVideoExtensions[] = {".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".mpg", ".mpeg",
-                                         ".ts",  ".mts", ".m2ts", ".flv", ".wmv", ".ogv", ".3gp", ".y4m"};
 
 // FFmpeg logs through one process-wide callback. Nothing may reach stdout/stderr, but the text of
 // the last error explains a failed open better than the error code ("moov atom not found" versus
@@ -68,26 +66,6 @@ std::string failure_text(int error) {
 
 bool starts_with(const std::string& text, std::string_view prefix) { return text.rfind(prefix, 0) == 0; }
 
-bool is_video_file(const fs::path& path) {
-  std::string ext = path.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  return std::find(std::begin(kVideoExtensions), std::end(kVideoExtensions), ext) != std::end(kVideoExtensions);
-}
-
-std::vector<std::string> list_video_files(const std::string& folder) {
-  std::vector<fs::path> found;
-  std::error_code error;
-  for (fs::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
-    const std::string name = it->path().filename().string();
-    std::error_code not_regular;
-    if (!name.empty() && name[0] != '.' && it->is_regular_file(not_regular) && is_video_file(it->path()))
-      found.push_back(it->path());
-  }
-  if (error) throw SourceError(folder + ": cannot list the folder: " + error.message() + " (expected a readable folder of clips)");
-  std::sort(found.begin(), found.end(), [](const fs::path& a, const fs::path& b) { return a.filename() < b.filename(); });
-  return {found.begin(), found.end()};
-}
-
 // Formats whose first plane is 8-bit luma, one byte per pixel: Y can be used as it is.
 bool has_plain_luma_plane(const AVPixFmtDescriptor* desc) {
   constexpr auto kNotPlainYuv = AV_PIX_FMT_FLAG_RGB | AV_PIX_FMT_FLAG_PAL | AV_PIX_FMT_FLAG_BITSTREAM | AV_PIX_FMT_FLAG_HWACCEL;
@@ -120,8 +98,6 @@ FfmpegSource::FfmpegSource(SourceOptions options, FfmpegSourceOptions ffmpeg, Cl
   } else if (std::error_code error; fs::is_directory(options_.path, error)) {
     kind_ = Kind::folder;
     files_ = list_video_files(options_.path);
-    if (files_.empty())
-      throw SourceError(options_.path + ": no video files in the folder (expected files such as .mp4, .avi, .mkv, .webm)");
   }
 
   if (kind_ == Kind::folder) {
@@ -218,6 +194,8 @@ std::unique_ptr<FfmpegSource::Clip> FfmpegSource::open_clip(const std::string& n
     info.orientation = orientation_from_display_matrix(reinterpret_cast<const std::int32_t*>(matrix));
   const AVRational rate = av_guess_frame_rate(format, const_cast<AVStream*>(stream), nullptr);
   info.fps = rate.num > 0 && rate.den > 0 ? av_q2d(rate) : 0.0;
+  const AVRational average = stream->avg_frame_rate;
+  info.average_fps = average.num > 0 && average.den > 0 ? av_q2d(average) : 0.0;
   info.frame_count = stream->nb_frames > 0 ? stream->nb_frames : -1;
   clip->frame_period_us = info.fps > 0 ? 1e6 / info.fps : 0.0;
   if (stream->start_time != AV_NOPTS_VALUE) {

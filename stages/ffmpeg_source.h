@@ -28,6 +28,8 @@ struct VideoClipInfo {
   int height = 0;
   Orientation orientation;        // from the stream's display matrix
   double fps = 0;                 // FFmpeg's guess of the frame rate; 0 if unknown
+  double average_fps = 0;         // frames over duration, as the container says; 0 if unknown. Far
+                                  // from fps: a variable frame rate (a phone's)
   std::int64_t frame_count = -1;  // the container's count, -1 if unknown
 };
 

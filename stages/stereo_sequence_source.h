@@ -51,6 +51,8 @@ class StereoSequenceSource final : public FrameSource {
 
   // The cameras at the output size.
   const StereoCamera& camera() const { return camera_; }
+  // The cameras as calib.txt gives them, at the size of the PNGs.
+  const StereoCamera& native_camera() const { return native_camera_; }
 
  private:
   // Pair k at the output size; an empty string, or what is wrong with it.
@@ -59,7 +61,7 @@ class StereoSequenceSource final : public FrameSource {
   SourceOptions options_;
   SourceInfo info_;
   StereoCamera camera_;
-  StereoCamera native_camera_;  // as calib.txt gives them, at the size of the PNGs
+  StereoCamera native_camera_;
   FitPlan plan_;
   std::string left_dir_, right_dir_;
   std::vector<std::string> names_;

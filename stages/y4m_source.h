@@ -29,6 +29,8 @@ class Y4mSource final : public FrameSource {
 
   bool read(Frame& frame) override;
   const SourceInfo& info() const override { return info_; }
+  // The stream as stored: native size, rate, colour space.
+  const Y4mHeader& header() const { return reader_->header(); }
 
  private:
   torch::Tensor to_image() const;
