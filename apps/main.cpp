@@ -10,6 +10,7 @@
 #include "apps/eval_command.h"
 #include "apps/interpolate_command.h"
 #include "apps/plot_command.h"
+#include "apps/probe_command.h"
 #include "apps/run_command.h"
 #include "stages/config_reader.h"
 
@@ -63,6 +64,12 @@ int main(int argc, char** argv) {
   plot_cmd->add_option("run", plot_run, "run folder")->required();
   plot_cmd->add_option("--out", plot_out, "PNG file (default RUN/curves.png)");
 
+  std::string probe_source;
+  std::vector<std::string> probe_overrides;
+  auto* probe_cmd = app.add_subcommand("probe", "print what a source delivers, one JSON object per clip");
+  probe_cmd->add_option("source", probe_source, "video file, folder of clips, stereo folder, Y4M, lavfi:, v4l2:, synthetic:")->required();
+  probe_cmd->add_option("--set", probe_overrides, "a source key as a run would have it: --set source.fit=pad (repeatable)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -84,6 +91,7 @@ int main(int argc, char** argv) {
     if (*interpolate_cmd) return vidssl::interpolate_command(interpolate);
     if (*bench_cmd) return vidssl::bench_command(bench);
     if (*plot_cmd) return vidssl::plot_command(plot_run, plot_out);
+    if (*probe_cmd) return vidssl::probe_command(probe_source, probe_overrides);
   } catch (const vidssl::ConfigError& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 2;

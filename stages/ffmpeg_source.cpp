@@ -1,7 +1,6 @@
 #include "stages/ffmpeg_source.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdarg>
 #include <filesystem>
 #include <mutex>
@@ -17,6 +16,9 @@ extern "C" {
 #include <libswscale/swscale.h>
 }
 
+#include "stages/fit_image.h"
+#include "stages/video_folder.h"
+
 namespace fs = std::filesystem;
 
 namespace vidssl {
@@ -24,8 +26,6 @@ namespace {
 
 constexpr std::string_view kLavfiPrefix = "lavfi:";
 constexpr std::string_view kV4l2Prefix = "v4l2:";
-const char* const kVideoExtensions[] = {".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".mpg", ".mpeg",
-                                         ".ts",  ".mts", ".m2ts", ".flv", ".wmv", ".ogv", ".3gp", ".y4m"};
 
 // FFmpeg logs through one process-wide callback. Nothing may reach stdout/stderr, but the text of
 // the last error explains a failed open better than the error code ("moov atom not found" versus
@@ -66,26 +66,6 @@ std::string failure_text(int error) {
 
 bool starts_with(const std::string& text, std::string_view prefix) { return text.rfind(prefix, 0) == 0; }
 
-bool is_video_file(const fs::path& path) {
-  std::string ext = path.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  return std::find(std::begin(kVideoExtensions), std::end(kVideoExtensions), ext) != std::end(kVideoExtensions);
-}
-
-std::vector<std::string> list_video_files(const std::string& folder) {
-  std::vector<fs::path> found;
-  std::error_code error;
-  for (fs::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
-    const std::string name = it->path().filename().string();
-    std::error_code not_regular;
-    if (!name.empty() && name[0] != '.' && it->is_regular_file(not_regular) && is_video_file(it->path()))
-      found.push_back(it->path());
-  }
-  if (error) throw SourceError(folder + ": cannot list the folder: " + error.message() + " (expected a readable folder of clips)");
-  std::sort(found.begin(), found.end(), [](const fs::path& a, const fs::path& b) { return a.filename() < b.filename(); });
-  return {found.begin(), found.end()};
-}
-
 // Formats whose first plane is 8-bit luma, one byte per pixel: Y can be used as it is.
 bool has_plain_luma_plane(const AVPixFmtDescriptor* desc) {
   constexpr auto kNotPlainYuv = AV_PIX_FMT_FLAG_RGB | AV_PIX_FMT_FLAG_PAL | AV_PIX_FMT_FLAG_BITSTREAM | AV_PIX_FMT_FLAG_HWACCEL;
@@ -118,8 +98,6 @@ FfmpegSource::FfmpegSource(SourceOptions options, FfmpegSourceOptions ffmpeg, Cl
   } else if (std::error_code error; fs::is_directory(options_.path, error)) {
     kind_ = Kind::folder;
     files_ = list_video_files(options_.path);
-    if (files_.empty())
-      throw SourceError(options_.path + ": no video files in the folder (expected files such as .mp4, .avi, .mkv, .webm)");
   }
 
   if (kind_ == Kind::folder) {
@@ -130,21 +108,24 @@ FfmpegSource::FfmpegSource(SourceOptions options, FfmpegSourceOptions ffmpeg, Cl
     }
   } else {
     clip_ = open_clip(options_.path);
+    clip_info_ = clip_->info;
     clip_id_ = 0;
   }
 
-  const AVStream* stream = clip_->format->streams[clip_->stream];
-  const OutputSize size = output_size(options_, clip_->codec->width, clip_->codec->height);
-  const AVRational rate = av_guess_frame_rate(clip_->format.get(), const_cast<AVStream*>(stream), nullptr);
+  const VideoClipInfo& first = clip_->info;
+  const OutputSize upright = first.orientation.upright_size(first.width, first.height);
+  const OutputSize size = output_size(options_, upright.width, upright.height);
   info_.width = size.width;
   info_.height = size.height;
   info_.channels = options_.channels;
-  info_.fps = rate.num > 0 && rate.den > 0 ? av_q2d(rate) : 0.0;
+  info_.fps = first.fps;
   info_.live = kind_ == Kind::lavfi || kind_ == Kind::v4l2;
-  info_.frame_count = kind_ == Kind::file ? clip_->declared_frames : -1;
+  info_.frame_count = kind_ == Kind::file ? first.frame_count : -1;
   if (info_.frame_count >= 0 && options_.max_frames >= 0) info_.frame_count = std::min(info_.frame_count, options_.max_frames);
-  const std::string native = std::string(avcodec_get_name(clip_->codec->codec_id)) + ", " +
-                             std::to_string(clip_->codec->width) + "x" + std::to_string(clip_->codec->height);
+  std::string native = first.codec + ", " + std::to_string(first.width) + "x" + std::to_string(first.height);
+  if (!first.orientation.is_identity())
+    native += (first.orientation.mirrored() ? ", mirrored and turned " : ", turned ") +
+              std::to_string(first.orientation.rotation()) + " degrees clockwise";
   info_.description = kind_ == Kind::folder
                           ? options_.path + " (" + std::to_string(files_.size()) + " video files; first " + native + ")"
                           : options_.path + " (" + native + ")";
@@ -154,7 +135,7 @@ FfmpegSource::~FfmpegSource() = default;
 
 std::unique_ptr<FfmpegSource::Clip> FfmpegSource::open_clip(const std::string& name) const {
   auto clip = std::make_unique<Clip>();
-  clip->name = name;
+  clip->info.path = name;
   const AVInputFormat* input_format = nullptr;
   std::string url = name;
   std::string expected = "expected a video file FFmpeg can read";
@@ -202,9 +183,21 @@ std::unique_ptr<FfmpegSource::Clip> FfmpegSource::open_clip(const std::string& n
   if (clip->codec->width <= 0 || clip->codec->height <= 0)
     throw SourceError(name + ": the video stream does not say its frame size (" + expected + ")");
 
-  clip->declared_frames = stream->nb_frames > 0 ? stream->nb_frames : -1;
+  VideoClipInfo& info = clip->info;
+  info.codec = avcodec_get_name(clip->codec->codec_id);
+  info.decoder = decoder->name;
+  info.width = clip->codec->width;
+  info.height = clip->codec->height;
+  std::size_t matrix_bytes = 0;
+  const std::uint8_t* matrix = av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, &matrix_bytes);
+  if (matrix != nullptr && matrix_bytes >= 9 * sizeof(std::int32_t))
+    info.orientation = orientation_from_display_matrix(reinterpret_cast<const std::int32_t*>(matrix));
   const AVRational rate = av_guess_frame_rate(format, const_cast<AVStream*>(stream), nullptr);
-  clip->frame_period_us = rate.num > 0 && rate.den > 0 ? 1e6 / av_q2d(rate) : 0.0;
+  info.fps = rate.num > 0 && rate.den > 0 ? av_q2d(rate) : 0.0;
+  const AVRational average = stream->avg_frame_rate;
+  info.average_fps = average.num > 0 && average.den > 0 ? av_q2d(average) : 0.0;
+  info.frame_count = stream->nb_frames > 0 ? stream->nb_frames : -1;
+  clip->frame_period_us = info.fps > 0 ? 1e6 / info.fps : 0.0;
   if (stream->start_time != AV_NOPTS_VALUE) {
     clip->origin_pts = stream->start_time;
     clip->origin_set = true;
@@ -222,6 +215,7 @@ bool FfmpegSource::open_next_clip() {
       warn(std::string(e.what()) + "; skipped");
       continue;
     }
+    clip_info_ = clip_->info;
     ++clip_id_;
     pacer_.start();
     return true;
@@ -276,17 +270,18 @@ bool FfmpegSource::give_up_after(int decode_error) {
 void FfmpegSource::finish_clip() {
   const Clip& clip = *clip_;
   const std::string delivered = std::to_string(clip.delivered);
-  const bool short_of_declared = clip.declared_frames > 0 && clip.packets < clip.declared_frames;
+  const std::int64_t declared = clip.info.frame_count;
+  const bool short_of_declared = declared > 0 && clip.packets < declared;
   if (short_of_declared) {
-    warn(clip.name + ": stream ended after " + delivered + " of " + std::to_string(clip.declared_frames) +
+    warn(clip.info.path + ": stream ended after " + delivered + " of " + std::to_string(declared) +
          " frames (file truncated?)" + (clip.read_error.empty() ? "" : ": " + clip.read_error));
   } else if (!clip.read_error.empty()) {
-    warn(clip.name + ": stream ended after " + delivered + " frames: " + clip.read_error);
+    warn(clip.info.path + ": stream ended after " + delivered + " frames: " + clip.read_error);
   } else if (clip.decode_errors > 0) {
-    warn(clip.name + ": " + std::to_string(clip.decode_errors) + " of " + std::to_string(clip.packets) +
+    warn(clip.info.path + ": " + std::to_string(clip.decode_errors) + " of " + std::to_string(clip.packets) +
          " packets could not be decoded (" + clip.last_error + ")");
   } else if (clip.delivered == 0) {
-    warn(clip.name + ": no frame could be decoded (expected a video file FFmpeg can read)");
+    warn(clip.info.path + ": no frame could be decoded (expected a video file FFmpeg can read)");
   }
   clip_.reset();
 }
@@ -313,8 +308,35 @@ std::int64_t FfmpegSource::timestamp_us() {
 }
 
 torch::Tensor FfmpegSource::convert() {
-  const AVFrame& in = *decoded_;
-  const int width = info_.width, height = info_.height, channels = options_.channels;
+  AVFrame& in = *decoded_;
+  const Orientation& orientation = clip_->info.orientation;
+  const OutputSize upright = orientation.upright_size(in.width, in.height);
+  const OutputSize frame_size{info_.width, info_.height};
+  const FitPlan plan = plan_fit(upright.width, upright.height, frame_size, options_.fit);
+  const PixelRect from = orientation.stored_rect(plan.from, in.width, in.height);
+  if (from != PixelRect{0, 0, in.width, in.height}) {
+    in.crop_left = static_cast<std::size_t>(from.x);
+    in.crop_top = static_cast<std::size_t>(from.y);
+    in.crop_right = static_cast<std::size_t>(in.width - from.x - from.width);
+    in.crop_bottom = static_cast<std::size_t>(in.height - from.y - from.height);
+    // Unaligned, so that the crop is centred to the pixel: swscale reads unaligned rows, a little slower.
+    if (av_frame_apply_cropping(&in, AV_FRAME_CROP_UNALIGNED) < 0 || in.width != from.width || in.height != from.height)
+      return {};
+  }
+  // Scaled as stored, then turned: the turn moves the fewest pixels at the output size.
+  const OutputSize stored = orientation.transpose ? OutputSize{plan.to.height, plan.to.width}
+                                                  : OutputSize{plan.to.width, plan.to.height};
+  const torch::Tensor scaled = scale(in, stored.width, stored.height);
+  if (!scaled.defined()) return {};
+  const torch::Tensor picture = turn_upright(scaled, orientation);
+  if (plan.to == PixelRect{0, 0, frame_size.width, frame_size.height}) return picture;
+  torch::Tensor image = black_frame(options_.channels, frame_size.height, frame_size.width);
+  image.narrow(1, plan.to.y, plan.to.height).narrow(2, plan.to.x, plan.to.width).copy_(picture);
+  return image;
+}
+
+torch::Tensor FfmpegSource::scale(const AVFrame& in, int width, int height) {
+  const int channels = options_.channels;
   const auto format = static_cast<AVPixelFormat>(in.format);
   const bool same_size = in.width == width && in.height == height;
   const bool plain_luma = has_plain_luma_plane(av_pix_fmt_desc_get(format));

@@ -8,6 +8,7 @@
 #include "pipeline/clock.h"
 #include "stages/frame_pacer.h"
 #include "stages/frame_source.h"
+#include "stages/orientation.h"
 #include "stages/source_geometry.h"
 
 struct AVCodecContext;
@@ -17,6 +18,20 @@ struct AVPacket;
 struct SwsContext;
 
 namespace vidssl {
+
+// One clip as stored, before it is turned upright and fitted: what `vidssl probe` reports.
+struct VideoClipInfo {
+  std::string path;
+  std::string codec;              // the stream's codec: "h264", "vp9", "av1", …
+  std::string decoder;            // the FFmpeg decoder reading it: "h264", "libdav1d", …
+  int width = 0;                  // as stored
+  int height = 0;
+  Orientation orientation;        // from the stream's display matrix
+  double fps = 0;                 // FFmpeg's guess of the frame rate; 0 if unknown
+  double average_fps = 0;         // frames over duration, as the container says; 0 if unknown. Far
+                                  // from fps: a variable frame rate (a phone's)
+  std::int64_t frame_count = -1;  // the container's count, -1 if unknown
+};
 
 struct FfmpegSourceOptions {
   int decoder_threads = 0;  // 0: FFmpeg chooses (all cores); benchmarks use 1
@@ -35,9 +50,11 @@ struct FfmpegSourceOptions {
 //   lavfi:testsrc=size=320x240:rate=30   a libavfilter graph, a live stand-in for tests
 //   v4l2:/dev/video0         a webcam (live)
 //
-// The output size is fixed when the source opens (options.width/height, else the first clip's
-// size), so every clip of a folder comes out at one size. Timestamps are the frames' presentation
-// times in µs from the start of their clip, made strictly increasing per clip.
+// Every picture is first turned upright as its stream's display matrix says (a phone's portrait
+// clip), then fitted to the output size as options.fit says (crop, pad or stretch), each clip on
+// its own. The output size is fixed when the source opens (options.width/height, else the first
+// clip's upright size), so every clip of a folder comes out at one size. Timestamps are the
+// frames' presentation times in µs from the start of their clip, made strictly increasing per clip.
 //
 //   FfmpegSource source({.path = "clip.mp4", .width = 320, .height = 240});
 //   Frame frame;
@@ -50,6 +67,8 @@ class FfmpegSource final : public FrameSource {
 
   bool read(Frame& frame) override;
   const SourceInfo& info() const override { return info_; }
+  // The clip opened last: the one being read (the first one right after opening).
+  const VideoClipInfo& clip_info() const { return clip_info_; }
 
  private:
   struct FormatCloser { void operator()(AVFormatContext* p) const; };
@@ -60,11 +79,10 @@ class FfmpegSource final : public FrameSource {
 
   // One open input: a file of the folder, the file, or the device.
   struct Clip {
-    std::string name;  // for messages
+    VideoClipInfo info;  // info.path names the clip in messages
     std::unique_ptr<AVFormatContext, FormatCloser> format;
     std::unique_ptr<AVCodecContext, CodecFreer> codec;
     int stream = -1;
-    std::int64_t declared_frames = -1;  // the container's count, -1 if unknown
     std::int64_t packets = 0;           // of the video stream, read so far
     std::int64_t delivered = 0;
     int consecutive_errors = 0;
@@ -95,7 +113,11 @@ class FfmpegSource final : public FrameSource {
   // Counts a failed packet; true when the clip has failed too often in a row to go on.
   bool give_up_after(int decode_error);
   void finish_clip();
+  // The decoded picture upright and fitted; undefined when its pixel format cannot be converted.
   torch::Tensor convert();
+  // `in` at width × height as options.channels planes (luma, or YUV 4:4:4); undefined when its
+  // pixel format cannot be converted.
+  torch::Tensor scale(const AVFrame& in, int width, int height);
   std::int64_t timestamp_us();
 
   SourceOptions options_;
@@ -105,6 +127,7 @@ class FfmpegSource final : public FrameSource {
   std::vector<std::string> files_;  // folder: the clips still to open, in order
   std::size_t next_file_ = 0;
   std::unique_ptr<Clip> clip_;
+  VideoClipInfo clip_info_;
   std::int32_t clip_id_ = -1;
   std::unique_ptr<AVPacket, PacketFreer> packet_;
   std::unique_ptr<AVFrame, FrameFreer> decoded_;

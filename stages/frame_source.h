@@ -19,14 +19,23 @@ class SourceError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// How a picture of another shape is fitted to the delivered size (source.fit).
+enum class Fit {
+  crop,     // scale so that the picture covers the frame, cut the overflow off both sides equally
+  pad,      // scale so that the picture fits inside, black bars on both sides (luma 0, chroma 128)
+  stretch,  // scale each axis on its own: fills the frame, distorts the picture
+};
+
 // What every source is asked for, whatever its kind.
 struct SourceOptions {
   std::string path;          // file, folder, "lavfi:<graph>", "v4l2:/dev/videoN", "*.y4m", "synthetic:<kind>"
-  int width = 0;             // output size; 0 keeps the source's size
+  int width = 0;             // output size; 0 keeps the source's (upright) size, a folder's first clip's
   int height = 0;
   int channels = 1;          // 1: luma (Y); 3: YUV (full resolution, 4:4:4)
   bool realtime = false;     // pace a file at its frame rate, as a live source would deliver it
   std::int64_t max_frames = -1;  // stop after this many frames (all clips together); -1: no limit
+  Fit fit = Fit::crop;       // a picture whose aspect ratio differs from the output size's
+  double fps = 0;            // > 0: resample by timestamps to this rate (ResampledSource); 0: every frame
 };
 
 struct SourceInfo {

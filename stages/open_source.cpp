@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "stages/ffmpeg_source.h"
+#include "stages/resampled_source.h"
 #include "stages/stereo_sequence_source.h"
 #include "stages/synthetic_source.h"
 #include "stages/y4m_source.h"
@@ -30,12 +31,31 @@ bool is_stereo_sequence(const std::string& path) {
 
 }  // namespace
 
+SourceKind source_kind(const std::string& path) {
+  if (path.rfind("synthetic:", 0) == 0) return SourceKind::synthetic;
+  if (has_y4m_extension(path)) return SourceKind::y4m;
+  if (is_stereo_sequence(path)) return SourceKind::stereo;
+  return SourceKind::ffmpeg;
+}
+
 std::unique_ptr<FrameSource> open_source(const SourceOptions& options, Clock* clock, FfmpegSourceOptions ffmpeg) {
-  if (options.path.rfind("synthetic:", 0) == 0)
-    return std::make_unique<SyntheticSource>(synthetic_options_from_path(options.path), options, clock);
-  if (has_y4m_extension(options.path)) return std::make_unique<Y4mSource>(options, clock);
-  if (is_stereo_sequence(options.path)) return std::make_unique<StereoSequenceSource>(options);
-  return std::make_unique<FfmpegSource>(options, ffmpeg, clock);
+  const SourceOptions opened = options_before_resampling(options);
+  std::unique_ptr<FrameSource> source;
+  switch (source_kind(opened.path)) {
+    case SourceKind::synthetic:
+      source = std::make_unique<SyntheticSource>(synthetic_options_from_path(opened.path), opened, clock);
+      break;
+    case SourceKind::y4m:
+      source = std::make_unique<Y4mSource>(opened, clock);
+      break;
+    case SourceKind::stereo:
+      source = std::make_unique<StereoSequenceSource>(opened);
+      break;
+    case SourceKind::ffmpeg:
+      source = std::make_unique<FfmpegSource>(opened, ffmpeg, clock);
+      break;
+  }
+  return resample(std::move(source), options, clock);
 }
 
 }  // namespace vidssl

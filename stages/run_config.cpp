@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "stages/config_reader.h"
+#include "stages/source_config.h"
 
 namespace vidssl {
 namespace {
@@ -88,16 +89,9 @@ RunConfig read_config(ConfigReader& r, const LearnerKinds& kinds) {
 
   RunConfig c;
   auto& s = c.source;
-  r.read("source.path", s.path);
-  r.read("source.width", s.width);
-  r.read("source.height", s.height);
-  r.read("source.channels", s.channels);
-  r.read("source.realtime", s.realtime);
-  r.read("source.max_frames", s.max_frames);
+  read_source_options(r, s);
   r.read("source.decoder_threads", c.decoder_threads);
   read_edge(r, "source.edge.", c.source_edge);
-  require(s.width >= 0 && s.height >= 0, "source.width", "sizes >= 0 (0 keeps the source's size)");
-  require(s.channels == 1 || s.channels == 3, "source.channels", "1 (luma) or 3 (YUV)");
 
   auto& p = c.preprocess;
   r.read("preprocess.contrast", p.contrast);

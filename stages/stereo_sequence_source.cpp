@@ -155,12 +155,38 @@ std::vector<std::int64_t> read_times(const fs::path& path, std::size_t frames) {
 // An 8-bit grey or BGR image; empty when the file cannot be decoded.
 cv::Mat read_png(const std::string& path) { return cv::imread(path, cv::IMREAD_ANYCOLOR); }
 
-torch::Tensor to_tensor(const cv::Mat& image, int channels, int width, int height) {
-  cv::Mat sized = image;
-  if (image.cols != width || image.rows != height) {
-    const bool shrinking = width < image.cols && height < image.rows;
-    cv::resize(image, sized, cv::Size(width, height), 0, 0, shrinking ? cv::INTER_AREA : cv::INTER_LINEAR);
+// The part of `image` the plan takes, scaled onto its part of a width × height frame; black around it.
+cv::Mat fit(const cv::Mat& image, const FitPlan& plan, int width, int height) {
+  const cv::Mat from = image(cv::Rect(plan.from.x, plan.from.y, plan.from.width, plan.from.height));
+  cv::Mat scaled = from;
+  if (plan.to.width != from.cols || plan.to.height != from.rows) {
+    const bool shrinking = plan.to.width < from.cols && plan.to.height < from.rows;
+    cv::resize(from, scaled, cv::Size(plan.to.width, plan.to.height), 0, 0, shrinking ? cv::INTER_AREA : cv::INTER_LINEAR);
   }
+  if (plan.to.width == width && plan.to.height == height) return scaled;
+  // Black in BGR is luma 0 with neutral chroma once converted to YUV.
+  cv::Mat frame(height, width, image.type(), cv::Scalar::all(0));
+  scaled.copyTo(frame(cv::Rect(plan.to.x, plan.to.y, plan.to.width, plan.to.height)));
+  return frame;
+}
+
+// The cameras seen through fitted images: each axis scaled by its own factor, the principal point
+// moved with the crop or the bars (pixel centres at (i + ½)·factor − ½, as StereoCamera::scaled).
+StereoCamera fitted_camera(const StereoCamera& native, const FitPlan& plan, int width, int height) {
+  const double sx = static_cast<double>(plan.to.width) / plan.from.width;
+  const double sy = static_cast<double>(plan.to.height) / plan.from.height;
+  StereoCamera camera = native;
+  camera.fx = native.fx * sx;
+  camera.fy = native.fy * sy;
+  camera.cx = (native.cx + 0.5 - plan.from.x) * sx - 0.5 + plan.to.x;
+  camera.cy = (native.cy + 0.5 - plan.from.y) * sy - 0.5 + plan.to.y;
+  camera.width = width;
+  camera.height = height;
+  return camera;
+}
+
+torch::Tensor to_tensor(const cv::Mat& image, int channels, const FitPlan& plan, int width, int height) {
+  const cv::Mat sized = fit(image, plan, width, height);
   const bool grey = sized.channels() == 1;
   if (channels == 1) {
     cv::Mat luma = sized;
@@ -211,23 +237,18 @@ StereoSequenceSource::StereoSequenceSource(SourceOptions source, double fps) : o
     throw SourceError(options_.path + ": the first pair differs in size: left/" + names_[0] + " is " +
                       size_text(left.cols, left.rows) + ", right/" + names_[0] + " is " +
                       size_text(right.cols, right.rows) + " (expected a rectified pair of one size)");
-  native_width_ = left.cols;
-  native_height_ = left.rows;
-  native.width = native_width_;
-  native.height = native_height_;
-  const OutputSize size = output_size(options_, native_width_, native_height_);
-  camera_ = native.scaled(static_cast<double>(size.width) / native_width_);
-  const StereoCamera vertical = native.scaled(static_cast<double>(size.height) / native_height_);
-  camera_.fy = vertical.fy;
-  camera_.cy = vertical.cy;
-  camera_.width = size.width;
-  camera_.height = size.height;
-  first_left_ = to_tensor(left, options_.channels, size.width, size.height);
-  first_right_ = to_tensor(right, options_.channels, size.width, size.height);
+  native.width = left.cols;
+  native.height = left.rows;
+  native_camera_ = native;
+  const OutputSize size = output_size(options_, native.width, native.height);
+  plan_ = plan_fit(native.width, native.height, size, options_.fit);
+  camera_ = fitted_camera(native, plan_, size.width, size.height);
+  first_left_ = to_tensor(left, options_.channels, plan_, size.width, size.height);
+  first_right_ = to_tensor(right, options_.channels, plan_, size.width, size.height);
 
   const std::int64_t pairs = static_cast<std::int64_t>(names_.size());
   info_.description = "stereo " + options_.path + " (" + std::to_string(pairs) + " pairs, " +
-                      size_text(native_width_, native_height_) + ")";
+                      size_text(native.width, native.height) + ")";
   info_.width = size.width;
   info_.height = size.height;
   info_.channels = options_.channels;
@@ -243,10 +264,10 @@ std::string StereoSequenceSource::load(std::size_t k, torch::Tensor& left, torch
   for (int side = 0; side < 2; ++side) {
     const cv::Mat image = read_png(paths[side]);
     if (image.empty()) return paths[side] + ": cannot decode (expected an 8-bit PNG)";
-    if (image.cols != native_width_ || image.rows != native_height_)
+    if (image.cols != native_camera_.width || image.rows != native_camera_.height)
       return paths[side] + ": " + size_text(image.cols, image.rows) + " (expected " +
-             size_text(native_width_, native_height_) + " as the first pair)";
-    *out[side] = to_tensor(image, options_.channels, info_.width, info_.height);
+             size_text(native_camera_.width, native_camera_.height) + " as the first pair)";
+    *out[side] = to_tensor(image, options_.channels, plan_, info_.width, info_.height);
   }
   return {};
 }

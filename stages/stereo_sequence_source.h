@@ -7,6 +7,7 @@
 #include "models/neartofar/stereo_camera.h"
 #include "stages/frame_pacer.h"
 #include "stages/frame_source.h"
+#include "stages/source_geometry.h"
 
 namespace vidssl {
 
@@ -27,9 +28,10 @@ namespace vidssl {
 //
 // Frames: image = left, right = right, C×H×W uint8 (channels 1: luma; 3: YUV at full resolution as
 // OpenCV's BGR→YUV gives it, grey PNGs with neutral chroma 128); index = clip_frame = k, clip_id 0;
-// timestamp k/fps, or times.txt. A size asked for (source.width/height) resizes both images (area
-// averaging when shrinking, bilinear otherwise) and the camera with them: fx and cx by the horizontal
-// factor, fy and cy by the vertical one, so a size that changes the aspect ratio stays consistent.
+// timestamp k/fps, or times.txt. A size asked for (source.width/height) fits both images as
+// source.fit says (area averaging when shrinking, bilinear otherwise) and the camera with them: fx
+// by the horizontal factor, fy by the vertical one, cx and cy moved by the crop or the bars, so
+// every fit (stretch too) keeps disparities and rays consistent.
 //
 // A folder that cannot be a sequence throws SourceError at open (no folder, no left/ or right/, no
 // PNG, names that differ, calib.txt missing or not 2×12 numbers with fx, fy > 0, a first pair whose
@@ -49,6 +51,8 @@ class StereoSequenceSource final : public FrameSource {
 
   // The cameras at the output size.
   const StereoCamera& camera() const { return camera_; }
+  // The cameras as calib.txt gives them, at the size of the PNGs.
+  const StereoCamera& native_camera() const { return native_camera_; }
 
  private:
   // Pair k at the output size; an empty string, or what is wrong with it.
@@ -57,11 +61,12 @@ class StereoSequenceSource final : public FrameSource {
   SourceOptions options_;
   SourceInfo info_;
   StereoCamera camera_;
+  StereoCamera native_camera_;
+  FitPlan plan_;
   std::string left_dir_, right_dir_;
   std::vector<std::string> names_;
   std::vector<std::int64_t> times_us_;  // empty: k / fps
   double fps_;
-  int native_width_ = 0, native_height_ = 0;
   torch::Tensor first_left_, first_right_;  // decoded at open to learn the size; delivered by the first read
   std::size_t next_ = 0;
   bool ended_ = false;

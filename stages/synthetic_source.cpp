@@ -70,8 +70,9 @@ SyntheticSource::SyntheticSource(SyntheticOptions synthetic, SourceOptions sourc
     : synthetic_(synthetic), source_(std::move(source)), pacer_(clock) {
   if (source_.path.empty()) source_.path = synthetic_.kind == SyntheticKind::sprites ? "synthetic:sprites" : "synthetic:gratings";
   check_source_options(source_);
-  if (source_.width > 0) synthetic_.width = source_.width;
-  if (source_.height > 0) synthetic_.height = source_.height;
+  const OutputSize size = output_size(source_, synthetic_.width, synthetic_.height);
+  synthetic_.width = size.width;
+  synthetic_.height = size.height;
   const auto expect = [&](bool ok, const std::string& what) {
     if (!ok) throw SourceError(source_.path + ": expected " + what);
   };

@@ -72,7 +72,8 @@ struct SyntheticTruth {
 //   while (source.read(frame)) check(frame.image, source.truth().sprites);
 class SyntheticSource final : public FrameSource {
  public:
-  // source.width/height, when set, replace synthetic.width/height; source.path is only a label.
+  // source.width/height, when set, replace synthetic.width/height (one alone keeps their aspect
+  // ratio); the scene is drawn at that size, so source.fit has nothing to do. source.path is only a label.
   explicit SyntheticSource(SyntheticOptions synthetic, SourceOptions source = {}, Clock* clock = nullptr);
 
   bool read(Frame& frame) override;

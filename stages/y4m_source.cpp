@@ -6,6 +6,8 @@
 
 #include <torch/torch.h>
 
+#include "stages/fit_image.h"
+
 namespace vidssl {
 namespace {
 
@@ -18,16 +20,6 @@ torch::Tensor plane(const std::uint8_t* data, int height, int width) {
 torch::Tensor upsample_chroma(const torch::Tensor& chroma, int height, int width) {
   const auto ch = chroma.size(0), cw = chroma.size(1);
   return chroma.unsqueeze(1).unsqueeze(3).expand({ch, 2, cw, 2}).reshape({2 * ch, 2 * cw}).slice(0, 0, height).slice(1, 0, width);
-}
-
-torch::Tensor resize_bilinear(const torch::Tensor& image, int height, int width) {
-  namespace F = torch::nn::functional;
-  const auto resized = F::interpolate(image.unsqueeze(0).to(torch::kFloat32),
-                                      F::InterpolateFuncOptions()
-                                          .size(std::vector<std::int64_t>{height, width})
-                                          .mode(torch::kBilinear)
-                                          .align_corners(false));
-  return resized.squeeze(0).round_().clamp_(0, 255).to(torch::kUInt8);
 }
 
 }  // namespace
@@ -99,7 +91,8 @@ torch::Tensor Y4mSource::to_image() const {
     image = torch::cat({image, torch::full({2, h.height, h.width}, 128, torch::kUInt8)});
     aliases_reader = false;
   }
-  if (info_.width != h.width || info_.height != h.height) return resize_bilinear(image, info_.height, info_.width);
+  if (info_.width != h.width || info_.height != h.height)
+    return fit_image(image, options_.fit, {info_.width, info_.height});
   return aliases_reader ? image.clone() : image;
 }
 

@@ -16,7 +16,7 @@ namespace vidssl {
 // `ffmpeg -i clip.mp4 -pix_fmt yuv420p clip.y4m`).
 //
 // Output: luma when channels = 1; Y, U, V at full resolution when channels = 3 (4:2:0 chroma
-// upsampled by pixel replication); bilinear resize when a size is asked. A bad header throws
+// upsampled by pixel replication); fitted (source.fit, bilinear) when another size is asked. A bad header throws
 // SourceError; a damaged or short last frame ends the stream with a warning after every complete
 // frame was delivered. Timestamps are frame k × the header's frame period.
 //
@@ -29,6 +29,8 @@ class Y4mSource final : public FrameSource {
 
   bool read(Frame& frame) override;
   const SourceInfo& info() const override { return info_; }
+  // The stream as stored: native size, rate, colour space.
+  const Y4mHeader& header() const { return reader_->header(); }
 
  private:
   torch::Tensor to_image() const;

@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -99,6 +100,26 @@ TEST(MultiModelCli, TwoModelsOfOneKindTrainSideBySide) {
     EXPECT_EQ(data.model, "slow");
     EXPECT_EQ(data.learner, learner);
   }
+}
+
+// A clip at its native size whose sides do not divide by the models' pooling (854×480: 854 is not a
+// multiple of Model B's 4-pixel blocks) trains both: their shared preprocessing crops, centred,
+// to 852×480.
+TEST(MultiModelCli, AClipOfAnySizeTrainsEveryModelAtItsNativeSize) {
+  const std::string dir = test::scratch_dir("multi-any-size");
+  if (std::system(("ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=854x480:rate=25 -frames:v 5 -pix_fmt yuv420p -y " + dir +
+                   "/clip_854x480.mp4")
+                      .c_str()) != 0)
+    GTEST_SKIP() << "the ffmpeg command-line tool cannot make the clip";
+  std::ofstream(dir + "/native.yaml") << "source: {path: " << dir << "/clip_854x480.mp4, width: 0, height: 0}\n"
+                                         "models:\n"
+                                         "  slow: {filters: 4, kernel: 5, train: {batch: 1}}\n"
+                                         "  linearize: {filters: 4, kernel: 5, delta_steps: 1, train: {batch: 1}}\n"
+                                         "run: {display: none}\n";
+  const Result r = run(vidssl() + " run " + dir + "/native.yaml --out " + dir + "/run");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(CheckpointStore::load(*CheckpointStore::newest(dir + "/run/slow")).step, 4);
+  EXPECT_EQ(CheckpointStore::load(*CheckpointStore::newest(dir + "/run/linearize")).step, 3);
 }
 
 TEST(MultiModelCli, ConfigErrorsOfTheMultiModelFormAreOneLineNamingTheKey) {

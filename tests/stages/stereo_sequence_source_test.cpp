@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -107,7 +109,8 @@ TEST(StereoSequenceSource, ReadsTheKittiSequence) {
 TEST(StereoSequenceSource, HalfSizeKittiScalesTheCamera) {
   const std::string kitti = test::kitti_dir();
   if (kitti.empty()) GTEST_SKIP() << "KITTI stereo excerpt not found (../shared/data/kitti-rural-stereo or $VIDSSL_KITTI_DIR)";
-  StereoSequenceSource source({.path = kitti, .width = 620, .height = 188, .channels = 3, .max_frames = 3});
+  // stretch: each axis by its own factor (crop would cut a column off 1241 for 620×188's aspect ratio).
+  StereoSequenceSource source({.path = kitti, .width = 620, .height = 188, .channels = 3, .max_frames = 3, .fit = Fit::stretch});
   const double sx = 620.0 / 1241, sy = 188.0 / 376;
   const StereoCamera& camera = source.camera();
   EXPECT_NEAR(camera.fx, kKittiFx * sx, 1e-9);
@@ -144,14 +147,55 @@ TEST(StereoSequenceSource, ResizeScalesBothImagesAndTheCamera) {
   ASSERT_TRUE(half.read(frame));
   EXPECT_EQ(frame.image.sizes(), torch::IntArrayRef({1, 10, 20}));
   EXPECT_EQ(frame.right.sizes(), torch::IntArrayRef({1, 10, 20}));
-  // Another aspect ratio: each axis by its own factor.
-  StereoSequenceSource stretched({.path = dir, .width = 80, .height = 10});
+  // Another aspect ratio, stretched: each axis by its own factor.
+  StereoSequenceSource stretched({.path = dir, .width = 80, .height = 10, .fit = Fit::stretch});
   EXPECT_DOUBLE_EQ(stretched.camera().fx, native.camera().scaled(2).fx);
   EXPECT_DOUBLE_EQ(stretched.camera().cx, native.camera().scaled(2).cx);
   EXPECT_DOUBLE_EQ(stretched.camera().fy, native.camera().scaled(0.5).fy);
   EXPECT_DOUBLE_EQ(stretched.camera().cy, native.camera().scaled(0.5).cy);
   ASSERT_TRUE(stretched.read(frame));
   EXPECT_EQ(frame.image.sizes(), torch::IntArrayRef({1, 10, 80}));
+}
+
+// crop and pad move the principal point with the picture: the ray through a delivered pixel is
+// the ray through the native pixel it shows (grey_frame's values say which one that is).
+TEST(StereoSequenceSource, CropAndPadMoveThePrincipalPoint) {
+  const std::string dir = make_sequence("stereo-fit", 1, 40, 20);
+  StereoSequenceSource native({.path = dir});
+  const StereoCamera n = native.camera();
+  const auto native_pixel = [&](const StereoCamera& c, double u, double v) {
+    return std::pair{std::lround((u - c.cx) / c.fx * n.fx + n.cx), std::lround((v - c.cy) / c.fy * n.fy + n.cy)};
+  };
+  Frame frame;
+  // crop to 20×20: the middle columns 10…29, unscaled.
+  StereoSequenceSource crop({.path = dir, .width = 20, .height = 20});
+  EXPECT_DOUBLE_EQ(crop.camera().fx, n.fx);
+  EXPECT_DOUBLE_EQ(crop.camera().cx, n.cx - 10);
+  EXPECT_DOUBLE_EQ(crop.camera().cy, n.cy);
+  ASSERT_TRUE(crop.read(frame));
+  for (const auto& [u, v] : {std::pair{0, 0}, std::pair{19, 7}, std::pair{5, 19}}) {
+    const auto [nu, nv] = native_pixel(crop.camera(), u, v);
+    EXPECT_EQ(frame.image[0][v][u].item<int>(), nu + nv) << u << "," << v;
+    EXPECT_EQ(frame.right[0][v][u].item<int>(), 100 + nu + nv) << u << "," << v;
+  }
+  // pad to 40×40: the picture unscaled between 10 black rows above and below.
+  StereoSequenceSource pad({.path = dir, .width = 40, .height = 40, .fit = Fit::pad});
+  EXPECT_DOUBLE_EQ(pad.camera().fx, n.fx);
+  EXPECT_DOUBLE_EQ(pad.camera().cx, n.cx);
+  EXPECT_DOUBLE_EQ(pad.camera().cy, n.cy + 10);
+  EXPECT_EQ(pad.camera().height, 40);
+  ASSERT_TRUE(pad.read(frame));
+  EXPECT_TRUE(frame.image[0].narrow(0, 0, 10).eq(0).all().item<bool>());
+  EXPECT_TRUE(frame.image[0].narrow(0, 30, 10).eq(0).all().item<bool>());
+  for (const auto& [u, v] : {std::pair{0, 10}, std::pair{39, 29}, std::pair{17, 20}}) {
+    const auto [nu, nv] = native_pixel(pad.camera(), u, v);
+    EXPECT_EQ(frame.image[0][v][u].item<int>(), nu + nv) << u << "," << v;
+  }
+  // Halved and cropped to 10×10: the centre 20×20 at half scale, the ray rule with its half pixels.
+  StereoSequenceSource small({.path = dir, .width = 10, .height = 10});
+  EXPECT_DOUBLE_EQ(small.camera().fx, n.fx / 2);
+  EXPECT_DOUBLE_EQ(small.camera().cx, (n.cx + 0.5 - 10) / 2 - 0.5);
+  EXPECT_DOUBLE_EQ(small.camera().cy, (n.cy + 0.5) / 2 - 0.5);
 }
 
 // `--source DIR` picks the stereo source for a sequence folder, so Models A and B learn from its

@@ -112,6 +112,28 @@ TEST(Y4mSource, ResizesBilinearlyAndStopsAtMaxFrames) {
   EXPECT_EQ(aspect.info().height, 3);
 }
 
+// source.fit: crop keeps the middle, pad adds black bars (neutral chroma), both unscaled here.
+TEST(Y4mSource, CropAndPadKeepThePicture) {
+  const std::string path = test::scratch_dir("y4m-fit") + "/wide.y4m";
+  const torch::Tensor frame = random_frames(1, 3, 4, 8, 3)[0];
+  {
+    Y4mWriter writer(path);
+    writer.write(frame);
+  }
+  Y4mSource crop({.path = path, .width = 4, .height = 4, .channels = 3});
+  const auto cropped = test::read_frames(crop);
+  ASSERT_EQ(cropped.size(), 1u);
+  EXPECT_TRUE(torch::equal(cropped[0].image, frame.narrow(2, 2, 4)));
+  Y4mSource pad({.path = path, .width = 8, .height = 8, .channels = 3, .fit = Fit::pad});
+  const auto padded = test::read_frames(pad);
+  ASSERT_EQ(padded.size(), 1u);
+  EXPECT_TRUE(torch::equal(padded[0].image.narrow(1, 2, 4), frame));
+  for (const int row : {0, 1, 6, 7}) {
+    EXPECT_TRUE(padded[0].image[0][row].eq(0).all().item<bool>()) << row;
+    EXPECT_TRUE(padded[0].image.narrow(0, 1, 2).select(1, row).eq(128).all().item<bool>()) << row;
+  }
+}
+
 TEST(Y4mSource, ShortLastFrameDeliversFullFramesThenWarns) {
   const std::string path = test::scratch_dir("y4m-short") + "/short.y4m";
   const std::string frame_bytes(4 * 2 + 2 * 2 * 1, '\x40');  // 4×2 4:2:0: 8 + 2 + 2 bytes
