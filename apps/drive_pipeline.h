@@ -21,7 +21,7 @@ struct DriveResult {
 std::string stage_report_line(const StageReport& r, double time_s);
 
 // A learner's status line: "slow | frame 240/795 30% | step 239 | 21.3 steps/s | loss 0.2311 | dropped 0"
-// (and why the frame did not train, when the learner said).
+// (dropped: frames of the stream it never got; and why the frame did not train, when it said).
 std::string learner_status(const LearnerReport& r, std::int64_t frame_count);
 
 // Starts the run's pipeline and drives it from the main thread (where OpenCV windows must live)

@@ -158,8 +158,6 @@ class Stage : public Producer<Out> {
  protected:
   virtual void process(In item, Outputs<Out>& out) = 0;
   virtual void finish(Outputs<Out>& /*out*/) {}
-  // Items the input edge's policy dropped so far (never silent: a learner's status line shows it).
-  std::uint64_t input_dropped() const { return input_ ? input_->counters().dropped : 0; }
 
  private:
   friend class Pipeline;

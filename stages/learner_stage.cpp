@@ -39,7 +39,7 @@ void LearnerStage::process(Frame frame, Outputs<LearnerReport>& out) {
   }
   if (options_.max_steps >= 0 && learner_.steps() >= options_.max_steps) return;  // draining after the budget
   if (frame.index < next_frame_index_) return;  // a resumed checkpoint consumed it already
-  LearnerFrame input;
+  missed_ += static_cast<std::uint64_t>(frame.index - next_frame_index_);  LearnerFrame input;
   input.index = frame.index;
   input.timestamp_us = frame.timestamp_us;
   input.clip_id = frame.clip_id;
@@ -76,7 +76,7 @@ void LearnerStage::process(Frame frame, Outputs<LearnerReport>& out) {
   report.frame_index = frame.index;
   report.steps = steps;
   report.steps_per_s = steps_per_s(steps);
-  report.dropped = input_dropped();
+  report.dropped = missed_;
   out.emit(report);
   if (options_.max_steps >= 0 && steps >= options_.max_steps) stop_pipeline();
 }

@@ -25,7 +25,7 @@ struct LearnerReport {
   std::vector<Panel> panels;         // when asked for: at the display's interval, or every frame for videos
   std::int64_t steps = 0;            // updates so far
   double steps_per_s = 0;            // over the last second or so
-  std::uint64_t dropped = 0;         // frames its input edge dropped so far
+  std::uint64_t dropped = 0;         // frames of the stream it never got: dropped on its edge or before it
 };
 
 //   models:
@@ -89,6 +89,7 @@ class LearnerStage final : public Stage<Frame, LearnerReport> {
   std::int64_t frames_ = 0;               // consumed by this run
   std::int64_t frames_at_checkpoint_ = -1;
   std::int64_t skipped_total_ = 0;
+  std::uint64_t missed_ = 0;              // gaps in the frame indices it got
   int skipped_in_a_row_ = 0;
   bool resumed_ = false;
   bool threads_set_ = false;
