@@ -39,7 +39,8 @@ void LearnerStage::process(Frame frame, Outputs<LearnerReport>& out) {
   }
   if (options_.max_steps >= 0 && learner_.steps() >= options_.max_steps) return;  // draining after the budget
   if (frame.index < next_frame_index_) return;  // a resumed checkpoint consumed it already
-  missed_ += static_cast<std::uint64_t>(frame.index - next_frame_index_);  LearnerFrame input;
+  missed_ += static_cast<std::uint64_t>(frame.index - next_frame_index_);
+  LearnerFrame input;
   input.index = frame.index;
   input.timestamp_us = frame.timestamp_us;
   input.clip_id = frame.clip_id;
@@ -51,7 +52,7 @@ void LearnerStage::process(Frame frame, Outputs<LearnerReport>& out) {
   report.update = learner_.consume(input);
   ++frames_;
   next_frame_index_ = frame.index + 1;
-  log(report.update, frame);
+  log(report.update, frame, skipped_total_);
   if (!report.update.record.empty()) write_record(report.update.record);
 
   for (const auto& step : report.update.steps) {
@@ -89,13 +90,15 @@ double LearnerStage::steps_per_s(std::int64_t steps) {
   return span > 0 ? static_cast<double>(steps - recent_steps_.front().second) / span : 0;
 }
 
-void LearnerStage::log(const LearnerUpdate& update, const Frame& frame) {
+void LearnerStage::log(const LearnerUpdate& update, const Frame& frame, std::int64_t skipped_before) {
   if (!metrics_) return;
   const double time = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  std::int64_t skipped = skipped_before;
   for (const auto& step : update.steps) {
+    skipped += step.skipped ? 1 : 0;
     JsonLine line;
     line.add("step", step.step).add("time", time).add("model", name()).add("kind", learner_.kind()).add("frame", frame.index)
-        .add("skipped", step.skipped).add("skipped_total", skipped_total_ + (step.skipped ? 1 : 0));
+        .add("skipped", step.skipped).add("skipped_total", skipped);
     for (const auto& [key, value] : step.values) line.add(key, value);
     metrics_->write(line.str());
   }

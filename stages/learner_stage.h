@@ -76,7 +76,7 @@ class LearnerStage final : public Stage<Frame, LearnerReport> {
   void finish(Outputs<LearnerReport>& out) override;
 
  private:
-  void log(const LearnerUpdate& update, const Frame& frame);
+  void log(const LearnerUpdate& update, const Frame& frame, std::int64_t skipped_before);
   void write_record(const std::string& record);
   void restore_last_good();
   double steps_per_s(std::int64_t new_steps);
