@@ -19,10 +19,10 @@ class NearToFarRecipe final : public LearnerRecipe {
   std::string init_from;
 
   std::unique_ptr<Learner> make(const LearnerSource& source, torch::Device device) const override {
-    if (!source.camera) throw std::invalid_argument("needs a stereo source: a folder with left/, right/ and calib.txt");
     NearToFarOptions m = model;
     m.net.in_channels(source.channels);
-    auto learner = std::make_unique<NearToFarLearner>(m, *source.camera, device);
+    // Without a stereo source there is no camera: the run refuses the learner (its needs() say stereo).
+    auto learner = std::make_unique<NearToFarLearner>(m, source.camera.value_or(StereoCamera{}), device);
     if (!init_from.empty()) init_from_model_a(learner->model(), init_from);
     return learner;
   }
