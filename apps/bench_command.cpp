@@ -159,8 +159,9 @@ void bench_linearize_step(const BenchArgs& args, torch::Device device, int w, in
 // frame (the learners' setup before and their final checkpoints after are not counted).
 void bench_pipeline(const std::string& models, const std::string& yaml, std::int64_t warmup, torch::Device device, JsonLine line) {
   const auto run_dir = fs::temp_directory_path() / ("vidssl-bench-run-" + std::to_string(getpid()));
-  const RunConfig config = parse_run_config(yaml + "\nrun: {display: none, out: " + run_dir.string() + "}\n", "bench " + models,
-                                            learner_kinds());
+  const RunConfig config = parse_run_config(
+      yaml + "\nrun: {display: none, threads: " + std::to_string(at::get_num_threads()) + ", out: " + run_dir.string() + "}\n",
+      "bench " + models, learner_kinds());
   RunGraphOptions options;
   options.run_dir = run_dir.string();
   options.device = device;
@@ -189,7 +190,8 @@ void bench_pipeline(const std::string& models, const std::string& yaml, std::int
   const double seconds = std::chrono::duration<double>(last - warm).count();
   if (warm_frame < 0 || last_frame <= warm_frame || seconds <= 0)
     throw std::runtime_error("bench pipeline " + models + ": fewer frames than the warm-up (" + std::to_string(last_frame + 1) + ")");
-  line.add("frames", last_frame - warm_frame).add("frames_per_s", static_cast<double>(last_frame - warm_frame) / seconds);
+  line.add("threads", config.threads).add("frames", last_frame - warm_frame)
+      .add("frames_per_s", static_cast<double>(last_frame - warm_frame) / seconds);
   for (const auto& l : graph->learners) line.add("steps_" + l.config->name, l.stage->steps());
   std::printf("%s\n", line.str().c_str());
   std::fflush(stdout);
@@ -243,7 +245,7 @@ void bench_kitti_pipeline(const BenchArgs& args, torch::Device device) {
 }  // namespace
 
 int bench_command(const BenchArgs& args) {
-  configure_torch_runtime();
+  configure_torch_runtime(args.threads);
   const torch::Device device = resolve_device(args.device);
   const bool all = args.only == "all";
   if (!all && args.only != "decode" && args.only != "preprocess" && args.only != "slow" && args.only != "linearize" &&

@@ -58,6 +58,7 @@ int main(int argc, char** argv) {
   bench_cmd->add_option("--only", bench.only, "decode, preprocess, slow, linearize, pipeline or all (default)");
   bench_cmd->add_option("--seconds", bench.seconds, "time per measurement (default 3)");
   bench_cmd->add_option("--device", bench.device, "auto, cpu or cuda");
+  bench_cmd->add_option("--threads", bench.threads, "LibTorch threads, per model thread in the pipeline (default: all cores)");
 
   std::string plot_run, plot_out;
   auto* plot_cmd = app.add_subcommand("plot", "draw the loss and metric curves of a run folder to PNG");
