@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Loads a vidssl checkpoint's weights in Python (Debian's python3-torch) and prints them.
+"""Loads a vidssl checkpoint's weights in Python (Debian's python3-torch, or PyTorch 2.x) and prints them.
 
     import torch
     weights = torch.load("runs/clip-slow-…/checkpoints/step-0000000500/weights.pt")
@@ -31,7 +31,7 @@ def main():
     with open(os.path.join(folder, "meta.json")) as f:
         meta = json.load(f)
     weights = torch.load(os.path.join(folder, "weights.pt"))
-    print(json.dumps({"checkpoint": folder, "step": meta["step"], "model": meta["model"],
+    print(json.dumps({"checkpoint": folder, "step": meta["step"], "model": meta["model"], "torch": torch.__version__,
                       "tensors": {k: list(v.shape) for k, v in sorted(weights.items())}}))
 
 
