@@ -74,6 +74,19 @@ if(NOT VIDSSL_CORE_ONLY)
   find_package(OpenCV REQUIRED COMPONENTS core imgproc highgui videoio calib3d)
   find_package(yaml-cpp REQUIRED)
   find_package(spdlog REQUIRED)
+  # PyTorch's include folder carries fmt 12 for its own sources (torch/torch.h includes none of it),
+  # and as an -isystem folder it is searched before /usr/include, where Debian's spdlog 1.10 finds
+  # the fmt 9 it was built for: spdlog then failed to compile (fmt::basic_runtime is gone since
+  # fmt 10). spdlog's users see fmt 9 through a folder holding only it, given as -I, which GCC
+  # searches before every -isystem folder.
+  if(EXISTS "${TORCH_INSTALL_PREFIX}/include/fmt")
+    get_target_property(VIDSSL_FMT_INCLUDE fmt::fmt INTERFACE_INCLUDE_DIRECTORIES)
+    file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/spdlog-fmt)
+    file(CREATE_LINK ${VIDSSL_FMT_INCLUDE}/fmt ${CMAKE_BINARY_DIR}/spdlog-fmt/fmt SYMBOLIC)
+    add_library(vidssl_spdlog_fmt INTERFACE)
+    target_include_directories(vidssl_spdlog_fmt INTERFACE ${CMAKE_BINARY_DIR}/spdlog-fmt)
+    target_link_libraries(spdlog::spdlog INTERFACE vidssl_spdlog_fmt)
+  endif()
   find_package(CLI11 REQUIRED)
 endif()
 
