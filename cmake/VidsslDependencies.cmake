@@ -79,8 +79,8 @@ if(NOT VIDSSL_CORE_ONLY)
   # the fmt 9 it was built for: spdlog then failed to compile (fmt::basic_runtime is gone since
   # fmt 10). spdlog's users see fmt 9 through a folder holding only it, given as -I, which GCC
   # searches before every -isystem folder.
-  if(EXISTS "${TORCH_INSTALL_PREFIX}/include/fmt")
-    get_target_property(VIDSSL_FMT_INCLUDE fmt::fmt INTERFACE_INCLUDE_DIRECTORIES)
+  get_target_property(VIDSSL_FMT_INCLUDE fmt::fmt INTERFACE_INCLUDE_DIRECTORIES)
+  if(EXISTS "${TORCH_INSTALL_PREFIX}/include/fmt" AND NOT "${TORCH_INSTALL_PREFIX}/include" STREQUAL VIDSSL_FMT_INCLUDE)
     file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/spdlog-fmt)
     file(CREATE_LINK ${VIDSSL_FMT_INCLUDE}/fmt ${CMAKE_BINARY_DIR}/spdlog-fmt/fmt SYMBOLIC)
     add_library(vidssl_spdlog_fmt INTERFACE)
