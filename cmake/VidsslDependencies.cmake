@@ -1,10 +1,42 @@
-# Finds what vidssl builds against. The core needs LibTorch (Debian's 1.13 CPU build or a CUDA
-# LibTorch 2.x: pass -DCMAKE_PREFIX_PATH=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)'))
-# and the Boost.Lockfree headers. The rest (FFmpeg, OpenCV, yaml-cpp, spdlog, CLI11) is needed
-# unless VIDSSL_CORE_ONLY is on.
+# Finds what vidssl builds against. The core needs LibTorch (Debian's 1.13 CPU build, or a CUDA
+# LibTorch 2.x from PyTorch: pass -DCMAKE_PREFIX_PATH=<the torch package folder>, see README) and the
+# Boost.Lockfree headers. The rest (FFmpeg, OpenCV, yaml-cpp, spdlog, CLI11) is needed unless
+# VIDSSL_CORE_ONLY is on.
 
+# A CUDA LibTorch enables the CUDA language itself: nvcc must be on the PATH (or CUDACXX set).
 find_package(Torch REQUIRED)
-message(STATUS "LibTorch ${Torch_VERSION} (CUDA: ${TORCH_CUDA_LIBRARIES})")
+get_target_property(VIDSSL_TORCH_LOCATION torch LOCATION)
+get_filename_component(VIDSSL_TORCH_LIBDIR "${VIDSSL_TORCH_LOCATION}" DIRECTORY)
+message(STATUS "LibTorch ${Torch_VERSION} in ${VIDSSL_TORCH_LIBDIR} (CUDA: ${TORCH_CUDA_LIBRARIES})")
+
+# TorchConfig looks for libc10 with find_library, which searches the system folders before the
+# package's own: given only torch.utils.cmake_prefix_path, a PyTorch LibTorch 2.x picks Debian's
+# libc10.so 1.13 beside it, and the program would mix the two.
+get_filename_component(VIDSSL_C10_LIBDIR "${c10_LIBRARY}" DIRECTORY)
+if(c10_LIBRARY AND NOT VIDSSL_C10_LIBDIR STREQUAL VIDSSL_TORCH_LIBDIR)
+  message(FATAL_ERROR "libc10 (${c10_LIBRARY}) is not beside libtorch (${VIDSSL_TORCH_LIBDIR}): "
+    "pass the torch package folder itself, -DCMAKE_PREFIX_PATH=${TORCH_INSTALL_PREFIX}, in a fresh build folder")
+endif()
+
+# LibTorch 2.x headers need C++20 (its target asks for cxx_std_20); Debian's 1.13 asks for nothing and
+# the project stays on C++17. One standard for every target, so the torch PCH fits them all.
+get_target_property(VIDSSL_TORCH_FEATURES torch INTERFACE_COMPILE_FEATURES)
+foreach(std 23 20)
+  if("cxx_std_${std}" IN_LIST VIDSSL_TORCH_FEATURES)
+    set(CMAKE_CXX_STANDARD ${std})
+    break()
+  endif()
+endforeach()
+
+# A PyTorch wheel's LibTorch finds the CUDA libraries it was built with in site-packages/nvidia/*/lib
+# (its RPATH); the CUDA language links libcudart and libnvrtc from the toolkit instead, whose folder
+# would then come first, at link time and at run time: the toolkit's NCCL (2.28 in CUDA 13.0) lacks
+# symbols LibTorch 2.15 needs, and the toolkit's runtime is older than the wheel's. Search the wheel's
+# first.
+file(GLOB VIDSSL_WHEEL_CUDA_LIBDIRS LIST_DIRECTORIES true "${TORCH_INSTALL_PREFIX}/../nvidia/*/lib")
+if(VIDSSL_WHEEL_CUDA_LIBDIRS)
+  list(PREPEND CMAKE_BUILD_RPATH ${VIDSSL_WHEEL_CUDA_LIBDIRS})
+endif()
 
 find_path(VIDSSL_BOOST_LOCKFREE_DIR boost/lockfree/spsc_queue.hpp
   HINTS ${VIDSSL_BOOST_INCLUDE} ${CMAKE_SOURCE_DIR}/third_party/boost)
@@ -42,6 +74,19 @@ if(NOT VIDSSL_CORE_ONLY)
   find_package(OpenCV REQUIRED COMPONENTS core imgproc highgui videoio calib3d)
   find_package(yaml-cpp REQUIRED)
   find_package(spdlog REQUIRED)
+  # PyTorch's include folder carries fmt 12 for its own sources (torch/torch.h includes none of it),
+  # and as an -isystem folder it is searched before /usr/include, where Debian's spdlog 1.10 finds
+  # the fmt 9 it was built for: spdlog then failed to compile (fmt::basic_runtime is gone since
+  # fmt 10). spdlog's users see fmt 9 through a folder holding only it, given as -I, which GCC
+  # searches before every -isystem folder.
+  get_target_property(VIDSSL_FMT_INCLUDE fmt::fmt INTERFACE_INCLUDE_DIRECTORIES)
+  if(EXISTS "${TORCH_INSTALL_PREFIX}/include/fmt" AND NOT "${TORCH_INSTALL_PREFIX}/include" STREQUAL VIDSSL_FMT_INCLUDE)
+    file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/spdlog-fmt)
+    file(CREATE_LINK ${VIDSSL_FMT_INCLUDE}/fmt ${CMAKE_BINARY_DIR}/spdlog-fmt/fmt SYMBOLIC)
+    add_library(vidssl_spdlog_fmt INTERFACE)
+    target_include_directories(vidssl_spdlog_fmt INTERFACE ${CMAKE_BINARY_DIR}/spdlog-fmt)
+    target_link_libraries(spdlog::spdlog INTERFACE vidssl_spdlog_fmt)
+  endif()
   find_package(CLI11 REQUIRED)
 endif()
 

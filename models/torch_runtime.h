@@ -9,8 +9,9 @@ namespace vidssl {
 // Process-wide settings measured to matter on CPU, applied once at program start:
 // - LibTorch starts with 1 intra-op thread on some machines: use `threads` (0 = all cores).
 // - glibc malloc mmaps and unmaps every large activation buffer on every step (2-3.5x slower
-//   training): raise M_MMAP_THRESHOLD and M_TRIM_THRESHOLD so freed buffers are reused, and keep
-//   every thread in the main arena (M_ARENA_MAX = 1), where those thresholds apply.
+//   training): turn mmap off (M_MMAP_MAX = 0) and raise M_TRIM_THRESHOLD so freed buffers are
+//   reused, and keep every thread in the main arena (M_ARENA_MAX = 1), where those settings apply.
+//   Throws std::runtime_error when glibc refuses one.
 // Call it before any other thread starts.
 void configure_torch_runtime(int threads = 0);
 

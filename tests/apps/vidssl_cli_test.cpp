@@ -5,6 +5,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -106,6 +107,23 @@ TEST(VidsslCli, ARunWritesConfigMetricsAndACheckpointThatLoadsInPythonAndEvaluat
   const auto plot = run(vidssl() + " plot " + out);
   ASSERT_EQ(plot.status, 0) << plot.err;
   EXPECT_GT(fs::file_size(out + "/curves.png"), 10000u);
+}
+
+// PyTorch 2.x reads what this build's LibTorch writes: the Python of the CUDA build's venv
+// (scripts/setup.sh --cuda; .ci/run runs this again once it exists), or $VIDSSL_TORCH2_PYTHON.
+TEST(VidsslCli, ACheckpointLoadsInPyTorch2) {
+  const char* env = std::getenv("VIDSSL_TORCH2_PYTHON");
+  const std::string python = env ? env : std::string(VIDSSL_SOURCE_DIR) + "/build-cuda/venv/bin/python";
+  if (!fs::exists(python)) GTEST_SKIP() << python << " not found: run scripts/setup.sh --cuda first";
+  if (!have_vtest()) GTEST_SKIP() << "vtest.avi (opencv-doc) not installed";
+  const auto out = test::scratch_dir("cli-torch2");
+  const auto r = run(small_run(out, 6));
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto py = run(python + " -W ignore " + std::string(VIDSSL_SOURCE_DIR) + "/scripts/load_checkpoint.py " + out);
+  ASSERT_EQ(py.status, 0) << py.err;
+  EXPECT_NE(py.out.find("\"torch\": \"2."), std::string::npos) << py.out;
+  EXPECT_NE(py.out.find("\"step\": 5"), std::string::npos) << py.out;
+  EXPECT_NE(py.out.find("\"decoder.weight\": [1, 8, 9, 9]"), std::string::npos) << py.out;
 }
 
 TEST(VidsslCli, AModelBRunTrainsOnTripletsAndItsCheckpointEvaluatesAndInterpolates) {
