@@ -4,6 +4,8 @@
 #include <torch/nn/pimpl.h>
 #include <torch/types.h>
 
+#include "models/ops/image_op.h"
+
 namespace vidssl {
 
 // The shape of a phase-pooling neighbourhood N_k: `features` consecutive feature maps (a new block
@@ -49,7 +51,9 @@ class PhasePoolImpl : public torch::nn::Module {
  public:
   explicit PhasePoolImpl(PhasePoolOptions options = {});
   void reset() {}
-  PhasePooled forward(const torch::Tensor& z);
+  // CPU tensors go through hand-written loops (phase_pool_cpu.h), with their own gradient;
+  // OpPath::reference forces the torch ops, which are also what the GPU runs.
+  PhasePooled forward(const torch::Tensor& z, OpPath path = OpPath::automatic);
 
   PhasePoolOptions options;
 };
@@ -65,7 +69,10 @@ class PhaseUnpoolImpl : public torch::nn::Module {
  public:
   explicit PhaseUnpoolImpl(PhaseBlockOptions options = {});
   void reset() {}
-  torch::Tensor forward(const torch::Tensor& magnitude, const torch::Tensor& phase, std::int64_t features);
+  // CPU tensors go through hand-written loops (phase_pool_cpu.h), with their own gradient;
+  // OpPath::reference forces the torch ops, which are also what the GPU runs.
+  torch::Tensor forward(const torch::Tensor& magnitude, const torch::Tensor& phase, std::int64_t features,
+                        OpPath path = OpPath::automatic);
 
   PhaseBlockOptions options;
 };

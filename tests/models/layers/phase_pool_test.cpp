@@ -161,6 +161,54 @@ TEST(PhasePool, GradientsMatchFiniteDifferences) {
   }
 }
 
+// The CPU loops and the torch ops (what the GPU runs) give the same maps and the same gradients in
+// m and p, with overlapping blocks too. (Exactly on a tent's kink, a grid point or one step from
+// it, the slope is one-sided, and the two paths' grids round differently: there either side may be
+// taken.)
+TEST(PhaseUnpool, CpuLoopsMatchTheTorchOpsInValueAndGradient) {
+  torch::manual_seed(6);
+  for (const std::int64_t stride : {4, 2}) {
+    const auto block = PhaseBlockOptions().features(4).space(4).feature_stride(stride);
+    PhaseUnpool unpool(block);
+    const auto k = block.feature_blocks(16);
+    const auto m0 = torch::randn({2, k, 3, 5});
+    const auto p0 = torch::rand({2, k, 3, 3, 5}) * 2.4 - 1.2;
+    const auto wz = torch::randn({2, 16, 12, 20});
+    torch::Tensor values[2], grad_m[2], grad_p[2];
+    for (int path = 0; path < 2; ++path) {
+      const auto m = m0.clone().requires_grad_(true), p = p0.clone().requires_grad_(true);
+      values[path] = unpool->forward(m, p, 16, path == 0 ? OpPath::automatic : OpPath::reference);
+      (values[path] * wz).sum().backward();
+      grad_m[path] = m.grad();
+      grad_p[path] = p.grad();
+    }
+    EXPECT_LT(max_difference(values[0], values[1]), 1e-5) << "stride " << stride;
+    EXPECT_LT(max_difference(grad_m[0], grad_m[1]), 1e-4) << "stride " << stride;
+    EXPECT_LT(max_difference(grad_p[0], grad_p[1]), 1e-4) << "stride " << stride;
+  }
+}
+
+TEST(PhasePool, CpuLoopsMatchTheTorchOpsInValueAndGradient) {
+  torch::manual_seed(7);
+  for (const std::int64_t stride : {4, 2}) {
+    const auto block = PhaseBlockOptions().features(4).space(4).feature_stride(stride);
+    PhasePool pool(PhasePoolOptions().block(block).beta(10));
+    const auto z0 = torch::randn({2, 16, 12, 20});
+    const auto k = block.feature_blocks(16);
+    const auto wm = torch::randn({2, k, 3, 5}), wp = torch::randn({2, k, 3, 3, 5});
+    torch::Tensor m[2], p[2], grad[2];
+    for (int path = 0; path < 2; ++path) {
+      const auto z = z0.clone().requires_grad_(true);
+      const auto out = pool->forward(z, path == 0 ? OpPath::automatic : OpPath::reference);
+      ((out.magnitude * wm).sum() + (out.phase * wp).sum()).backward();
+      m[path] = out.magnitude, p[path] = out.phase, grad[path] = z.grad();
+    }
+    EXPECT_LT(max_difference(m[0], m[1]), 1e-5) << "stride " << stride;
+    EXPECT_LT(max_difference(p[0], p[1]), 1e-5) << "stride " << stride;
+    EXPECT_LT(max_difference(grad[0], grad[1]), 1e-4) << "stride " << stride;
+  }
+}
+
 TEST(PhasePool, RefusesBlocksThatDoNotDivideTheCodeMapAndANonPositiveBeta) {
   PhasePool pool{PhasePoolOptions()};
   EXPECT_THROW(pool(torch::zeros({1, 6, 8, 8})), std::invalid_argument);
