@@ -10,6 +10,7 @@
 
 #include "pipeline/clock.h"
 #include "stages/ffmpeg_source.h"
+#include "tests/stages/ffmpeg_cli.h"
 #include "tests/stages/pacing_harness.h"
 #include "tests/stages/read_frames.h"
 #include "tests/test_data.h"
@@ -28,26 +29,16 @@ struct Probe {
   std::int64_t declared_frames = -1;  // nb_frames: the container's count
 };
 
-std::string run(const std::string& command) {
-  std::string out;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return out;
-  char buffer[256];
-  while (fgets(buffer, sizeof buffer, pipe) != nullptr) out += buffer;
-  pclose(pipe);
-  return out;
-}
-
 Probe ffprobe(const std::string& path) {
   const std::string base = "ffprobe -v error -select_streams v:0 ";
   const std::string tail = " -of csv=p=0 '" + path + "' 2>/dev/null";
   Probe probe;
-  std::istringstream counted(run(base + "-count_frames -show_entries stream=nb_read_frames,width,height,r_frame_rate" + tail));
+  std::istringstream counted(test::command_output(base + "-count_frames -show_entries stream=nb_read_frames,width,height,r_frame_rate" + tail));
   char sep;
   int num = 0, den = 1;
   counted >> probe.width >> sep >> probe.height >> sep >> num >> sep >> den >> sep >> probe.decoded_frames;
   probe.fps = static_cast<double>(num) / den;
-  std::istringstream(run(base + "-show_entries stream=nb_frames" + tail)) >> probe.declared_frames;
+  std::istringstream(test::command_output(base + "-show_entries stream=nb_frames" + tail)) >> probe.declared_frames;
   return probe;
 }
 
