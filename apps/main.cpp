@@ -31,7 +31,10 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--out", out, "run folder (run.out); default runs/<config>-<time>");
   run_cmd->add_option("--device", device, "auto, cpu or cuda (run.device)");
   run_cmd->add_option("--display", display, "window, none, video:FILE or png:DIR (run.display)");
-  run_cmd->add_flag("--resume", run.resume, "continue the run folder: every learner from its newest checkpoint");
+  auto* resume_flag =
+      run_cmd->add_flag("--resume", run.resume, "continue the run folder: every learner from its newest checkpoint that loads");
+  run_cmd->add_flag("--force", run.force, "start a new run in a folder that holds one, moving the old run to FOLDER.replaced-<time>")
+      ->excludes(resume_flag);
 
   vidssl::EvalArgs eval;
   auto* eval_cmd = app.add_subcommand("eval", "evaluate a checkpoint on held-out video; prints one JSON object");

@@ -24,7 +24,8 @@ int run_command(const RunArgs& args) {
   configure_torch_runtime(config.threads);
   const torch::Device device = resolve_device(config.device);
   const std::string run_dir = choose_run_folder(args.config, config.out, args.resume);
-  fs::create_directories(run_dir);
+  if (const std::string moved = prepare_run_folder(run_dir, args.resume, args.force); !moved.empty())
+    spdlog::info("the run that was in {} is moved to {}", run_dir, moved);
   std::ofstream(fs::path(run_dir) / "config.yaml") << config.yaml;
   MetricsLog metrics((fs::path(run_dir) / "metrics.jsonl").string());
 

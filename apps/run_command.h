@@ -10,6 +10,7 @@ struct RunArgs {
   std::string config;
   std::vector<std::string> overrides;  // --set, then the flags below as keys
   bool resume = false;
+  bool force = false;  // start over in a folder that holds a run, moving the old run aside
 };
 
 // Trains online from the config's source, shows and logs it; returns the process exit status

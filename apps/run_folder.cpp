@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "models/training/checkpoint.h"
+#include "stages/config_reader.h"
 
 namespace fs = std::filesystem;
 
@@ -15,6 +16,23 @@ namespace {
 
 bool holds_checkpoint(const fs::path& learner_dir) {
   return CheckpointStore::newest(learner_dir.string()).has_value();
+}
+
+std::string time_stamp() {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  char stamp[32];
+  std::strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", std::localtime(&now));
+  return stamp;
+}
+
+// What in `run_dir` shows that a run was written there, for the refusal's message; empty if none.
+std::string run_traces(const fs::path& run_dir) {
+  std::string traces;
+  std::error_code no_file;
+  if (fs::file_size(run_dir / "metrics.jsonl", no_file) > 0 && !no_file) traces = "metrics.jsonl";
+  for (const auto& name : learners_with_checkpoints(run_dir.string()))
+    traces += (traces.empty() ? "checkpoints of " : ", checkpoints of ") + name;
+  return traces;
 }
 
 }  // namespace
@@ -33,10 +51,28 @@ std::string choose_run_folder(const std::string& config_path, const std::string&
       throw std::runtime_error("--resume: no runs/" + stem + "-* folder with checkpoints; name the run with --out DIR");
     return std::max_element(candidates.begin(), candidates.end())->string();
   }
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  char stamp[32];
-  std::strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", std::localtime(&now));
-  return (fs::path("runs") / (stem + "-" + stamp)).string();
+  return (fs::path("runs") / (stem + "-" + time_stamp())).string();
+}
+
+std::string prepare_run_folder(const std::string& run_dir, bool resume, bool force) {
+  std::string moved_to;
+  if (!resume) {
+    const std::string traces = run_traces(run_dir);
+    if (!traces.empty() && !force)
+      throw ConfigError("run folder " + run_dir + " already holds a run (" + traces +
+                        "): continue it with --resume, or start over with --force (the old run is moved to " + run_dir +
+                        ".replaced-<time>, not deleted)");
+    if (!traces.empty()) {
+      std::string base = fs::path(run_dir).lexically_normal().string();
+      if (base.size() > 1 && base.back() == '/') base.pop_back();
+      const std::string first = base + ".replaced-" + time_stamp();
+      moved_to = first;
+      for (int i = 2; fs::exists(moved_to); ++i) moved_to = first + "-" + std::to_string(i);
+      fs::rename(run_dir, moved_to);
+    }
+  }
+  fs::create_directories(run_dir);
+  return moved_to;
 }
 
 std::vector<std::string> learners_with_checkpoints(const std::string& run_dir) {

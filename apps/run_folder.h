@@ -13,6 +13,12 @@ namespace vidssl {
 //   <run>/slow/checkpoints/step-0000000500/    <run>/neartofar/predictions.jsonl, overlay.avi
 std::string choose_run_folder(const std::string& config_path, const std::string& out, bool resume);
 
+// Makes `run_dir` ready for the run and returns where an old run was moved, or empty. A fresh run
+// (not `resume`) into a folder that already holds a run (metrics written, or a learner's checkpoints;
+// a config.yaml alone is a start that failed) is refused with a ConfigError: its metrics and
+// checkpoints would mix with the old run's. With `force` the old run is first moved aside to <run_dir>.replaced-<time>, never deleted.
+std::string prepare_run_folder(const std::string& run_dir, bool resume, bool force);
+
 // The learners of a run folder that hold checkpoints, by name.
 std::vector<std::string> learners_with_checkpoints(const std::string& run_dir);
 

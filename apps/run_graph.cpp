@@ -22,21 +22,40 @@ namespace fs = std::filesystem;
 namespace vidssl {
 namespace {
 
-// Resumes one learner from its newest checkpoint; returns the frame it goes on from (0 when it has
-// none yet: a learner added to the config of a run that already trained others starts afresh).
+// Resumes one learner from its newest checkpoint that loads; returns the frame it goes on from (0
+// when it has none yet: a learner added to the config of a run that already trained others starts
+// afresh). A checkpoint that does not load (a damaged file, a disk that lost it) is set aside with
+// a warning naming it and why, and the next older one is tried: a run is never lost to one bad
+// write. A checkpoint of another model kind is the config's mistake, not damage: that stops here.
 std::int64_t resume_learner(RunLearner& l, const std::string& folder, const LearnerKinds& kinds) {
-  const auto newest = CheckpointStore::newest(folder);
-  if (!newest) {
-    spdlog::warn("{}: no checkpoint in {}, it starts afresh", l.config->name, folder);
-    return 0;
+  const auto checkpoints = CheckpointStore::all(folder);
+  for (auto at = checkpoints.rbegin(); at != checkpoints.rend(); ++at) {
+    CheckpointData data;
+    std::int64_t next = 0;
+    try {
+      data = CheckpointStore::load(*at);
+    } catch (const std::exception& e) {
+      spdlog::warn("{}: skipping checkpoint {}, moved to {}: {}", l.config->name, *at, CheckpointStore::set_aside(*at), e.what());
+      continue;
+    }
+    if (&find_learner_kind(kinds, data.model, *at + "/meta.json model") != l.config->kind)
+      throw std::runtime_error(*at + ": a checkpoint of model kind '" + data.model + "', but models." + l.config->name + " is of kind '" +
+                               l.config->kind->name + "'");
+    try {
+      next = l.stage->resume(data, *at);
+    } catch (const std::exception& e) {
+      spdlog::warn("{}: skipping checkpoint {}, moved to {}: {}", l.config->name, *at, CheckpointStore::set_aside(*at), e.what());
+      continue;
+    }
+    spdlog::info("{}: resuming from {} (step {}), frames before {} are passed over", l.config->name, *at, l.stage->steps(), next);
+    return next;
   }
-  const CheckpointData data = CheckpointStore::load(*newest);
-  if (&find_learner_kind(kinds, data.model, *newest + "/meta.json model") != l.config->kind)
-    throw std::runtime_error(*newest + ": a checkpoint of model kind '" + data.model + "', but models." + l.config->name + " is of kind '" +
-                             l.config->kind->name + "'");
-  const std::int64_t next = l.stage->resume(data, *newest);
-  spdlog::info("{}: resuming from {} (step {}), frames before {} are passed over", l.config->name, *newest, l.stage->steps(), next);
-  return next;
+  if (checkpoints.empty())
+    spdlog::warn("{}: no checkpoint in {}, it starts afresh", l.config->name, folder);
+  else
+    throw std::runtime_error(l.config->name + ": none of the " + std::to_string(checkpoints.size()) + " checkpoints in " + folder +
+                             "/checkpoints loads (each set aside as damaged-step-…, reasons above)");
+  return 0;
 }
 
 }  // namespace

@@ -147,8 +147,13 @@ std::string LearnerStage::checkpoint() {
 
 std::int64_t LearnerStage::resume(const CheckpointData& checkpoint, const std::string& folder) {
   learner_.load(checkpoint);
-  next_frame_index_ = checkpoint.state.at("run.next_frame_index").item<std::int64_t>();
-  skipped_total_ = checkpoint.state.at("run.skipped_total").item<std::int64_t>();
+  const auto counter = [&](const std::string& key) {
+    const auto at = checkpoint.state.find(key);
+    if (at == checkpoint.state.end()) throw std::runtime_error(folder + "/state.pt: no '" + key + "' (not a run's checkpoint?)");
+    return at->second.item<std::int64_t>();
+  };
+  next_frame_index_ = counter("run.next_frame_index");
+  skipped_total_ = counter("run.skipped_total");
   last_checkpoint_ = folder;
   frames_at_checkpoint_ = frames_;
   resumed_ = true;

@@ -121,8 +121,9 @@ std::string CheckpointStore::save(const CheckpointData& data) {
     fs::remove_all(temp, ignored);
     throw std::runtime_error(std::string("checkpoint not written, the previous one is kept: ") + e.what());
   }
-  auto all = checkpoints_in(folder_);
-  for (std::size_t i = 0; i + static_cast<std::size_t>(keep_last_) < all.size(); ++i) fs::remove_all(all[i]);
+  auto older = checkpoints_in(folder_);  // sorted by step: cut after the one just written
+  older.erase(std::upper_bound(older.begin(), older.end(), final_path), older.end());
+  for (std::size_t i = 0; i + static_cast<std::size_t>(keep_last_) < older.size(); ++i) fs::remove_all(older[i]);
   return final_path.string();
 }
 
@@ -136,6 +137,20 @@ std::optional<std::string> CheckpointStore::newest(const std::string& dir) {
   auto all = checkpoints_in(fs::path(dir) / "checkpoints");
   if (all.empty()) return std::nullopt;
   return all.back().string();
+}
+
+std::vector<std::string> CheckpointStore::all(const std::string& dir) {
+  std::vector<std::string> out;
+  for (const auto& path : checkpoints_in(fs::path(dir) / "checkpoints")) out.push_back(path.string());
+  return out;
+}
+
+std::string CheckpointStore::set_aside(const std::string& checkpoint_folder) {
+  const fs::path from(checkpoint_folder);
+  fs::path to = from.parent_path() / ("damaged-" + from.filename().string());
+  for (int i = 2; fs::exists(to); ++i) to = from.parent_path() / ("damaged-" + from.filename().string() + "-" + std::to_string(i));
+  fs::rename(from, to);
+  return to.string();
 }
 
 CheckpointData CheckpointStore::load(const std::string& checkpoint_folder) {

@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <torch/types.h>
 
@@ -30,7 +31,9 @@ struct CheckpointData {
 // Why a folder written under a temporary name: every file is written and fsynced inside
 // .tmp-step-…, then the folder is renamed into place and the parent fsynced, so a crash or a full
 // disk mid-write leaves the previous checkpoint intact; older ones are removed only after the new
-// one is in place. Stale temporary folders from a killed run are removed when a store opens.
+// one is in place, and only those of lower steps: a checkpoint of a higher step than the one just
+// written belongs to another history and is never pruned by this one. Stale temporary folders from
+// a killed run are removed when a store opens.
 class CheckpointStore {
  public:
   explicit CheckpointStore(std::string run_dir, int keep_last = 3);
@@ -47,6 +50,11 @@ class CheckpointStore {
   static CheckpointData load(const std::string& checkpoint_folder);
   // The newest complete checkpoint in <dir>/checkpoints (a store's folder), if any.
   static std::optional<std::string> newest(const std::string& dir);
+  // Every complete checkpoint in <dir>/checkpoints, oldest first.
+  static std::vector<std::string> all(const std::string& dir);
+  // Renames a checkpoint that does not load to damaged-step-… beside it, kept for inspection but no
+  // longer a checkpoint (so a later save of its step is written anew); returns the new folder.
+  static std::string set_aside(const std::string& checkpoint_folder);
 
  private:
   std::string folder_;

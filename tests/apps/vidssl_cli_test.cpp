@@ -171,6 +171,53 @@ TEST(VidsslCli, ResumeContinuesTheRunFromItsCheckpoint) {
   EXPECT_EQ(metrics.find("\"step\": 20,"), std::string::npos);
 }
 
+// A fresh run into a folder that holds a run is refused (its checkpoints would be pruned among the
+// old run's, its metrics appended to the old run's); --force moves the old run aside, whole.
+TEST(VidsslCli, AFreshRunIntoAnOldRunIsRefusedAndForceMovesTheOldRunAside) {
+  if (!have_vtest()) GTEST_SKIP() << "vtest.avi (opencv-doc) not installed";
+  const auto out = test::scratch_dir("cli-clobber");
+  ASSERT_EQ(run(small_run(out, 40, "--set models.slow.train.checkpoint_every=10")).status, 0);
+  const std::string old_metrics = read_all(out + "/metrics.jsonl");
+  const auto refused = run(small_run(out, 12));
+  EXPECT_EQ(refused.status, 2) << refused.err;
+  EXPECT_EQ(count_lines_with(refused.err, "error:"), 1) << refused.err;
+  EXPECT_NE(refused.err.find("already holds a run (metrics.jsonl, checkpoints of slow): continue it with --resume"), std::string::npos)
+      << refused.err;
+  EXPECT_EQ(read_all(out + "/metrics.jsonl"), old_metrics) << "the refused run wrote nothing";
+
+  const auto forced = run(small_run(out, 12, "--force"));
+  ASSERT_EQ(forced.status, 0) << forced.err;
+  std::vector<fs::path> moved;
+  for (const auto& entry : fs::directory_iterator(fs::path(out).parent_path()))
+    if (entry.path().filename().string().rfind(fs::path(out).filename().string() + ".replaced-", 0) == 0) moved.push_back(entry.path());
+  ASSERT_EQ(moved.size(), 1u) << forced.err;
+  EXPECT_NE(forced.err.find("is moved to " + moved[0].string()), std::string::npos) << forced.err;
+  EXPECT_EQ(read_all((moved[0] / "metrics.jsonl").string()), old_metrics);
+  EXPECT_TRUE(fs::exists(moved[0] / "slow/checkpoints/step-0000000039/meta.json"));
+  EXPECT_TRUE(fs::exists(out + "/slow/checkpoints/step-0000000011/meta.json")) << "the new run's own checkpoint is kept";
+  EXPECT_EQ(read_all(out + "/metrics.jsonl").find("\"step\": 39,"), std::string::npos) << "the new run's metrics stand alone";
+  EXPECT_NE(run(small_run(out, 12, "--force --resume")).status, 0) << "--force and --resume exclude each other";
+}
+
+// A newest checkpoint damaged on disk: --resume sets it aside, names it and why, and goes on from
+// the next older one.
+TEST(VidsslCli, ResumeFallsBackFromADamagedNewestCheckpoint) {
+  if (!have_vtest()) GTEST_SKIP() << "vtest.avi (opencv-doc) not installed";
+  const auto out = test::scratch_dir("cli-resume-damaged");
+  ASSERT_EQ(run(small_run(out, 30, "--set models.slow.train.checkpoint_every=10")).status, 0);
+  const std::string newest = out + "/slow/checkpoints/step-0000000029";
+  ASSERT_TRUE(fs::exists(newest + "/weights.pt"));
+  fs::resize_file(newest + "/weights.pt", fs::file_size(newest + "/weights.pt") / 2);
+  const auto r = run(small_run(out, 40, "--resume --set models.slow.train.checkpoint_every=10"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("skipping checkpoint " + newest + ", moved to " + out + "/slow/checkpoints/damaged-step-0000000029"),
+            std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("weights.pt"), std::string::npos) << "the reason names the file: " << r.err;
+  EXPECT_NE(r.err.find("resuming from " + out + "/slow/checkpoints/step-0000000020 (step 20)"), std::string::npos) << r.err;
+  EXPECT_TRUE(fs::exists(out + "/slow/checkpoints/step-0000000039/meta.json")) << r.err;
+  EXPECT_TRUE(fs::exists(out + "/slow/checkpoints/damaged-step-0000000029/weights.pt")) << "the damaged one is kept";
+}
+
 TEST(VidsslCli, PngDisplayWritesThePanels) {
   if (!have_vtest()) GTEST_SKIP() << "vtest.avi (opencv-doc) not installed";
   const auto out = test::scratch_dir("cli-png");

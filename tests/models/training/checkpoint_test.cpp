@@ -9,6 +9,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 #include "tests/test_data.h"
 
@@ -52,6 +53,36 @@ TEST(Checkpoint, KeepsOnlyTheLastN) {
   for (const auto& entry : fs::directory_iterator(store.folder())) count += entry.is_directory();
   EXPECT_EQ(count, 2);
   EXPECT_EQ(CheckpointStore::load(*store.latest()).step, 40);
+}
+
+// A store that finds checkpoints of higher steps (another history in the same folder) prunes only
+// below the step it writes: what it has just written is never the one removed.
+TEST(Checkpoint, PruningNeverRemovesTheCheckpointJustWrittenNorHigherSteps) {
+  const auto run = test::scratch_dir("ckpt-keep-other");
+  {
+    CheckpointStore old_run(run, /*keep_last=*/2);
+    for (int64_t step : {100, 200}) old_run.save(sample_data(step));
+  }
+  CheckpointStore store(run, /*keep_last=*/2);
+  for (int64_t step : {10, 20, 30}) EXPECT_EQ(CheckpointStore::load(store.save(sample_data(step))).step, step);
+  std::vector<std::int64_t> steps;
+  for (const auto& path : CheckpointStore::all(run)) steps.push_back(CheckpointStore::load(path).step);
+  EXPECT_EQ(steps, (std::vector<std::int64_t>{20, 30, 100, 200}));
+}
+
+TEST(Checkpoint, ACheckpointSetAsideIsKeptButNoLongerCountsAndItsStepIsWrittenAnew) {
+  const auto run = test::scratch_dir("ckpt-aside");
+  CheckpointStore store(run, /*keep_last=*/3);
+  store.save(sample_data(10));
+  const auto newest = store.save(sample_data(20));
+  const auto aside = CheckpointStore::set_aside(newest);
+  EXPECT_EQ(fs::path(aside).filename(), "damaged-step-0000000020");
+  EXPECT_TRUE(fs::exists(fs::path(aside) / "weights.pt"));
+  EXPECT_EQ(CheckpointStore::load(*store.latest()).step, 10);
+  auto again = sample_data(20);
+  again.weights["decoder.weight"] = torch::full({4}, -1.0f);
+  EXPECT_TRUE(CheckpointStore::load(store.save(again)).weights.at("decoder.weight").equal(torch::full({4}, -1.0f)));
+  EXPECT_EQ(fs::path(CheckpointStore::set_aside(*store.latest())).filename(), "damaged-step-0000000020-2");
 }
 
 TEST(Checkpoint, StaleTemporaryFoldersAreRemovedWhenAStoreOpens) {
