@@ -153,7 +153,18 @@ std::vector<std::int64_t> read_times(const fs::path& path, std::size_t frames) {
 }
 
 // An 8-bit grey or BGR image; empty when the file cannot be decoded.
-cv::Mat read_png(const std::string& path) { return cv::imread(path, cv::IMREAD_ANYCOLOR); }
+//
+// A file cut short (a copy or a write that did not finish) lacks PNG's closing IEND chunk: it is
+// refused before libpng sees it, which would print its own error line on stderr.
+cv::Mat read_png(const std::string& path) {
+  static const unsigned char kIend[12] = {0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xAE, 0x42, 0x60, 0x82};
+  std::ifstream file(path, std::ios::binary | std::ios::ate);
+  if (!file || file.tellg() < 12) return {};
+  unsigned char tail[12];
+  file.seekg(-12, std::ios::end);
+  if (!file.read(reinterpret_cast<char*>(tail), 12) || !std::equal(tail, tail + 12, kIend)) return {};
+  return cv::imread(path, cv::IMREAD_ANYCOLOR);
+}
 
 // The part of `image` the plan takes, scaled onto its part of a width × height frame; black around it.
 cv::Mat fit(const cv::Mat& image, const FitPlan& plan, int width, int height) {
@@ -228,18 +239,21 @@ StereoSequenceSource::StereoSequenceSource(SourceOptions source, double fps) : o
   StereoCamera native = read_calibration(dir / "calib.txt");
   if (fs::exists(dir / "times.txt")) times_us_ = read_times(dir / "times.txt", names_.size());
 
-  const cv::Mat left = read_png((fs::path(left_dir_) / names_[0]).string());
-  const cv::Mat right = read_png((fs::path(right_dir_) / names_[0]).string());
-  if (left.empty() || right.empty())
-    throw SourceError((fs::path(left.empty() ? left_dir_ : right_dir_) / names_[0]).string() +
-                      ": cannot decode (expected an 8-bit PNG)");
-  if (left.size() != right.size())
-    throw SourceError(options_.path + ": the first pair differs in size: left/" + names_[0] + " is " +
-                      size_text(left.cols, left.rows) + ", right/" + names_[0] + " is " +
-                      size_text(right.cols, right.rows) + " (expected a rectified pair of one size)");
+  // The first pair that decodes, of one size, sets the size; pairs before it are skipped as later
+  // ones are.
+  cv::Mat left, right;
+  for (; first_ < names_.size(); ++first_) {
+    const std::string problem = decode_pair(first_, left, right);
+    if (problem.empty()) break;
+    skip(first_, problem);
+  }
+  if (first_ == names_.size())
+    throw SourceError(options_.path + ": none of the " + std::to_string(names_.size()) + " pairs decodes (" + take_warnings().back() + ")");
+  next_ = first_;
   native.width = left.cols;
   native.height = left.rows;
   native_camera_ = native;
+  have_size_ = true;
   const OutputSize size = output_size(options_, native.width, native.height);
   plan_ = plan_fit(native.width, native.height, size, options_.fit);
   camera_ = fitted_camera(native, plan_, size.width, size.height);
@@ -258,36 +272,58 @@ StereoSequenceSource::StereoSequenceSource(SourceOptions source, double fps) : o
   info_.stereo = camera_;
 }
 
-std::string StereoSequenceSource::load(std::size_t k, torch::Tensor& left, torch::Tensor& right) const {
+std::string StereoSequenceSource::decode_pair(std::size_t k, cv::Mat& left, cv::Mat& right) const {
   const std::string paths[2] = {(fs::path(left_dir_) / names_[k]).string(), (fs::path(right_dir_) / names_[k]).string()};
-  torch::Tensor* out[2] = {&left, &right};
+  cv::Mat* out[2] = {&left, &right};
   for (int side = 0; side < 2; ++side) {
-    const cv::Mat image = read_png(paths[side]);
-    if (image.empty()) return paths[side] + ": cannot decode (expected an 8-bit PNG)";
-    if (image.cols != native_camera_.width || image.rows != native_camera_.height)
-      return paths[side] + ": " + size_text(image.cols, image.rows) + " (expected " +
-             size_text(native_camera_.width, native_camera_.height) + " as the first pair)";
-    *out[side] = to_tensor(image, options_.channels, plan_, info_.width, info_.height);
+    *out[side] = read_png(paths[side]);
+    if (out[side]->empty()) return paths[side] + ": cannot decode (expected a whole 8-bit PNG)";
+  }
+  if (have_size_) {
+    for (int side = 0; side < 2; ++side)
+      if (out[side]->cols != native_camera_.width || out[side]->rows != native_camera_.height)
+        return paths[side] + ": " + size_text(out[side]->cols, out[side]->rows) + " (expected " +
+               size_text(native_camera_.width, native_camera_.height) + " as the first pair)";
+  } else if (left.size() != right.size()) {
+    return options_.path + ": left/" + names_[k] + " is " + size_text(left.cols, left.rows) + ", right/" + names_[k] + " is " +
+           size_text(right.cols, right.rows) + " (expected a rectified pair of one size)";
   }
   return {};
 }
 
+void StereoSequenceSource::skip(std::size_t k, const std::string& problem) {
+  ++skipped_;
+  gap_ = true;
+  warn(problem + "; pair " + std::to_string(k) + " skipped (" + std::to_string(skipped_) + " so far), the sequence goes on");
+}
+
 bool StereoSequenceSource::read(Frame& frame) {
-  if (ended_ || next_ >= names_.size()) return false;
-  if (options_.max_frames >= 0 && static_cast<std::int64_t>(next_) >= options_.max_frames) return false;
   torch::Tensor left, right;
-  if (next_ == 0) {
-    left = std::move(first_left_);
-    right = std::move(first_right_);
-  } else if (const std::string problem = load(next_, left, right); !problem.empty()) {
-    ended_ = true;
-    warn(problem + "; the stream ends after " + std::to_string(next_) + " pairs");
-    return false;
+  for (;; ++next_) {
+    if (next_ >= names_.size()) return false;
+    if (options_.max_frames >= 0 && delivered_ >= options_.max_frames) return false;
+    if (next_ == first_) {
+      left = std::move(first_left_);
+      right = std::move(first_right_);
+      break;
+    }
+    cv::Mat left_image, right_image;
+    if (const std::string problem = decode_pair(next_, left_image, right_image); !problem.empty()) {
+      skip(next_, problem);
+      continue;
+    }
+    left = to_tensor(left_image, options_.channels, plan_, info_.width, info_.height);
+    right = to_tensor(right_image, options_.channels, plan_, info_.width, info_.height);
+    break;
   }
+  if (gap_ && delivered_ > 0) ++clip_;
+  if (gap_) clip_start_ = next_;
+  gap_ = false;
   const std::int64_t k = static_cast<std::int64_t>(next_++);
+  ++delivered_;
   frame.index = k;
-  frame.clip_frame = k;
-  frame.clip_id = 0;
+  frame.clip_frame = k - static_cast<std::int64_t>(clip_start_);
+  frame.clip_id = clip_;
   frame.source_id = 0;
   frame.timestamp_us = times_us_.empty() ? std::llround(static_cast<double>(k) * 1e6 / fps_) : times_us_[k];
   frame.image = std::move(left);

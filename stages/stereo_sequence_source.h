@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include <opencv2/core/mat.hpp>
+
 #include "models/neartofar/stereo_camera.h"
 #include "stages/frame_pacer.h"
 #include "stages/frame_source.h"
@@ -27,16 +29,18 @@ namespace vidssl {
 // with a calibration that cannot give depth.
 //
 // Frames: image = left, right = right, C×H×W uint8 (channels 1: luma; 3: YUV at full resolution as
-// OpenCV's BGR→YUV gives it, grey PNGs with neutral chroma 128); index = clip_frame = k, clip_id 0;
-// timestamp k/fps, or times.txt. A size asked for (source.width/height) fits both images as
+// OpenCV's BGR→YUV gives it, grey PNGs with neutral chroma 128); index = k, the pair's place in
+// name order; timestamp k/fps, or times.txt. A size asked for (source.width/height) fits both images as
 // source.fit says (area averaging when shrinking, bilinear otherwise) and the camera with them: fx
 // by the horizontal factor, fy by the vertical one, cx and cy moved by the crop or the bars, so
 // every fit (stretch too) keeps disparities and rays consistent.
 //
 // A folder that cannot be a sequence throws SourceError at open (no folder, no left/ or right/, no
-// PNG, names that differ, calib.txt missing or not 2×12 numbers with fx, fy > 0, a first pair whose
-// images differ in size). A later pair that cannot be read or has another size ends the stream with
-// a warning, after every pair before it.
+// PNG, names that differ, calib.txt missing or not 2×12 numbers with fx, fy > 0, no pair that
+// decodes). A pair that cannot be decoded, whose images differ in size, or of another size than the
+// first good pair is skipped with a warning naming the file, counted, and the sequence goes on: one
+// bad file of a long drive must not end it. Its index is left out, and the pairs after it start a
+// new clip (clip_id + 1, clip_frame from 0), so that no learner pairs frames across the hole.
 //
 //   StereoSequenceSource source({.path = "kitti-rural-stereo", .width = 620, .height = 188});
 //   Frame frame;
@@ -55,8 +59,9 @@ class StereoSequenceSource final : public FrameSource {
   const StereoCamera& native_camera() const { return native_camera_; }
 
  private:
-  // Pair k at the output size; an empty string, or what is wrong with it.
-  std::string load(std::size_t k, torch::Tensor& left, torch::Tensor& right) const;
+  // Pair k as decoded; an empty string, or what is wrong with it, naming the file.
+  std::string decode_pair(std::size_t k, cv::Mat& left, cv::Mat& right) const;
+  void skip(std::size_t k, const std::string& problem);
 
   SourceOptions options_;
   SourceInfo info_;
@@ -68,8 +73,14 @@ class StereoSequenceSource final : public FrameSource {
   std::vector<std::int64_t> times_us_;  // empty: k / fps
   double fps_;
   torch::Tensor first_left_, first_right_;  // decoded at open to learn the size; delivered by the first read
-  std::size_t next_ = 0;
-  bool ended_ = false;
+  bool have_size_ = false;
+  std::size_t first_ = 0;        // the first pair that decodes
+  std::size_t next_ = 0;         // the next pair to read
+  std::int64_t delivered_ = 0;
+  std::int64_t skipped_ = 0;
+  bool gap_ = false;             // a pair was skipped since the last one delivered
+  std::int32_t clip_ = 0;
+  std::size_t clip_start_ = 0;
   FramePacer pacer_;
 };
 

@@ -22,6 +22,10 @@ class NearToFarRecipe final : public LearnerRecipe {
     NearToFarOptions m = model;
     m.net.in_channels(source.channels);
     // Without a stereo source there is no camera: the run refuses the learner (its needs() say stereo).
+    // With one whose calibration gives no depth, every frame would go untrained: refuse it now.
+    if (source.camera && !(source.camera->baseline > 0))
+      throw std::invalid_argument("the stereo calibration gives a baseline of " + fmt::format("{:g}", source.camera->baseline + 0.0) +
+                                  " m (B = -P1[3]/P1[0] in the source's calib.txt): near-to-far needs a positive baseline for depth");
     auto learner = std::make_unique<NearToFarLearner>(m, source.camera.value_or(StereoCamera{}), device);
     if (!init_from.empty()) init_from_model_a(learner->model(), init_from);
     return learner;

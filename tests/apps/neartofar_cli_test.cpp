@@ -159,5 +159,56 @@ TEST(NearToFarCli, BadKeysAndSourcesAreOneLineErrors) {
   }
 }
 
+// A copy of the KITTI excerpt made of links, with `calib` for calib.txt (empty: KITTI's) and the
+// left image of pair `bad` (if ≥ 0) cut short.
+std::string kitti_copy(const std::string& name, const std::string& calib, int bad) {
+  const fs::path dir = test::scratch_dir(name), kitti = test::kitti_dir();
+  for (const char* side : {"left", "right"}) {
+    fs::create_directories(dir / side);
+    int k = 0;
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::directory_iterator(kitti / side)) files.push_back(entry.path());
+    std::sort(files.begin(), files.end());
+    for (const auto& file : files) {
+      if (k++ == bad && std::string(side) == "left") {  // the first half of the file, as a copy cut short leaves it
+        fs::copy_file(file, dir / side / file.filename());
+        fs::resize_file(dir / side / file.filename(), fs::file_size(file) / 2);
+      } else
+        fs::create_symlink(file, dir / side / file.filename());
+    }
+  }
+  if (calib.empty())
+    fs::copy_file(kitti / "calib.txt", dir / "calib.txt");
+  else
+    std::ofstream(dir / "calib.txt") << calib;
+  return dir.string();
+}
+
+TEST(NearToFarCli, AZeroBaselineIsRefusedAtStartAndABadPairIsSkippedWithAWarning) {
+  if (test::kitti_dir().empty()) GTEST_SKIP() << "../shared/data/kitti-rural-stereo is absent";
+  const std::string flat = kitti_copy("neartofar-zero-baseline",
+                                      "7.188560000000e+02 0 6.071928000000e+02 0 0 7.188560000000e+02 1.852157000000e+02 0 0 0 1 0\n"
+                                      "7.188560000000e+02 0 6.071928000000e+02 0 0 7.188560000000e+02 1.852157000000e+02 0 0 0 1 0\n",
+                                      -1);
+  const Result refused = run(kitti_run(test::scratch_dir("neartofar-zero-baseline-run"), 3, "--set source.path=" + flat));
+  EXPECT_EQ(refused.status, 2) << refused.err;
+  EXPECT_EQ(refused.err.substr(refused.err.find("error:")).find('\n'), refused.err.size() - refused.err.find("error:") - 1)
+      << "one line, the last:\n" << refused.err;
+  EXPECT_NE(refused.err.find("error: models.neartofar: the stereo calibration gives a baseline of 0 m"), std::string::npos) << refused.err;
+
+  const std::string damaged = kitti_copy("neartofar-bad-pair", "", 1);
+  const std::string out = test::scratch_dir("neartofar-bad-pair-run");
+  const Result r = run(kitti_run(out, 4, "--set source.path=" + damaged));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("left/000001.png: cannot decode (expected a whole 8-bit PNG); pair 1 skipped (1 so far), the sequence goes on"),
+            std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("libpng"), std::string::npos) << "no stray decoder line: " << r.err;
+  std::ifstream log(out + "/neartofar/predictions.jsonl");
+  std::vector<std::string> frames;
+  for (std::string line; std::getline(log, line);) frames.push_back(line.substr(0, line.find(',')));
+  EXPECT_EQ(frames, (std::vector<std::string>{"{\"frame\": 0", "{\"frame\": 2", "{\"frame\": 3", "{\"frame\": 4"}))
+      << "pair 1 is left out; --max-frames counts the pairs delivered";
+}
+
 }  // namespace
 }  // namespace vidssl

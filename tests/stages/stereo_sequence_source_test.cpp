@@ -299,13 +299,10 @@ TEST(StereoSequenceSource, FoldersThatAreNoSequenceThrowNamingTheProblem) {
   fs::rename(renamed + "/right/000001.png", renamed + "/right/frame1.png");
   expect_source_error({.path = renamed}, renamed + "/right", "no 000001.png to pair with left/000001.png");
 
-  const std::string sizes = make_sequence("stereo-sizes", 2);
-  cv::imwrite(sizes + "/right/000000.png", grey_frame(9, 6, 0, 1));
-  expect_source_error({.path = sizes}, "right/000000.png is 9x6", "the first pair differs in size");
-
   const std::string undecodable = make_sequence("stereo-undecodable", 2);
   write_text(undecodable + "/left/000000.png", "not a png");
-  expect_source_error({.path = undecodable}, undecodable + "/left/000000.png", "cannot decode");
+  cv::imwrite(undecodable + "/right/000001.png", grey_frame(9, 6, 1, 1));
+  expect_source_error({.path = undecodable}, undecodable, "none of the 2 pairs decodes");
 }
 
 TEST(StereoSequenceSource, BadCalibrationThrowsNamingTheLine) {
@@ -347,25 +344,46 @@ TEST(StereoSequenceSource, BadCalibrationThrowsNamingTheLine) {
   expect_source_error({.path = short_times}, short_times + "/times.txt", "2 times for 3 frames");
 }
 
-TEST(StereoSequenceSource, LaterBadPairEndsTheStreamWithAWarning) {
-  const std::string resized = make_sequence("stereo-later-size", 4);
-  cv::imwrite(resized + "/right/000002.png", grey_frame(8, 7, 2, 1));
-  StereoSequenceSource source({.path = resized});
-  EXPECT_EQ(test::read_frames(source).size(), 2u);
-  auto warnings = source.take_warnings();
-  ASSERT_EQ(warnings.size(), 1u);
-  EXPECT_NE(warnings[0].find(resized + "/right/000002.png: 8x7 (expected 8x6"), std::string::npos) << warnings[0];
+// One bad file of a long sequence is skipped, named and counted; the pairs after it are delivered
+// as a new clip, so no learner pairs frames across the hole.
+TEST(StereoSequenceSource, ABadPairIsSkippedWithAWarningAndTheSequenceGoesOn) {
+  const std::string dir = make_sequence("stereo-bad-pairs", 6);
+  cv::imwrite(dir + "/right/000002.png", grey_frame(8, 7, 2, 1));  // another size
+  write_text(dir + "/left/000003.png", "truncated");                // undecodable
+  StereoSequenceSource source({.path = dir});
+  const auto frames = test::read_frames(source);
+  ASSERT_EQ(frames.size(), 4u);
+  const std::int64_t index[] = {0, 1, 4, 5}, clip_frame[] = {0, 1, 0, 1};
+  const std::int32_t clip[] = {0, 0, 1, 1};
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    EXPECT_EQ(frames[i].index, index[i]);
+    EXPECT_EQ(frames[i].clip_id, clip[i]);
+    EXPECT_EQ(frames[i].clip_frame, clip_frame[i]);
+    EXPECT_EQ(frames[i].timestamp_us, index[i] * 100000) << "pair k keeps its own time";
+    EXPECT_TRUE(frames[i].image.equal(torch::from_blob(grey_frame(8, 6, static_cast<int>(index[i]), 0).data, {1, 6, 8}, torch::kUInt8)));
+  }
+  const auto warnings = source.take_warnings();
+  ASSERT_EQ(warnings.size(), 2u);
+  EXPECT_NE(warnings[0].find(dir + "/right/000002.png: 8x7 (expected 8x6 as the first pair); pair 2 skipped (1 so far)"),
+            std::string::npos) << warnings[0];
+  EXPECT_NE(warnings[1].find(dir + "/left/000003.png: cannot decode (expected a whole 8-bit PNG); pair 3 skipped (2 so far)"),
+            std::string::npos) << warnings[1];
   Frame frame;
   EXPECT_FALSE(source.read(frame));
-  EXPECT_TRUE(source.take_warnings().empty());
 
-  const std::string broken = make_sequence("stereo-later-broken", 4);
-  write_text(broken + "/left/000003.png", "truncated");
-  StereoSequenceSource later({.path = broken});
-  EXPECT_EQ(test::read_frames(later).size(), 3u);
-  warnings = later.take_warnings();
-  ASSERT_EQ(warnings.size(), 1u);
-  EXPECT_NE(warnings[0].find(broken + "/left/000003.png: cannot decode"), std::string::npos) << warnings[0];
+  // A bad first pair: the first good one sets the size and starts the stream.
+  const std::string first = make_sequence("stereo-bad-first", 3);
+  cv::imwrite(first + "/right/000000.png", grey_frame(9, 6, 0, 1));
+  StereoSequenceSource from_second({.path = first});
+  EXPECT_EQ(from_second.info().width, 8);
+  const auto rest = test::read_frames(from_second);
+  ASSERT_EQ(rest.size(), 2u);
+  EXPECT_EQ(rest[0].index, 1);
+  EXPECT_EQ(rest[0].clip_id, 0);
+  EXPECT_EQ(rest[0].clip_frame, 0);
+  const auto first_warnings = from_second.take_warnings();
+  ASSERT_EQ(first_warnings.size(), 1u);
+  EXPECT_NE(first_warnings[0].find("left/000000.png is 8x6, right/000000.png is 9x6"), std::string::npos) << first_warnings[0];
 }
 
 }  // namespace
