@@ -17,6 +17,7 @@ void install_interrupt_handler() {
   interrupts = 0;
   std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);
+  std::signal(SIGHUP, on_interrupt);  // a closed terminal or ssh session: checkpoint and stop, as on SIGTERM
 }
 
 int interrupt_count() { return interrupts; }

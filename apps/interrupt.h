@@ -2,7 +2,7 @@
 
 namespace vidssl {
 
-// SIGINT/SIGTERM for a run: the first asks for a clean stop (drain, checkpoint, flush), a second
+// SIGINT, SIGTERM and SIGHUP for a run: the first asks for a clean stop (drain, checkpoint, flush), a second
 // one for an immediate abort. The handler only sets a flag (async-signal-safe); the main loop
 // reads it.
 void install_interrupt_handler();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <set>
 #include <sstream>
 
 namespace vidssl {
@@ -41,11 +42,39 @@ void leaf_keys(const YAML::Node& node, const std::string& prefix, std::vector<st
   }
 }
 
+// A value as a message quotes it: one line, at most 60 characters of it.
+std::string quoted(const std::string& text) {
+  std::string line = text.substr(0, std::min(text.find('\n'), std::size_t{60}));
+  return line.size() < text.size() ? line + "… (" + std::to_string(text.size()) + " characters)" : line;
+}
+
 std::string scalar_text(const YAML::Node& node) {
-  if (node.IsScalar()) return node.Scalar();
+  if (node.IsScalar()) return quoted(node.Scalar());
   if (node.IsSequence()) return "a list";
   if (node.IsMap()) return "a mapping";
   return "nothing";
+}
+
+// Walks the whole tree once before any key is read: a key given twice in one mapping is refused
+// (yaml-cpp would keep the first silently), and the walk is bounded in depth and in nodes visited,
+// aliases counted each time they are reached, so that a few lines of nested aliases (a "billion
+// laughs") are refused instead of expanding without end in every later walk.
+void check_tree(const YAML::Node& node, const std::string& prefix, int depth, std::int64_t& budget, const std::string& origin) {
+  constexpr int kMaxDepth = 16;
+  if (--budget < 0)
+    throw ConfigError(origin + ": more than " + std::to_string(kConfigNodeLimit) + " values once aliases are expanded (a config is a few hundred)");
+  if (depth > kMaxDepth) throw ConfigError(prefix + ": nested deeper than " + std::to_string(kMaxDepth) + " levels in " + origin);
+  if (node.IsSequence())
+    for (const auto& item : node) check_tree(item, prefix, depth + 1, budget, origin);
+  if (!node.IsMap()) return;
+  std::set<std::string> seen;
+  for (const auto& entry : node) {
+    if (!entry.first.IsScalar()) throw ConfigError((prefix.empty() ? origin : prefix) + ": a key that is not a name");
+    const std::string name = entry.first.Scalar(), key = prefix.empty() ? name : prefix + "." + name;
+    if (!seen.insert(name).second)
+      throw ConfigError(quoted(key) + ": given twice in " + origin + " (line " + std::to_string(entry.first.Mark().line + 1) + ")");
+    check_tree(entry.second, key, depth + 1, budget, origin);
+  }
 }
 
 }  // namespace
@@ -55,7 +84,10 @@ ConfigReader::ConfigReader(YAML::Node root, std::string origin)
       origin_(std::move(origin)),
       resolved_(YAML::NodeType::Map) {  // a map from the start, so copies of the handle share it
   if (!root_.IsMap()) throw ConfigError(origin_ + ": expected a mapping of keys at the top level");
+  std::int64_t budget = kConfigNodeLimit;
+  check_tree(root_, "", 0, budget, origin_);
 }
+
 
 // Walks one key part per call. Every handle is copy-constructed, never assigned: assigning to a
 // yaml-cpp node that refers into a tree rewrites the tree, and non-const operator[] inserts keys.
@@ -78,7 +110,7 @@ void ConfigReader::read_scalar(const std::string& key, T& value, const char* exp
     try {
       value = node.as<T>();
     } catch (const YAML::Exception&) {
-      throw ConfigError(key + ": expected " + expected + ", got '" + node.Scalar() + "'");
+      throw ConfigError(key + ": expected " + expected + ", got '" + quoted(node.Scalar()) + "'");
     }
   }
   set_dotted(resolved_, key, YAML::Node(value));
