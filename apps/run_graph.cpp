@@ -29,13 +29,16 @@ namespace {
 // write. A checkpoint of another model kind is the config's mistake, not damage: that stops here.
 std::int64_t resume_learner(RunLearner& l, const std::string& folder, const LearnerKinds& kinds) {
   const auto checkpoints = CheckpointStore::all(folder);
+  const auto set_aside = [&](const std::string& checkpoint, const std::exception& why) {
+    spdlog::warn("{}: skipping checkpoint {}, moved to {}: {}", l.config->name, checkpoint, CheckpointStore::set_aside(checkpoint), why.what());
+  };
   for (auto at = checkpoints.rbegin(); at != checkpoints.rend(); ++at) {
     CheckpointData data;
     std::int64_t next = 0;
     try {
       data = CheckpointStore::load(*at);
     } catch (const std::exception& e) {
-      spdlog::warn("{}: skipping checkpoint {}, moved to {}: {}", l.config->name, *at, CheckpointStore::set_aside(*at), e.what());
+      set_aside(*at, e);
       continue;
     }
     if (&find_learner_kind(kinds, data.model, *at + "/meta.json model") != l.config->kind)
@@ -44,7 +47,7 @@ std::int64_t resume_learner(RunLearner& l, const std::string& folder, const Lear
     try {
       next = l.stage->resume(data, *at);
     } catch (const std::exception& e) {
-      spdlog::warn("{}: skipping checkpoint {}, moved to {}: {}", l.config->name, *at, CheckpointStore::set_aside(*at), e.what());
+      set_aside(*at, e);
       continue;
     }
     spdlog::info("{}: resuming from {} (step {}), frames before {} are passed over", l.config->name, *at, l.stage->steps(), next);

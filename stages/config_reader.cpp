@@ -88,7 +88,6 @@ ConfigReader::ConfigReader(YAML::Node root, std::string origin)
   check_tree(root_, "", 0, budget, origin_);
 }
 
-
 // Walks one key part per call. Every handle is copy-constructed, never assigned: assigning to a
 // yaml-cpp node that refers into a tree rewrites the tree, and non-const operator[] inserts keys.
 static YAML::Node find_in(const YAML::Node& node, const std::vector<std::string>& parts, std::size_t i, const std::string& path) {

@@ -29,8 +29,8 @@ class ConfigError : public std::runtime_error {
 //   reader.read("model.alpha", options.alpha);      // ConfigError if not a number
 //   reader.finish();                                // ConfigError on a key nobody read
 //   std::string yaml = reader.resolved_yaml();
-// The most values a config may hold once its aliases are expanded: a shipped config holds under a
-// hundred; the bound only stops a file made to expand without end.
+// The most values a config may hold once its aliases are expanded: a config holds a few hundred
+// at most; the bound only stops a file made to expand without end.
 constexpr std::int64_t kConfigNodeLimit = 10000;
 
 class ConfigReader {

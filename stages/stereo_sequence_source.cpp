@@ -242,18 +242,16 @@ StereoSequenceSource::StereoSequenceSource(SourceOptions source, double fps) : o
   // The first pair that decodes, of one size, sets the size; pairs before it are skipped as later
   // ones are.
   cv::Mat left, right;
-  for (; first_ < names_.size(); ++first_) {
-    const std::string problem = decode_pair(first_, left, right);
+  for (; next_ < names_.size(); ++next_) {
+    const std::string problem = decode_pair(next_, left, right);
     if (problem.empty()) break;
-    skip(first_, problem);
+    skip(next_, problem);
   }
-  if (first_ == names_.size())
+  if (next_ == names_.size())
     throw SourceError(options_.path + ": none of the " + std::to_string(names_.size()) + " pairs decodes (" + take_warnings().back() + ")");
-  next_ = first_;
   native.width = left.cols;
   native.height = left.rows;
   native_camera_ = native;
-  have_size_ = true;
   const OutputSize size = output_size(options_, native.width, native.height);
   plan_ = plan_fit(native.width, native.height, size, options_.fit);
   camera_ = fitted_camera(native, plan_, size.width, size.height);
@@ -279,7 +277,7 @@ std::string StereoSequenceSource::decode_pair(std::size_t k, cv::Mat& left, cv::
     *out[side] = read_png(paths[side]);
     if (out[side]->empty()) return paths[side] + ": cannot decode (expected a whole 8-bit PNG)";
   }
-  if (have_size_) {
+  if (native_camera_.width > 0) {  // the first good pair has set the size
     for (int side = 0; side < 2; ++side)
       if (out[side]->cols != native_camera_.width || out[side]->rows != native_camera_.height)
         return paths[side] + ": " + size_text(out[side]->cols, out[side]->rows) + " (expected " +
@@ -302,7 +300,7 @@ bool StereoSequenceSource::read(Frame& frame) {
   for (;; ++next_) {
     if (next_ >= names_.size()) return false;
     if (options_.max_frames >= 0 && delivered_ >= options_.max_frames) return false;
-    if (next_ == first_) {
+    if (first_left_.defined()) {  // the pair decoded at open
       left = std::move(first_left_);
       right = std::move(first_right_);
       break;

@@ -73,8 +73,6 @@ class StereoSequenceSource final : public FrameSource {
   std::vector<std::int64_t> times_us_;  // empty: k / fps
   double fps_;
   torch::Tensor first_left_, first_right_;  // decoded at open to learn the size; delivered by the first read
-  bool have_size_ = false;
-  std::size_t first_ = 0;        // the first pair that decodes
   std::size_t next_ = 0;         // the next pair to read
   std::int64_t delivered_ = 0;
   std::int64_t skipped_ = 0;
