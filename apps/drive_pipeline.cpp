@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <vector>
 
 #include "apps/interrupt.h"
@@ -76,24 +77,32 @@ std::string learner_status(const LearnerReport& r, std::int64_t frame_count) {
   return status;
 }
 
-DriveResult drive_pipeline(RunGraph& graph, DisplaySink& display, double report_every_s, MetricsLog& metrics) {
+DriveResult drive_pipeline(RunGraph& graph, DisplaySink& display, const DriveOptions& options, MetricsLog& metrics) {
   install_interrupt_handler();
   Pipeline& pipeline = graph.pipeline;
   const auto started = Clock::now();
-  auto next_report = started + std::chrono::duration<double>(report_every_s);
+  const auto seconds = [](double s) { return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s)); };
+  auto next_report = started + seconds(options.report_every_s);
   auto next_draw = started;
   const std::size_t n = graph.learners.size();
   std::vector<std::uint64_t> seen(n, 0);
   std::vector<std::string> status(n, "starting");
   for (std::size_t i = 0; i < n; ++i) status[i] = graph.learners[i].config->name + " | starting";
   std::uint64_t heard = 0;
-  bool stopping = false, changed = false;
+  bool interrupted = false, stream_ended = false, changed = false;
+  std::optional<Clock::time_point> stop_deadline;
   StatusPrinter printer;
   DriveResult result;
   pipeline.start();
   for (;;) {
     graph.bell->wait_for(heard, std::chrono::milliseconds(100));
-    const bool done = pipeline.wait_for(std::chrono::milliseconds(0));  // before reading: the last reports are read too
+    // Before reading, so the last reports are read too. Once the sources' streams were ended from
+    // here, a source still blocked in its read does not hold the run.
+    bool done = pipeline.wait_for(std::chrono::milliseconds(0));
+    if (!done && (interrupted || stream_ended) && graph.source_stage) {
+      const auto busy = pipeline.busy_stages();
+      done = busy.size() == 1 && busy[0] == graph.source_stage->name();
+    }
     for (std::size_t i = 0; i < n; ++i) {
       if (auto report = graph.learners[i].latest->take_newer(seen[i])) {
         status[i] = learner_status(*report, graph.source.frame_count);
@@ -107,22 +116,31 @@ DriveResult drive_pipeline(RunGraph& graph, DisplaySink& display, double report_
       changed = false;
       next_draw = now + std::chrono::milliseconds(100);
     }
-    if (done) break;
-    if (display.quit_requested() && !stopping) {
-      stopping = true;
-      pipeline.request_stop();
-    }
-    if (interrupt_count() == 1 && !stopping) {
-      stopping = true;
-      spdlog::info("interrupted: draining, checkpointing and flushing (Ctrl-C again to abort)");
-      pipeline.request_stop();
+    if (done || (stop_deadline && now >= *stop_deadline)) break;
+    const bool quit = display.quit_requested();
+    if ((quit || interrupt_count() == 1) && !interrupted) {
+      interrupted = true;
+      spdlog::info("{}: finishing the step in hand, checkpointing and flushing{}", quit ? "stopping" : "interrupted",
+                   quit ? "" : " (Ctrl-C again to abort)");
+      pipeline.interrupt();
+      stop_deadline = now + seconds(options.stop_timeout_s);
     } else if (interrupt_count() >= 2 && !result.aborted) {
       result.aborted = true;
       spdlog::warn("aborting without a final checkpoint");
       pipeline.cancel();
+      if (!stop_deadline) stop_deadline = now + seconds(options.stop_timeout_s);
+    }
+    if (!stream_ended && !interrupted && graph.source_stage &&
+        graph.source_stage->reading_for_s() > options.stall_timeout_s) {
+      stream_ended = true;
+      result.stalled = true;
+      spdlog::error("source {}: no frame for {:.1f} s (source.stall_timeout): ending the run after the models' final checkpoints",
+                    graph.source.description, options.stall_timeout_s);
+      metrics.write(JsonLine().add("event", "source_stalled").add("seconds", options.stall_timeout_s).str());
+      pipeline.end_sources();
     }
     if (now >= next_report) {
-      next_report = now + std::chrono::duration<double>(report_every_s);
+      next_report = now + seconds(options.report_every_s);
       const double t = std::chrono::duration<double>(now - started).count();
       for (const auto& r : pipeline.reports()) metrics.write(stage_report_line(r, t));
       printer.print(t, status);
@@ -130,12 +148,23 @@ DriveResult drive_pipeline(RunGraph& graph, DisplaySink& display, double report_
   }
   printer.print(std::chrono::duration<double>(Clock::now() - started).count(), status);
   printer.end();
+  std::vector<std::string> left;
   try {
-    pipeline.join();
+    // Everything has returned unless the stop's time is up; then those still busy are left.
+    left = pipeline.join_until(Clock::now());
   } catch (const StageError& e) {
     spdlog::error("{}", e.what());
     result.failed = true;
     return result;
+  }
+  for (const auto& stage : left) {
+    if (graph.source_stage && stage == graph.source_stage->name()) {
+      spdlog::info("source {} is still blocked in a read: left behind", graph.source.description);
+      continue;
+    }
+    spdlog::error("stage '{}' was still busy {:.1f} s after the stop (run.stop_timeout): left behind without its final checkpoint",
+                  stage, options.stop_timeout_s);
+    result.left_behind.push_back(stage);
   }
   result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   for (const auto& r : pipeline.reports()) metrics.write(stage_report_line(r, result.seconds));

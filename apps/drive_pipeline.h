@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "apps/run_graph.h"
 #include "pipeline/stage_stats.h"
@@ -10,10 +11,21 @@
 
 namespace vidssl {
 
+// How a run is driven (RunConfig's keys of the same meaning).
+struct DriveOptions {
+  double report_every_s = 2.0;   // run.report_every
+  double stall_timeout_s = 5.0;  // source.stall_timeout
+  double stop_timeout_s = 2.0;   // run.stop_timeout
+};
+
 // How a driven run ended.
 struct DriveResult {
   bool failed = false;   // a stage threw (logged); the exit status is 1
+  bool stalled = false;  // the source stalled (logged); the models checkpointed; the exit status is 1
   bool aborted = false;  // a second Ctrl-C cancelled the run; the exit status is 130
+  // Stages other than the source still busy when the stop's time was up (logged): their threads
+  // run on detached, their final checkpoints are not written; the exit status is 1.
+  std::vector<std::string> left_behind;
   double seconds = 0;    // from start to join
 };
 
@@ -26,10 +38,14 @@ std::string learner_status(const LearnerReport& r, std::int64_t frame_count);
 
 // Starts the run's pipeline and drives it from the main thread (where OpenCV windows must live)
 // until it ends: whenever a learner reports, its panels and status line go to the display, which
-// is redrawn at most ten times a second; q/Esc in the window or a first Ctrl-C (SIGINT, SIGTERM)
-// drains the pipeline (its learners checkpoint and flush), a second one cancels it; every
-// `report_every_s` the learners' status lines go to stderr and the stage reports to metrics.jsonl,
-// and both once more at the end.
-DriveResult drive_pipeline(RunGraph& graph, DisplaySink& display, double report_every_s, MetricsLog& metrics);
+// is redrawn at most ten times a second; every `report_every_s` the learners' status lines go to
+// stderr and the stage reports to metrics.jsonl, and both once more at the end.
+//
+// Stopping never waits on a blocked read: q/Esc or a first SIGINT, SIGTERM or SIGHUP interrupts the
+// pipeline (every model finishes its step in hand and checkpoints) and the run ends within
+// `stop_timeout_s` whatever a stage is blocked on; a second signal cancels it (no checkpoints). A
+// source that stays inside one read for `stall_timeout_s` has its stream ended from here: the
+// models train on what is queued, checkpoint, and the run ends as an error naming the source.
+DriveResult drive_pipeline(RunGraph& graph, DisplaySink& display, const DriveOptions& options, MetricsLog& metrics);
 
 }  // namespace vidssl

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -49,8 +51,19 @@ int run_command(const RunArgs& args) {
 
   std::vector<std::int64_t> first_steps;
   for (const auto& l : graph->learners) first_steps.push_back(l.stage->steps());
-  const DriveResult run = drive_pipeline(*graph, display, config.report_every_s, metrics);
+  DriveOptions drive;
+  drive.report_every_s = config.report_every_s;
+  drive.stall_timeout_s = config.stall_timeout_s;
+  drive.stop_timeout_s = config.stop_timeout_s;
+  const DriveResult run = drive_pipeline(*graph, display, drive, metrics);
   if (run.failed) return 1;
+  if (!run.left_behind.empty()) {
+    // A stage left behind still runs on its thread and uses the learners, the log and the
+    // display; tearing them down under it could crash. What was written is flushed; end here.
+    spdlog::shutdown();
+    std::fflush(nullptr);
+    std::_Exit(1);
+  }
   for (std::size_t i = 0; i < graph->learners.size(); ++i) {
     const RunLearner& l = graph->learners[i];
     const std::int64_t steps = l.stage->steps() - first_steps[i];
@@ -65,7 +78,8 @@ int run_command(const RunArgs& args) {
   spdlog::info("metrics {}", metrics.path());
   if (display.options().mode == DisplayOptions::Mode::video) spdlog::info("live view {}", display.options().path);
   if (display.options().mode == DisplayOptions::Mode::png) spdlog::info("live view frames in {}", display.options().path);
-  return run.aborted ? 130 : 0;
+  if (run.aborted) return 130;
+  return run.stalled ? 1 : 0;
 }
 
 }  // namespace vidssl

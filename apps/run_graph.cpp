@@ -121,6 +121,7 @@ std::unique_ptr<RunGraph> build_run_graph(const RunConfig& config, const Learner
     if (metrics) metrics->write(JsonLine().add("event", "source_warning").add("message", message).str());
   };
   auto& source_stage = p.add<SourceStage>("source", std::move(source), warn, skip);
+  graph->source_stage = &source_stage;
 
   // One preprocessing per distinct (level, channels), cropping to what every learner behind it needs.
   std::map<std::pair<int, int>, std::vector<RunLearner*>> groups;

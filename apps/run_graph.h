@@ -16,6 +16,7 @@
 #include "stages/metrics_log.h"
 #include "stages/panel_video.h"
 #include "stages/run_config.h"
+#include "stages/source_stage.h"
 
 namespace vidssl {
 
@@ -50,6 +51,7 @@ struct RunLearner {
 struct RunGraph {
   Pipeline pipeline;
   SourceInfo source;
+  SourceStage* source_stage = nullptr;
   std::vector<RunLearner> learners;
   std::shared_ptr<Doorbell> bell = std::make_shared<Doorbell>();
 };

@@ -38,9 +38,16 @@ class StageError : public std::runtime_error {
 //   p.join();                              // throws StageError if a stage threw
 //
 // Ending: a source returning false closes its edges; every stage drains its input, runs
-// finish() and closes its own outputs. request_stop() (SIGINT) makes sources end early the same
-// way. A throwing stage aborts the run: every edge is cancelled, no finish() runs, and join()
-// rethrows the first error with the stage's name.
+// finish() and closes its own outputs. request_stop() (a step budget) makes sources end early the
+// same way. interrupt() (SIGINT) ends the run soon whatever a source is blocked on: the sources'
+// edges close at once and every stage finishes after the item in hand. A throwing stage aborts the
+// run: every edge is cancelled, no finish() runs, and join() rethrows the first error with the
+// stage's name.
+//
+// Why threads can be left behind: a source blocked in a read of a FIFO or a device that sends
+// nothing cannot be woken from outside, and a run must still end. join_until() leaves such a thread
+// running detached; the stages and the run's state are shared with the threads, so a stage that
+// wakes later touches nothing that was freed.
 class Pipeline {
  public:
   Pipeline() = default;
@@ -53,7 +60,7 @@ class Pipeline {
     static_assert(std::is_base_of<StageBase, S>::value, "a stage derives from Source or Stage");
     auto stage = std::make_unique<S>(std::forward<Args>(args)...);
     S& ref = *stage;
-    stages_.push_back(std::move(stage));
+    shared_->stages.push_back(std::move(stage));
     return ref;
   }
 
@@ -78,10 +85,22 @@ class Pipeline {
   void start();
   // Sources end their streams; the rest drains and finishes. Safe from any thread.
   void request_stop();
+  // Ends the run soon: the sources' edges close now (a source blocked in a read is not waited for;
+  // what it reads afterwards is discarded) and every stage stops taking input after the item in
+  // hand, then finishes (a learner writes its final checkpoint). Safe from any thread.
+  void interrupt();
+  // Ends the sources' streams without waiting for them (a source stalled in a read): their edges
+  // close now and the rest drains and finishes. Safe from any thread.
+  void end_sources();
   // Aborts: every edge is cancelled, threads return without finishing. Safe from any thread.
   void cancel();
   // Waits up to `timeout`; true once every stage thread has returned.
   bool wait_for(std::chrono::milliseconds timeout);
+  // The stages whose thread has not returned yet, in the order they were added.
+  std::vector<std::string> busy_stages();
+  // Joins the threads that return by `deadline` and leaves the others running, detached; returns
+  // the names of the stages left behind. Rethrows the first stage error as StageError.
+  std::vector<std::string> join_until(std::chrono::steady_clock::time_point deadline);
   // Joins every thread; rethrows the first stage error as StageError.
   void join();
 
@@ -92,16 +111,21 @@ class Pipeline {
   std::uint64_t dropped_total();
 
  private:
-  void run_stage(StageBase& stage);
-  void fail(StageBase& stage, const std::string& cause);
+  // What the stage threads use: it lives as long as the last of them.
+  struct Shared {
+    std::vector<std::unique_ptr<StageBase>> stages;
+    RunControl control;
+    std::mutex mutex;
+    std::condition_variable finished_changed;
+    std::vector<bool> finished;  // per stage
+    std::size_t finished_count = 0;
+    std::unique_ptr<StageError> error;
+  };
+  static void run_stage(Shared& shared, std::size_t index);
+  static void cancel(Shared& shared);
 
-  std::vector<std::unique_ptr<StageBase>> stages_;
+  std::shared_ptr<Shared> shared_ = std::make_shared<Shared>();
   std::vector<std::thread> threads_;
-  RunControl control_;
-  std::mutex mutex_;
-  std::condition_variable finished_changed_;
-  std::size_t finished_ = 0;
-  std::unique_ptr<StageError> error_;
   std::chrono::steady_clock::time_point started_at_;
 };
 

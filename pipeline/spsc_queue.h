@@ -35,8 +35,8 @@ struct EdgeCounters {
 // (replacing, and counting, an older one there), and the consumer prefers that slot to anything
 // in the ring, which is older. The ring holds capacity - 1 items, so ring + slot <= capacity.
 //
-// Threading: push() and close() from one producer thread, pop() and try_pop() from one consumer
-// thread; cancel() and counters() from any thread.
+// Threading: push() from one producer thread, pop() and try_pop() from one consumer thread;
+// close(), cancel() and counters() from any thread.
 template <class T>
 class SpscQueue {
  public:
@@ -45,11 +45,16 @@ class SpscQueue {
   SpscQueue(const SpscQueue&) = delete;
   SpscQueue& operator=(const SpscQueue&) = delete;
 
-  // Offers an item. Returns false once the edge is cancelled (the producer should stop);
-  // true when the item was queued or dropped by the policy.
+  // Offers an item. Returns false once the edge is cancelled, or closed by another thread (a
+  // source whose stream was ended while it was reading): the producer should stop; an item offered
+  // to a closed edge is counted as dropped. True when the item was queued or dropped by the policy.
   bool push(const T& item) {
     for (;;) {
       if (cancelled_.load(std::memory_order_acquire)) return false;
+      if (closed_.load(std::memory_order_acquire)) {
+        count_rejected();
+        return false;
+      }
       const bool overflowing = overflow_full_.load(std::memory_order_acquire);
       if (!overflowing && ring_.push(item)) {
         pushed_.fetch_add(1, std::memory_order_seq_cst);
@@ -62,13 +67,12 @@ class SpscQueue {
           notify(consumer_parked_, not_empty_, produced_);
           return true;
         case EdgePolicy::drop_newest:
-          dropped_.fetch_add(1, std::memory_order_seq_cst);
-          taken_.fetch_add(1, std::memory_order_seq_cst);
-          pushed_.fetch_add(1, std::memory_order_seq_cst);
+          count_rejected();
           return true;
         case EdgePolicy::block:
           park(producer_parked_, not_full_, consumed_, [&] {
-            return ring_.write_available() > 0 || cancelled_.load(std::memory_order_acquire);
+            return ring_.write_available() > 0 || closed_.load(std::memory_order_acquire) ||
+                   cancelled_.load(std::memory_order_acquire);
           });
           break;
       }
@@ -121,7 +125,8 @@ class SpscQueue {
     return out;
   }
 
-  // Producer: no more items. The consumer drains what is queued, then pop() returns nullopt.
+  // No more items: from the producer, or from another thread ending a stream the producer is stuck
+  // in. The consumer drains what is queued, then pop() returns nullopt.
   void close() {
     closed_.store(true, std::memory_order_release);
     wake_all();
@@ -157,6 +162,12 @@ class SpscQueue {
   }
   static std::size_t ring_size(const EdgeOptions& options) {
     return options.policy == EdgePolicy::drop_oldest ? options.capacity - 1 : options.capacity;
+  }
+
+  void count_rejected() {
+    dropped_.fetch_add(1, std::memory_order_seq_cst);
+    taken_.fetch_add(1, std::memory_order_seq_cst);
+    pushed_.fetch_add(1, std::memory_order_seq_cst);
   }
 
   void put_in_overflow(const T& item) {

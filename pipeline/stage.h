@@ -16,10 +16,12 @@ namespace vidssl {
 
 class Pipeline;
 
-// Shared by a pipeline's stages. stop_requested: sources end their stream early (SIGINT), the
-// rest drains and finishes. aborted: a stage failed or a hard stop; nobody finishes.
+// Shared by a pipeline's stages. stop_requested: sources end their stream early, the rest drains
+// and finishes. interrupted (SIGINT): every stage finishes after the item in hand instead of
+// draining its input. aborted: a stage failed or a hard stop; nobody finishes.
 struct RunControl {
   std::atomic<bool> stop_requested{false};
+  std::atomic<bool> interrupted{false};
   std::atomic<bool> aborted{false};
 };
 
@@ -90,6 +92,7 @@ class StageBase {
 
   // Runs until the end of the stream (or, for a source, until stop is requested).
   virtual void run(const RunControl& control) = 0;
+  virtual bool is_source() const = 0;
   virtual void close_outputs() = 0;
   virtual void cancel_edges() = 0;
   virtual bool input_connected() const = 0;
@@ -143,6 +146,7 @@ class Source : public Producer<Out> {
     }
     if (!control.aborted.load(std::memory_order_acquire)) finish(out);
   }
+  bool is_source() const override { return true; }
   bool input_connected() const override { return true; }
   std::optional<EdgeCounters> input_counters() const override { return std::nullopt; }
 };
@@ -162,17 +166,24 @@ class Stage : public Producer<Out> {
  private:
   friend class Pipeline;
 
-  // A stop request reaches this stage as its input closing, so it drains what is in flight.
+  // A stop request reaches this stage as its input closing, so it drains what is in flight; an
+  // interrupt leaves what is queued.
   void run(const RunControl& control) override {
     auto& out = this->outputs();
-    while (std::optional<In> item = input_->pop()) {
+    while (!control.interrupted.load(std::memory_order_acquire)) {
+      std::optional<In> item = input_->pop();
+      if (!item) break;
       this->stats().count_in();
       const auto start = std::chrono::steady_clock::now();
       process(std::move(*item), out);
       this->stats().record_latency_us(StageBase::elapsed_us(start));
     }
+    // Interrupted with items queued: nobody will take more from this edge, so a producer waiting
+    // for room on it must not wait for good; its pushes now fail.
+    if (control.interrupted.load(std::memory_order_acquire)) input_->close();
     if (!control.aborted.load(std::memory_order_acquire)) finish(out);
   }
+  bool is_source() const override { return false; }
   bool input_connected() const override { return input_ != nullptr; }
   std::optional<EdgeCounters> input_counters() const override {
     if (!input_) return std::nullopt;

@@ -91,6 +91,8 @@ RunConfig read_config(ConfigReader& r, const LearnerKinds& kinds) {
   auto& s = c.source;
   read_source_options(r, s);
   r.read("source.decoder_threads", c.decoder_threads);
+  r.read("source.stall_timeout", c.stall_timeout_s);
+  require(c.stall_timeout_s > 0 && c.stall_timeout_s <= 86400, "source.stall_timeout", "a number of seconds in (0, 86400]");
   read_edge(r, "source.edge.", c.source_edge);
 
   auto& p = c.preprocess;
@@ -107,10 +109,12 @@ RunConfig read_config(ConfigReader& r, const LearnerKinds& kinds) {
   r.read("run.out", c.out);
   r.read("run.threads", c.threads);
   r.read("run.report_every", c.report_every_s);
+  r.read("run.stop_timeout", c.stop_timeout_s);
   require(c.display == "window" || c.display == "none" || c.display.rfind("video:", 0) == 0 || c.display.rfind("png:", 0) == 0,
           "run.display", "window, none, video:FILE or png:DIR");
   require(c.threads >= 0, "run.threads", "an integer >= 0 (0: all cores)");
   require(c.report_every_s > 0, "run.report_every", "a number of seconds > 0");
+  require(c.stop_timeout_s > 0 && c.stop_timeout_s <= 3600, "run.stop_timeout", "a number of seconds in (0, 3600]");
 
   const std::vector<std::string> names = r.children("models");
   if (names.empty())

@@ -40,6 +40,10 @@ struct RunConfig {
   // FFmpeg's extra threads compete with training for the cores (measured: 29 -> 40 steps/s).
   int decoder_threads = 1;
   EdgeOptions source_edge{8, EdgePolicy::block};  // source -> each preprocessing (and stereo learners)
+  // A source inside one read this long has stalled (a FIFO whose writer stopped, a frozen camera):
+  // the run ends as an error after the learners' final checkpoints. Long enough for a camera's
+  // first frame and a paced file's gap between frames, short enough that an operator notices.
+  double stall_timeout_s = 5.0;
   PreprocessOptions preprocess;                   // contrast settings, shared by every learner
   std::vector<LearnerConfig> learners;            // in the order of the file
   std::uint64_t seed = 1;
@@ -48,6 +52,9 @@ struct RunConfig {
   std::string out;          // run folder; empty: runs/<config name>-<date>-<time>
   int threads = 0;          // LibTorch intra-op threads per learner; 0: all cores
   double report_every_s = 2.0;
+  // After a stop (Ctrl-C, q), how long the stages get to finish the item in hand and write their
+  // final checkpoints before the run ends without those still busy.
+  double stop_timeout_s = 2.0;
   std::string yaml;         // the resolved config
 
   // The learner named `name`; with an empty name, the only one. Throws ConfigError naming the

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -22,10 +24,22 @@ class SourceStage final : public Source<Frame> {
 
   const SourceInfo& info() const { return source_->info(); }
 
+  // Seconds the source has been inside its current read; 0 while it is not reading (between
+  // frames, or waiting for room on a full edge, which is the learners' pace, not a stall). What the
+  // run's stall watchdog reads, from another thread: a read blocked in the kernel cannot time out
+  // by itself on every kind of source, but it can be seen from outside.
+  double reading_for_s() const {
+    const std::int64_t since = read_started_ns_.load(std::memory_order_acquire);
+    if (since == 0) return 0;
+    return 1e-9 * static_cast<double>(now_ns() - since);
+  }
+
  protected:
   bool process(Outputs<Frame>& out) override {
     Frame frame;
+    read_started_ns_.store(now_ns(), std::memory_order_release);
     const bool more = source_->read(frame);
+    read_started_ns_.store(0, std::memory_order_release);
     for (auto& warning : source_->take_warnings()) warn_(warning);
     if (!more) return false;
     if (frame.index < skip_frames_) return true;
@@ -33,8 +47,13 @@ class SourceStage final : public Source<Frame> {
   }
 
  private:
+  static std::int64_t now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  }
+
   std::unique_ptr<FrameSource> source_;
   Warn warn_;
+  std::atomic<std::int64_t> read_started_ns_{0};
   std::int64_t skip_frames_;
 };
 

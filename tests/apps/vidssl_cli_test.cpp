@@ -1,15 +1,21 @@
 // The vidssl binary end to end: runs it as a user would and checks what they would see.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/apps/command_line.h"
@@ -228,7 +234,7 @@ TEST(VidsslCli, PngDisplayWritesThePanels) {
   EXPECT_GE(pngs, 1);
 }
 
-// SIGINT: the run drains, writes a final checkpoint and exits 0.
+// SIGINT: the run finishes the step in hand, writes a final checkpoint and exits 0.
 TEST(VidsslCli, InterruptDrainsCheckpointsAndExitsCleanly) {
   if (!have_vtest()) GTEST_SKIP() << "vtest.avi (opencv-doc) not installed";
   const auto out = test::scratch_dir("cli-sigint");
@@ -261,9 +267,119 @@ TEST(VidsslCli, InterruptDrainsCheckpointsAndExitsCleanly) {
   ASSERT_TRUE(training) << seen;
   ASSERT_TRUE(WIFEXITED(status)) << seen;
   EXPECT_EQ(WEXITSTATUS(status), 0) << seen;
-  EXPECT_NE(seen.find("interrupted: draining"), std::string::npos) << seen;
+  EXPECT_NE(seen.find("interrupted: finishing the step in hand"), std::string::npos) << seen;
   EXPECT_NE(seen.find("checkpoint "), std::string::npos) << seen;
   EXPECT_TRUE(fs::exists(out + "/slow/checkpoints"));
+}
+
+// A Y4M stream on a FIFO whose writer sends `frames` frames of a drifting pattern (64×48, mono)
+// and then stops sending without closing, as a stopped (not dead) producer does. The writer
+// closes when the test ends.
+class StalledFifo {
+ public:
+  StalledFifo(std::string path, int frames) : path_(std::move(path)) {
+    std::signal(SIGPIPE, SIG_IGN);  // a reader that went away makes a write fail, not kill the test
+    fs::remove(path_);
+    if (mkfifo(path_.c_str(), 0600) != 0) throw std::runtime_error("mkfifo " + path_);
+    writer_ = std::thread([this, frames] {
+      FILE* f = std::fopen(path_.c_str(), "wb");  // waits for vidssl to open it
+      if (!f) return;
+      std::fputs("YUV4MPEG2 W64 H48 F30:1 Ip A1:1 Cmono\n", f);
+      std::vector<unsigned char> frame(64 * 48);
+      for (int k = 0; k < frames; ++k) {
+        for (int y = 0; y < 48; ++y)
+          for (int x = 0; x < 64; ++x) frame[y * 64 + x] = static_cast<unsigned char>(((x + 2 * k) * 16 + y * 5) % 256);
+        std::fputs("FRAME\n", f);
+        std::fwrite(frame.data(), 1, frame.size(), f);
+      }
+      std::fflush(f);
+      std::unique_lock<std::mutex> lock(mutex_);
+      done_changed_.wait(lock, [&] { return done_; });
+      std::fclose(f);
+    });
+  }
+  ~StalledFifo() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      done_ = true;
+    }
+    done_changed_.notify_all();
+    const int unblock = open(path_.c_str(), O_RDONLY | O_NONBLOCK);  // a writer still waiting in its open
+    writer_.join();
+    if (unblock >= 0) close(unblock);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  std::mutex mutex_;
+  std::condition_variable done_changed_;
+  bool done_ = false;
+  std::thread writer_;
+};
+
+std::string fifo_run(const std::string& fifo, const std::string& out, const std::string& extra) {
+  return vidssl() + " run " + config("clip-slow.yaml") + " --out " + out + " --display none --set source.path=" + fifo +
+         " --set source.width=0 --set source.height=0 --set models.slow.filters=8 --set models.slow.train.batch=2 " +
+         "--set run.threads=1 " + extra;
+}
+
+// A live stream that freezes ends the run: the model trains on what it got, checkpoints, and the
+// run exits 1 naming the source, instead of hanging for good.
+TEST(VidsslCli, AStreamThatStopsSendingEndsTheRunAfterAFinalCheckpoint) {
+  const auto dir = test::scratch_dir("cli-stall");
+  StalledFifo fifo(dir + "/stream.y4m", 12);
+  const auto r = run(fifo_run(fifo.path(), dir + "/run", "--set source.stall_timeout=1"));
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.err.find("source Y4M " + fifo.path()), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("no frame for 1.0 s (source.stall_timeout)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("slow: 12 frames"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("slow: checkpoint "), std::string::npos) << r.err;
+  EXPECT_NE(read_all(dir + "/run/metrics.jsonl").find("\"event\": \"source_stalled\""), std::string::npos);
+}
+
+// Ctrl-C while the source is blocked in a read of a silent stream: the run ends well within the
+// stall timeout, with its final checkpoint, exit 0.
+TEST(VidsslCli, InterruptEndsARunWhoseSourceIsBlockedInARead) {
+  const auto dir = test::scratch_dir("cli-stall-sigint");
+  StalledFifo fifo(dir + "/stream.y4m", 12);
+  int err_pipe[2];
+  ASSERT_EQ(pipe(err_pipe), 0);
+  const pid_t child = fork();
+  if (child == 0) {
+    dup2(err_pipe[1], STDERR_FILENO);
+    close(err_pipe[0]);
+    const std::string command =
+        "exec " + fifo_run(fifo.path(), dir + "/run", "--set source.stall_timeout=600 --set run.report_every=0.1");
+    execl("/bin/sh", "sh", "-c", command.c_str(), nullptr);
+    _exit(127);
+  }
+  close(err_pipe[1]);
+  FILE* err = fdopen(err_pipe[0], "r");
+  char line[1024];
+  std::string seen;
+  bool all_frames_used = false;
+  std::chrono::steady_clock::time_point interrupted;
+  while (std::fgets(line, sizeof(line), err)) {  // blocks until the run prints; no sleeping
+    seen += line;
+    if (std::string(line).find("| frame 11 ") != std::string::npos) {  // the last frame sent: the source waits for more
+      all_frames_used = true;
+      interrupted = std::chrono::steady_clock::now();
+      kill(child, SIGINT);
+      break;
+    }
+  }
+  while (std::fgets(line, sizeof(line), err)) seen += line;
+  fclose(err);
+  int status = 0;
+  waitpid(child, &status, 0);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - interrupted).count();
+  ASSERT_TRUE(all_frames_used) << seen;
+  ASSERT_TRUE(WIFEXITED(status)) << seen;
+  EXPECT_EQ(WEXITSTATUS(status), 0) << seen;
+  EXPECT_LT(seconds, 60.0) << "ended by the interrupt, not by the 600 s stall timeout";
+  EXPECT_NE(seen.find("is still blocked in a read: left behind"), std::string::npos) << seen;
+  EXPECT_NE(seen.find("slow: checkpoint "), std::string::npos) << seen;
 }
 
 }  // namespace

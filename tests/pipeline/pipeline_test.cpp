@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace vidssl {
@@ -228,6 +229,98 @@ TEST(Pipeline, AStageCanEndTheRunAndEverythingDrains) {
   EXPECT_TRUE(sink.finished);
   EXPECT_GE(sink.seen, 1000);
   EXPECT_EQ(static_cast<std::uint64_t>(sink.seen), p.reports()[0].items_out) << "what was in flight was drained";
+}
+
+// A source that emits `n` items and then blocks in its next read until released, as a source does
+// on a FIFO whose writer stopped sending. It owns its latch: the stage outlives the test's scope
+// when its thread is left behind.
+class StuckSource final : public Source<int> {
+ public:
+  explicit StuckSource(int n) : Source<int>("stuck source"), n_(n) {}
+  void release() { release_.open(); }
+  Latch stuck;  // open once it is blocked
+  bool finished = false;
+
+ protected:
+  bool process(Outputs<int>& out) override {
+    if (next_ == n_) {
+      stuck.open();
+      release_.wait();
+    }
+    return out.emit(next_++);
+  }
+  void finish(Outputs<int>&) override { finished = true; }
+
+ private:
+  int n_;
+  int next_ = 0;
+  Latch release_;
+};
+
+// A sink that never returns from its first item until released.
+class StuckSink final : public Stage<int> {
+ public:
+  StuckSink() : Stage<int>("stuck sink") {}
+  void release() { release_.open(); }
+  Latch reached;
+
+ protected:
+  void process(int, Outputs<NoOutput>&) override {
+    reached.open();
+    release_.wait();
+  }
+
+ private:
+  Latch release_;
+};
+
+TEST(Pipeline, InterruptEndsTheRunAfterTheItemInHandWhileTheSourceIsBlockedInARead) {
+  Pipeline p;
+  auto& source = p.add<StuckSource>(6);
+  Latch reached, gate;
+  auto& sink = p.add<Collector>(&reached, &gate);
+  p.connect(source, sink, {8, EdgePolicy::block});
+  p.start();
+  reached.wait();  // the sink holds item 0; the source emitted 6 and is stuck in its 7th read
+  p.interrupt();
+  gate.open();
+  const auto left = p.join_until(std::chrono::steady_clock::now() + std::chrono::milliseconds(300));
+  EXPECT_EQ(left, std::vector<std::string>{"stuck source"});
+  EXPECT_TRUE(sink.finished);
+  EXPECT_EQ(sink.items, std::vector<int>{0}) << "the items queued behind the one in hand are left";
+  EXPECT_FALSE(source.finished);
+  source.release();  // its next emit finds the edge closed: the detached thread ends on its own
+}
+
+TEST(Pipeline, EndingAStalledSourceLetsTheRestDrainAndFinish) {
+  Pipeline p;
+  auto& source = p.add<StuckSource>(5);
+  auto& doubler = p.add<Doubler>();
+  auto& sink = p.add<Collector>();
+  p.connect(source, doubler, {8, EdgePolicy::block});
+  p.connect(doubler, sink, {8, EdgePolicy::block});
+  p.start();
+  source.stuck.wait();
+  p.end_sources();
+  const auto left = p.join_until(std::chrono::steady_clock::now() + std::chrono::seconds(5));
+  EXPECT_EQ(left, std::vector<std::string>{"stuck source"});
+  EXPECT_EQ(sink.items, (std::vector<int>{0, 2, 4, 6, 8})) << "what the source gave before it stalled is all used";
+  EXPECT_TRUE(sink.finished);
+  source.release();
+}
+
+TEST(Pipeline, AStageThatNeverReturnsIsLeftBehindAndNamedAtTheDeadline) {
+  Pipeline p;
+  auto& source = p.add<EndlessSource>();
+  auto& sink = p.add<StuckSink>();
+  p.connect(source, sink, {2, EdgePolicy::block});
+  p.start();
+  sink.reached.wait();
+  p.interrupt();
+  const auto left = p.join_until(std::chrono::steady_clock::now() + std::chrono::milliseconds(200));
+  EXPECT_EQ(left, std::vector<std::string>{"stuck sink"});
+  EXPECT_EQ(p.busy_stages(), std::vector<std::string>{"stuck sink"});
+  sink.release();
 }
 
 TEST(Pipeline, AStageWithoutAnInputIsRefusedAtStart) {
