@@ -14,7 +14,8 @@ const char* to_string(EdgePolicy policy) {
 }
 
 void check_options(const EdgeOptions& options) {
-  if (options.capacity < 1) throw std::invalid_argument("capacity: expected an integer >= 1");
+  // A ring is allocated at its capacity: the bound keeps a typo from reserving gigabytes.
+  if (options.capacity < 1 || options.capacity > 4096) throw std::invalid_argument("capacity: expected an integer in [1, 4096]");
   if (options.policy == EdgePolicy::drop_oldest && options.capacity < 2)
     throw std::invalid_argument("capacity: a drop_oldest edge needs capacity >= 2 (one slot holds the newest item)");
 }

@@ -2,8 +2,12 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <stdexcept>
+#include <vector>
 
 #include "models/training/json_line.h"
 
@@ -17,9 +21,33 @@ void check_options(const LearnerStageOptions& options) {
                                 std::to_string(options.checkpoint_every));
   if (options.keep_checkpoints < 1)
     throw std::invalid_argument("train.keep_checkpoints: expected an integer >= 1, got " + std::to_string(options.keep_checkpoints));
-  if (options.max_nonfinite < 1)
-    throw std::invalid_argument("train.max_nonfinite: expected an integer >= 1, got " + std::to_string(options.max_nonfinite));
+  if (options.max_nonfinite < 1 || options.max_nonfinite > 1000000)
+    throw std::invalid_argument("train.max_nonfinite: expected an integer in [1, 1000000], got " + std::to_string(options.max_nonfinite));
+  if (!(options.divergence == 0 || (options.divergence > 1 && options.divergence <= 1e12)))
+    throw std::invalid_argument("train.divergence: expected 0 (off) or a factor in (1, 1e12], got " + std::to_string(options.divergence));
+  if (options.health_window < 1 || options.health_window > 100000)
+    throw std::invalid_argument("train.health_window: expected an integer in [1, 100000], got " + std::to_string(options.health_window));
+  if (!(options.rollback_lr_factor > 0 && options.rollback_lr_factor <= 1))
+    throw std::invalid_argument("train.rollback_lr_factor: expected a factor in (0, 1], got " + std::to_string(options.rollback_lr_factor));
+  if (options.max_rollbacks < 0 || options.max_rollbacks > 1000)
+    throw std::invalid_argument("train.max_rollbacks: expected an integer in [0, 1000], got " + std::to_string(options.max_rollbacks));
 }
+
+namespace {
+
+double median(std::vector<double> values) {
+  const auto middle = values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2);
+  std::nth_element(values.begin(), middle, values.end());
+  return *middle;
+}
+
+std::optional<double> loss_of(const LearnerStep& step) {
+  for (const auto& [key, value] : step.values)
+    if (key == "loss") return value;
+  return std::nullopt;
+}
+
+}  // namespace
 
 LearnerStage::LearnerStage(std::string name, Learner& learner, LearnerStageOptions options, MetricsLog* metrics)
     : Stage<Frame, LearnerReport>(std::move(name)),
@@ -39,6 +67,7 @@ void LearnerStage::process(Frame frame, Outputs<LearnerReport>& out) {
   }
   if (options_.max_steps >= 0 && learner_.steps() >= options_.max_steps) return;  // draining after the budget
   if (frame.index < next_frame_index_) return;  // a resumed checkpoint consumed it already
+  if (!last_checkpoint_ && !initial_) initial_ = snapshot();  // something to roll back to before the first checkpoint
   missed_ += static_cast<std::uint64_t>(frame.index - next_frame_index_);
   LearnerFrame input;
   input.index = frame.index;
@@ -55,16 +84,25 @@ void LearnerStage::process(Frame frame, Outputs<LearnerReport>& out) {
   log(report.update, frame, skipped_total_);
   if (!report.update.record.empty()) write_record(report.update.record);
 
+  bool rolled_back = false;
   for (const auto& step : report.update.steps) {
-    if (!step.skipped) {
-      skipped_in_a_row_ = 0;
-      continue;
+    if (step.skipped) ++skipped_total_;
+    std::string cause;
+    const bool healthy = judge(step, cause);
+    // A candidate checkpoint is written once the first loss computed from its state is healthy.
+    if (candidate_ && healthy) write(*candidate_);
+    candidate_.reset();
+    if (healthy) continue;
+    if (++unhealthy_in_a_row_ >= options_.max_nonfinite) {
+      roll_back(std::to_string(unhealthy_in_a_row_) + " unhealthy steps in a row, the last: " + cause);
+      rolled_back = true;
+      break;
     }
-    ++skipped_total_;
-    if (++skipped_in_a_row_ >= options_.max_nonfinite) restore_last_good();
   }
   const std::int64_t steps = learner_.steps();
-  if (options_.checkpoint_every > 0 && steps / options_.checkpoint_every > steps_before / options_.checkpoint_every) checkpoint();
+  if (!rolled_back && options_.checkpoint_every > 0 && steps / options_.checkpoint_every > steps_before / options_.checkpoint_every)
+    checkpoint_due_ = true;
+  if (checkpoint_due_) checkpoint_if_healthy();
 
   const auto now = std::chrono::steady_clock::now();
   const bool for_display =
@@ -124,25 +162,91 @@ void LearnerStage::write_record(const std::string& record) {
   if (!records_) throw std::runtime_error(records_path() + ": cannot write (disk full?)");
 }
 
-void LearnerStage::restore_last_good() {
-  skipped_in_a_row_ = 0;
-  if (!last_checkpoint_) return;  // nothing to go back to yet: keep skipping
-  learner_.load(CheckpointStore::load(*last_checkpoint_));
+bool LearnerStage::judge(const LearnerStep& step, std::string& cause) {
+  ++steps_since_reset_;
+  const std::optional<double> loss = loss_of(step);
+  if (step.skipped || (loss && !std::isfinite(*loss))) {
+    cause = "loss not finite";
+  } else if (loss && options_.divergence > 0 && !healthy_losses_.empty()) {
+    const double typical = median({healthy_losses_.begin(), healthy_losses_.end()});
+    if (*loss > options_.divergence * typical) {
+      char text[160];
+      std::snprintf(text, sizeof(text), "loss %.4g above train.divergence (%g) x the recent median %.4g", *loss, options_.divergence,
+                    typical);
+      cause = text;
+    }
+  }
+  if (!cause.empty()) {
+    healthy_in_a_row_ = 0;
+    return false;
+  }
+  unhealthy_in_a_row_ = 0;
+  ++healthy_in_a_row_;
+  if (loss) {
+    healthy_losses_.push_back(*loss);
+    if (static_cast<int>(healthy_losses_.size()) > options_.health_window) healthy_losses_.pop_front();
+  }
+  return true;
+}
+
+void LearnerStage::checkpoint_if_healthy() {
+  if (healthy_in_a_row_ < std::min<std::int64_t>(options_.health_window, steps_since_reset_)) return;  // wait for a healthy stretch
+  if (const std::string problem = learner_.weights_problem(); !problem.empty()) {
+    roll_back("weights unfit to checkpoint: " + problem);
+    return;
+  }
+  candidate_ = snapshot();
+  checkpoint_due_ = false;
+}
+
+LearnerStage::Snapshot LearnerStage::snapshot() {
+  Snapshot s;
+  learner_.save(s.data);
+  // A learner's tensors may share storage with its live weights and buffers; the next step must
+  // not change a state kept to go back to.
+  for (auto& [key, tensor] : s.data.weights) tensor = tensor.clone();
+  for (auto& [key, tensor] : s.data.state) tensor = tensor.clone();
+  s.data.learner = name();
+  s.data.config = options_.config_yaml;
+  s.data.state["run.next_frame_index"] = torch::tensor(next_frame_index_);
+  s.data.state["run.skipped_total"] = torch::tensor(skipped_total_);
+  s.data.state["run.lr_scale"] = torch::tensor(lr_scale_, torch::kFloat64);
+  s.data.state["run.rollbacks"] = torch::tensor(static_cast<std::int64_t>(rollbacks_));
+  s.frames = frames_;
+  return s;
+}
+
+std::string LearnerStage::write(const Snapshot& s) {
+  last_checkpoint_ = store_.save(s.data);
+  frames_at_checkpoint_ = s.frames;
+  initial_.reset();
+  return *last_checkpoint_;
+}
+
+void LearnerStage::roll_back(const std::string& cause) {
+  if (rollbacks_ >= options_.max_rollbacks)
+    throw std::runtime_error("training diverged after " + std::to_string(rollbacks_) + " rollbacks (train.max_rollbacks), the learning rate at " +
+                             std::to_string(lr_scale_) + " x train.lr: " + cause + "; lower train.lr");
+  ++rollbacks_;
+  lr_scale_ *= options_.rollback_lr_factor;
+  learner_.load(last_checkpoint_ ? CheckpointStore::load(*last_checkpoint_) : initial_->data);
+  learner_.set_learning_rate_scale(lr_scale_);
+  unhealthy_in_a_row_ = 0;
+  healthy_in_a_row_ = 0;
+  steps_since_reset_ = 0;
+  healthy_losses_.clear();
+  checkpoint_due_ = false;
+  candidate_.reset();
   if (metrics_)
-    metrics_->write(JsonLine().add("event", "restored").add("model", name()).add("checkpoint", *last_checkpoint_)
+    metrics_->write(JsonLine().add("event", "restored").add("model", name()).add("checkpoint", last_checkpoint_ ? *last_checkpoint_ : "start")
+                        .add("cause", cause).add("lr_scale", lr_scale_).add("rollbacks", static_cast<std::int64_t>(rollbacks_))
                         .add("skipped_total", skipped_total_).str());
 }
 
 std::string LearnerStage::checkpoint() {
-  CheckpointData data;
-  learner_.save(data);
-  data.learner = name();
-  data.config = options_.config_yaml;
-  data.state["run.next_frame_index"] = torch::tensor(next_frame_index_);
-  data.state["run.skipped_total"] = torch::tensor(skipped_total_);
-  last_checkpoint_ = store_.save(data);
-  frames_at_checkpoint_ = frames_;
-  return *last_checkpoint_;
+  candidate_.reset();
+  checkpoint_due_ = false;
+  return write(snapshot());
 }
 
 std::int64_t LearnerStage::resume(const CheckpointData& checkpoint, const std::string& folder) {
@@ -154,6 +258,11 @@ std::int64_t LearnerStage::resume(const CheckpointData& checkpoint, const std::s
   };
   next_frame_index_ = counter("run.next_frame_index");
   skipped_total_ = counter("run.skipped_total");
+  // Checkpoints written before rollbacks lowered rates have neither: the configured rate.
+  if (const auto at = checkpoint.state.find("run.lr_scale"); at != checkpoint.state.end()) lr_scale_ = at->second.item<double>();
+  if (const auto at = checkpoint.state.find("run.rollbacks"); at != checkpoint.state.end())
+    rollbacks_ = static_cast<int>(at->second.item<std::int64_t>());
+  learner_.set_learning_rate_scale(lr_scale_);
   last_checkpoint_ = folder;
   frames_at_checkpoint_ = frames_;
   resumed_ = true;
@@ -161,7 +270,10 @@ std::int64_t LearnerStage::resume(const CheckpointData& checkpoint, const std::s
 }
 
 void LearnerStage::finish(Outputs<LearnerReport>&) {
-  if (frames_ != frames_at_checkpoint_) checkpoint();
+  if (frames_ == frames_at_checkpoint_) return;
+  // The last state's own loss is never seen: it is written if its weights are fit and the steps
+  // that led to it were healthy; otherwise the one before it stays the newest.
+  if (learner_.weights_problem().empty() && unhealthy_in_a_row_ == 0) checkpoint();
 }
 
 }  // namespace vidssl

@@ -28,15 +28,34 @@ struct LearnerReport {
   std::uint64_t dropped = 0;         // frames of the stream it never got: dropped on its edge or before it
 };
 
+// How a learner's training is judged healthy, and what is done when it is not (one rule, here):
+//   - a step is unhealthy when its loss is not finite (the learner made no update) or above
+//     `divergence` × the median of the last `health_window` healthy losses (from the first on:
+//     training lowers a loss, a tenfold rise over the start is a divergence);
+//   - a due checkpoint is taken (in memory) only when the last min(`health_window`, steps since
+//     the start or the last rollback) steps were healthy and the learner's weights_problem() is
+//     empty, and written once the first loss computed from that state is healthy too (a state
+//     ruined by one finite update is never written); the final one at the end of the run is
+//     written when its weights are fit and the steps before it were healthy;
+//   - `max_nonfinite` unhealthy steps in a row, or weights unfit at a due checkpoint, roll back:
+//     the last checkpoint (or the state the run started from) is restored and the learning rate
+//     multiplied by `rollback_lr_factor`; the rollback after `max_rollbacks` of them ends the run
+//     with an error naming the cause instead.
+//
 //   models:
 //     neartofar:
 //       videos: true
-//       train: { checkpoint_every: 500, keep_checkpoints: 3, max_nonfinite: 5, max_steps: -1 }
+//       train: { checkpoint_every: 500, keep_checkpoints: 3, max_nonfinite: 5, max_steps: -1,
+//                divergence: 10, health_window: 20, rollback_lr_factor: 0.5, max_rollbacks: 3 }
 struct LearnerStageOptions {
   std::int64_t max_steps = -1;          // the run ends once this learner made this many updates; -1: no limit
   std::int64_t checkpoint_every = 500;  // updates between checkpoints; 0: only at the end
   int keep_checkpoints = 3;
-  int max_nonfinite = 5;                // skipped (non-finite) updates in a row before the last checkpoint is restored
+  int max_nonfinite = 5;                // unhealthy steps in a row before a rollback
+  double divergence = 10;               // a loss above this × the recent median is unhealthy; 0: off
+  int health_window = 20;
+  double rollback_lr_factor = 0.5;
+  int max_rollbacks = 3;
   double panel_interval_s = 0.1;        // panels for the display at most this often; < 0: none (no display)
   bool videos = true;                   // the learner's videos are written: panels every frame for them
   int threads = 0;                      // LibTorch intra-op threads of this learner's thread; 0: the run's
@@ -51,9 +70,9 @@ void check_options(const LearnerStageOptions& options);
 // frames a resumed checkpoint already saw are passed over), every update is a metrics.jsonl line
 // naming the learner, the frame's own figures and events are lines too, a record goes to
 // <folder>/predictions.jsonl, and the learner is checkpointed every `checkpoint_every` updates
-// and at the end. A non-finite loss skips the update (counted); after `max_nonfinite` in a row the
-// last checkpoint is restored. Whatever the learner throws stops the run, and the error names
-// the stage, which is named after the learner.
+// and at the end, from healthy states only (LearnerStageOptions). A non-finite loss skips the
+// update (counted); unhealthy steps in a row roll back. Whatever the learner throws stops the run,
+// and the error names the stage, which is named after the learner.
 class LearnerStage final : public Stage<Frame, LearnerReport> {
  public:
   LearnerStage(std::string name, Learner& learner, LearnerStageOptions options, MetricsLog* metrics);
@@ -61,12 +80,14 @@ class LearnerStage final : public Stage<Frame, LearnerReport> {
   // Continues from a checkpoint this stage's learner wrote (the caller checked its kind): the
   // learner's whole state and the run's counters. Returns the index of the next frame to consume.
   std::int64_t resume(const CheckpointData& checkpoint, const std::string& folder);
-  // Writes a checkpoint of the current state now.
+  // Writes a checkpoint of the current state now, unchecked.
   std::string checkpoint();
 
   std::int64_t steps() const { return learner_.steps(); }
   std::int64_t frames() const { return frames_; }
   std::int64_t skipped_steps() const { return skipped_total_; }
+  int rollbacks() const { return rollbacks_; }
+  double learning_rate_scale() const { return lr_scale_; }
   std::optional<std::string> last_checkpoint() const { return last_checkpoint_; }
   // <folder>/predictions.jsonl, when the learner writes records.
   std::string records_path() const;
@@ -78,7 +99,18 @@ class LearnerStage final : public Stage<Frame, LearnerReport> {
  private:
   void log(const LearnerUpdate& update, const Frame& frame, std::int64_t skipped_before);
   void write_record(const std::string& record);
-  void restore_last_good();
+  // Judges a step; true when healthy. `cause` says why not.
+  bool judge(const LearnerStep& step, std::string& cause);
+  // A state and the run's counters, kept to write or to go back to.
+  struct Snapshot {
+    CheckpointData data;
+    std::int64_t frames = 0;
+  };
+  // Takes the due checkpoint's candidate if the state is healthy; rolls back if its weights are not.
+  void checkpoint_if_healthy();
+  Snapshot snapshot();
+  std::string write(const Snapshot& snapshot);
+  void roll_back(const std::string& cause);
   double steps_per_s(std::int64_t new_steps);
 
   Learner& learner_;
@@ -90,7 +122,15 @@ class LearnerStage final : public Stage<Frame, LearnerReport> {
   std::int64_t frames_at_checkpoint_ = -1;
   std::int64_t skipped_total_ = 0;
   std::uint64_t missed_ = 0;              // gaps in the frame indices it got
-  int skipped_in_a_row_ = 0;
+  int unhealthy_in_a_row_ = 0;
+  std::int64_t healthy_in_a_row_ = 0;
+  std::int64_t steps_since_reset_ = 0;     // steps since the start or the last rollback
+  std::deque<double> healthy_losses_;      // the last health_window
+  bool checkpoint_due_ = false;
+  int rollbacks_ = 0;
+  double lr_scale_ = 1;
+  std::optional<Snapshot> initial_;    // the state the run started from, until a checkpoint is written
+  std::optional<Snapshot> candidate_;  // a due checkpoint, until the loss of its state is seen
   bool resumed_ = false;
   bool threads_set_ = false;
   std::optional<std::string> last_checkpoint_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <stdexcept>
+#include <thread>
 
 #include "stages/config_reader.h"
 #include "stages/source_config.h"
@@ -71,6 +72,10 @@ LearnerConfig read_learner(ConfigReader& r, const std::string& name, const RunCo
   r.read(prefix + "train.checkpoint_every", s.checkpoint_every);
   r.read(prefix + "train.keep_checkpoints", s.keep_checkpoints);
   r.read(prefix + "train.max_nonfinite", s.max_nonfinite);
+  r.read(prefix + "train.divergence", s.divergence);
+  r.read(prefix + "train.health_window", s.health_window);
+  r.read(prefix + "train.rollback_lr_factor", s.rollback_lr_factor);
+  r.read(prefix + "train.max_rollbacks", s.max_rollbacks);
   check_under(prefix, [&] { check_options(s); });
 
   l.recipe = l.kind->read(r, prefix, context);
@@ -91,6 +96,7 @@ RunConfig read_config(ConfigReader& r, const LearnerKinds& kinds) {
   auto& s = c.source;
   read_source_options(r, s);
   r.read("source.decoder_threads", c.decoder_threads);
+  require(c.decoder_threads >= 0 && c.decoder_threads <= 64, "source.decoder_threads", "an integer in [0, 64] (0: FFmpeg chooses)");
   r.read("source.stall_timeout", c.stall_timeout_s);
   require(c.stall_timeout_s > 0 && c.stall_timeout_s <= 86400, "source.stall_timeout", "a number of seconds in (0, 86400]");
   read_edge(r, "source.edge.", c.source_edge);
@@ -112,7 +118,10 @@ RunConfig read_config(ConfigReader& r, const LearnerKinds& kinds) {
   r.read("run.stop_timeout", c.stop_timeout_s);
   require(c.display == "window" || c.display == "none" || c.display.rfind("video:", 0) == 0 || c.display.rfind("png:", 0) == 0,
           "run.display", "window, none, video:FILE or png:DIR");
-  require(c.threads >= 0, "run.threads", "an integer >= 0 (0: all cores)");
+  // More threads than a few per core only thrash; a typo of 100000 would start them all.
+  const int most_threads = 4 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  require(c.threads >= 0 && c.threads <= most_threads, "run.threads",
+          "an integer in [0, " + std::to_string(most_threads) + "] (0: all cores; at most 4 per core)");
   require(c.report_every_s > 0, "run.report_every", "a number of seconds > 0");
   require(c.stop_timeout_s > 0 && c.stop_timeout_s <= 3600, "run.stop_timeout", "a number of seconds in (0, 3600]");
 

@@ -15,6 +15,7 @@ LinearizeLearner::LinearizeLearner(LinearizeOptions model, OptimizerOptions opti
     : ClipLearner(clips), model_(model), device_(device) {
   model_->to(device_);
   optimizer_ = make_optimizer(optimizer, model_->parameters());
+  lr_ = optimizer.lr;
 }
 
 LearnerStep LinearizeLearner::train(const torch::Tensor& clips) {
@@ -68,5 +69,9 @@ std::vector<Panel> LinearizeLearner::clip_panels() {
 void LinearizeLearner::save_model(CheckpointData& data) { save_learner_state(data, kind(), step_, *model_, *optimizer_); }
 
 void LinearizeLearner::load_model(const CheckpointData& data) { step_ = load_learner_state(data, *model_, *optimizer_, device_); }
+
+std::string LinearizeLearner::weights_problem() const { return vidssl::weights_problem(*model_); }
+
+void LinearizeLearner::set_learning_rate_scale(double scale) { set_learning_rate(*optimizer_, lr_ * scale); }
 
 }  // namespace vidssl

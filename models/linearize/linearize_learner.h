@@ -25,6 +25,8 @@ class LinearizeLearner final : public ClipLearner {
   torch::Device device() const override { return device_; }
   std::int64_t clip_length() const override { return 3; }
   LearnerStep train(const torch::Tensor& clips) override;
+  std::string weights_problem() const override;
+  void set_learning_rate_scale(double scale) override;
 
   Linearize& model() { return model_; }
 
@@ -37,6 +39,7 @@ class LinearizeLearner final : public ClipLearner {
 
   Linearize model_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  double lr_;  // as configured
   torch::Device device_;
   torch::Tensor last_triplets_;
   LinearizeLoss last_;

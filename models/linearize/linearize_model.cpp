@@ -19,12 +19,13 @@ void check_options(const LinearizeOptions& o) {
     throw std::invalid_argument(key + ": expected " + expected + ", got " + got);
   };
   if (o.channels() < 1) fail("channels", "at least 1", std::to_string(o.channels()));
-  if (o.filters() < 1) fail("filters", "an integer >= 1", std::to_string(o.filters()));
-  if (o.kernel() < 1 || o.kernel() % 2 == 0) fail("kernel", "an odd size >= 1", std::to_string(o.kernel()));
+  // Bounds far above any useful setting, so that a typo is named here and not by LibTorch's allocator.
+  if (o.filters() < 1 || o.filters() > 4096) fail("filters", "an integer in [1, 4096]", std::to_string(o.filters()));
+  if (o.kernel() < 1 || o.kernel() > 63 || o.kernel() % 2 == 0) fail("kernel", "an odd size in [1, 63]", std::to_string(o.kernel()));
   if (!(o.pool_beta() > 0)) fail("pool_beta", "a number > 0", std::to_string(o.pool_beta()));
   if (!(o.curvature() >= 0)) fail("curvature", "a number >= 0", std::to_string(o.curvature()));
-  if (o.delta_dims() < 1) fail("delta_dims", "an integer >= 1", std::to_string(o.delta_dims()));
-  if (o.delta_steps() < 0) fail("delta_steps", "an integer >= 0", std::to_string(o.delta_steps()));
+  if (o.delta_dims() < 1 || o.delta_dims() > 4096) fail("delta_dims", "an integer in [1, 4096]", std::to_string(o.delta_dims()));
+  if (o.delta_steps() < 0 || o.delta_steps() > 10000) fail("delta_steps", "an integer in [0, 10000]", std::to_string(o.delta_steps()));
   if (!(o.delta_lr() > 0)) fail("delta_lr", "a number > 0", std::to_string(o.delta_lr()));
   const auto s = o.block().space();
   o.block().check(o.filters(), s, s);  // names pool_features when F does not divide

@@ -11,8 +11,9 @@ namespace vidssl {
 
 void BalancedWindowBufferOptions::check() const {
   if (classes < 1) throw std::invalid_argument("classes must be at least 1, got " + std::to_string(classes));
-  if (capacity < classes)
-    throw std::invalid_argument("buffer_capacity must hold at least one window per class, got " + std::to_string(capacity));
+  if (capacity < classes || capacity > 10000000)
+    throw std::invalid_argument("buffer_capacity must hold at least one window per class and at most 10 000 000, got " +
+                                std::to_string(capacity));
 }
 
 BalancedWindowBuffer::BalancedWindowBuffer(BalancedWindowBufferOptions options) : options_(options), rng_(options.seed) {

@@ -46,8 +46,8 @@ void NearToFarOptions::check() const {
   require(stereo_level >= 0 && stereo_level <= 3, "stereo_level must be 0 … 3, got " + std::to_string(stereo_level));
   require(stereo_max_distance > 0, "stereo_max_distance must be > 0 m");
   require(ground_max_distance > 0, "ground_max_distance must be > 0 m");
-  require(steps_per_frame >= 0, "train.steps_per_frame must be >= 0, got " + std::to_string(steps_per_frame));
-  require(batch >= 1, "train.batch must be at least 1, got " + std::to_string(batch));
+  require(steps_per_frame >= 0 && steps_per_frame <= 1000, "train.steps_per_frame must be 0 … 1000, got " + std::to_string(steps_per_frame));
+  require(batch >= 1 && batch <= 65536, "train.batch must be 1 … 65536, got " + std::to_string(batch));
   require(train_max_distance > 0, "train_max_distance must be > 0 m");
   require(net.classes() == kTraversabilityClasses && buffer.classes == kTraversabilityClasses,
           "the classifier has the five classes of DESIGN §8.3");
@@ -250,5 +250,9 @@ void NearToFar::load(const CheckpointData& data) {
     last_plane_ = Plane{{v[0].item<double>(), v[1].item<double>(), v[2].item<double>()}, v[3].item<double>()};
   }
 }
+
+std::string NearToFar::weights_problem() const { return vidssl::weights_problem(*net_); }
+
+void NearToFar::set_learning_rate_scale(double scale) { set_learning_rate(*optimizer_, options_.optimizer.lr * scale); }
 
 }  // namespace vidssl

@@ -107,6 +107,9 @@ class NearToFar {
   // goes on as the stopped one would have.
   void save(CheckpointData& data);
   void load(const CheckpointData& data);
+  // The classifier's (Learner::weights_problem, Learner::set_learning_rate_scale).
+  std::string weights_problem() const;
+  void set_learning_rate_scale(double scale);
 
  private:
   void train(NearToFarResult& result);

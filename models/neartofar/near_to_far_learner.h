@@ -29,6 +29,8 @@ class NearToFarLearner final : public Learner {
   std::vector<LearnerVideo> videos() const override;
   void save(CheckpointData& data) override { model_.save(data); }
   void load(const CheckpointData& data) override { model_.load(data); }
+  std::string weights_problem() const override { return model_.weights_problem(); }
+  void set_learning_rate_scale(double scale) override { model_.set_learning_rate_scale(scale); }
 
   NearToFar& model() { return model_; }
   const NearToFarResult& last_result() const { return last_; }

@@ -33,15 +33,16 @@ void check_options(const SlowSparseOptions& o) {
     throw std::invalid_argument(key + ": expected " + expected + ", got " + got);
   };
   if (o.channels() < 1) fail("channels", "at least 1", std::to_string(o.channels()));
-  if (o.filters() < 1) fail("filters", "an integer >= 1", std::to_string(o.filters()));
-  if (o.kernel() < 1 || o.kernel() % 2 == 0) fail("kernel", "an odd size >= 1", std::to_string(o.kernel()));
+  // Bounds far above any useful setting, so that a typo is named here and not by LibTorch's allocator.
+  if (o.filters() < 1 || o.filters() > 4096) fail("filters", "an integer in [1, 4096]", std::to_string(o.filters()));
+  if (o.kernel() < 1 || o.kernel() > 63 || o.kernel() % 2 == 0) fail("kernel", "an odd size in [1, 63]", std::to_string(o.kernel()));
   if (!(o.alpha() >= 0)) fail("alpha", "a number >= 0", std::to_string(o.alpha()));
   if (!(o.beta() >= 0)) fail("beta", "a number >= 0", std::to_string(o.beta()));
   if (o.pool_features() < 1 || o.filters() % o.pool_features() != 0)
     fail("pool_features", "a divisor of filters (" + std::to_string(o.filters()) + ")", std::to_string(o.pool_features()));
-  if (o.pool_space() < 1) fail("pool_space", "an integer >= 1", std::to_string(o.pool_space()));
-  if (o.lista_steps() < 0) fail("lista_steps", "an integer >= 0", std::to_string(o.lista_steps()));
-  if (o.fista_steps() < 1) fail("fista_steps", "an integer >= 1", std::to_string(o.fista_steps()));
+  if (o.pool_space() < 1 || o.pool_space() > 64) fail("pool_space", "an integer in [1, 64]", std::to_string(o.pool_space()));
+  if (o.lista_steps() < 0 || o.lista_steps() > 100) fail("lista_steps", "an integer in [0, 100]", std::to_string(o.lista_steps()));
+  if (o.fista_steps() < 1 || o.fista_steps() > 10000) fail("fista_steps", "an integer in [1, 10000]", std::to_string(o.fista_steps()));
   if (!(o.fista_lipschitz() > 0)) fail("fista_lipschitz", "a number > 0", std::to_string(o.fista_lipschitz()));
   if (!(o.fista_backtrack() > 1)) fail("fista_backtrack", "a number > 1", std::to_string(o.fista_backtrack()));
 }

@@ -22,6 +22,7 @@ SlowSparseLearner::SlowSparseLearner(SlowSparseOptions model, OptimizerOptions o
     : ClipLearner(clips), model_(model), device_(device) {
   model_->to(device_);
   optimizer_ = make_optimizer(optimizer, model_->parameters());
+  lr_ = optimizer.lr;
 }
 
 LearnerStep SlowSparseLearner::train(const torch::Tensor& clips) {
@@ -66,5 +67,9 @@ std::vector<Panel> SlowSparseLearner::clip_panels() {
 void SlowSparseLearner::save_model(CheckpointData& data) { save_learner_state(data, kind(), step_, *model_, *optimizer_); }
 
 void SlowSparseLearner::load_model(const CheckpointData& data) { step_ = load_learner_state(data, *model_, *optimizer_, device_); }
+
+std::string SlowSparseLearner::weights_problem() const { return vidssl::weights_problem(*model_); }
+
+void SlowSparseLearner::set_learning_rate_scale(double scale) { set_learning_rate(*optimizer_, lr_ * scale); }
 
 }  // namespace vidssl

@@ -24,6 +24,8 @@ class SlowSparseLearner final : public ClipLearner {
   torch::Device device() const override { return device_; }
   std::int64_t clip_length() const override { return 2; }
   LearnerStep train(const torch::Tensor& clips) override;
+  std::string weights_problem() const override;
+  void set_learning_rate_scale(double scale) override;
 
   SlowSparse& model() { return model_; }
 
@@ -36,6 +38,7 @@ class SlowSparseLearner final : public ClipLearner {
 
   SlowSparse model_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  double lr_;  // as configured
   torch::Device device_;
   SlowSparseLoss last_;
 };

@@ -11,8 +11,8 @@ namespace vidssl {
 
 void check_options(const ClipLearnerOptions& options) {
   check_options(options.replay);
-  if (options.steps_per_frame < 1)
-    throw std::invalid_argument("train.steps_per_frame: expected an integer >= 1, got " + std::to_string(options.steps_per_frame));
+  if (options.steps_per_frame < 1 || options.steps_per_frame > 1000)
+    throw std::invalid_argument("train.steps_per_frame: expected an integer in [1, 1000], got " + std::to_string(options.steps_per_frame));
   if (!(options.scene_cut >= 0 && options.scene_cut <= 1))
     throw std::invalid_argument("train.scene_cut: expected a share of the 0..255 range in [0, 1] (0: off), got " +
                                 std::to_string(options.scene_cut));

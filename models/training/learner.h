@@ -111,6 +111,14 @@ class Learner {
   virtual PanelLayout panel_layout() const = 0;
   virtual std::vector<LearnerVideo> videos() const { return {}; }
 
+  // Why the weights are not fit to checkpoint, or empty (module_state.h's weights_problem on the
+  // trained module): the run checks it before every checkpoint and rolls back on it.
+  virtual std::string weights_problem() const = 0;
+  // The learning rate becomes `scale` × the configured one for every later step (a rollback
+  // lowers it). Loading a checkpoint restores the rate it was saved with; the run sets the scale
+  // again after a load.
+  virtual void set_learning_rate_scale(double scale) = 0;
+
   // Everything needed to go on bit for bit on CPU: weights, optimizer, buffers and their
   // generators, counters. The run adds its own counters and the config.
   virtual void save(CheckpointData& data) = 0;

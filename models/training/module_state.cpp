@@ -1,5 +1,7 @@
 #include "models/training/module_state.h"
 
+#include <cstdio>
+
 #include <torch/torch.h>
 
 #include <sstream>
@@ -36,6 +38,22 @@ void load_module_tensors(torch::nn::Module& module, const std::map<std::string, 
   if (tensors.size() != expected) throw std::runtime_error("checkpoint holds tensors this model does not have (a different model config?)");
 }
 
+std::string weights_problem(const torch::nn::Module& module) {
+  torch::NoGradGuard no_grad;
+  for (const auto& item : module.named_parameters()) {
+    const torch::Tensor& w = item.value();
+    if (w.numel() == 0) continue;
+    if (!torch::isfinite(w).all().item<bool>()) return item.key() + ": not finite";
+    const double largest = w.abs().max().item<double>();
+    if (largest > kMaxHealthyWeight) {
+      char text[96];
+      std::snprintf(text, sizeof(text), ": |w| up to %.2g (above %.0g)", largest, kMaxHealthyWeight);
+      return item.key() + text;
+    }
+  }
+  return "";
+}
+
 std::string serialize_optimizer(const torch::optim::Optimizer& optimizer) {
   torch::serialize::OutputArchive archive;
   optimizer.save(archive);
@@ -48,6 +66,9 @@ void deserialize_optimizer(torch::optim::Optimizer& optimizer, const std::string
   torch::serialize::InputArchive archive;
   std::istringstream in(bytes);
   archive.load_from(in, device);
+  // Loading keeps the state of a parameter the archive has none for (a state saved before the
+  // first step): a rollback to the start would go on with the diverged momentum. Start clean.
+  optimizer.state().clear();
   optimizer.load(archive);
 }
 

@@ -14,6 +14,15 @@ std::map<std::string, torch::Tensor> module_tensors(const torch::nn::Module& mod
 // first missing, unexpected or mis-shaped tensor.
 void load_module_tensors(torch::nn::Module& module, const std::map<std::string, torch::Tensor>& tensors);
 
+// The largest weight a healthy model here holds: the models' weights are O(1) (decoder columns
+// of unit norm, encoders started from them, a small classifier); a weight beyond this is a
+// divergence that has not reached the loss yet (one SGD step at an absurd rate).
+constexpr double kMaxHealthyWeight = 1e6;
+// Why the module's parameters are not fit to checkpoint, e.g. "encoder.weight: |w| up to 3.1e+37
+// (above 1e+06)" or "decoder.weight: not finite"; empty when every one is finite and within
+// kMaxHealthyWeight.
+std::string weights_problem(const torch::nn::Module& module);
+
 std::string serialize_optimizer(const torch::optim::Optimizer& optimizer);
 // The state is placed on `device`, where the optimizer's parameters live.
 void deserialize_optimizer(torch::optim::Optimizer& optimizer, const std::string& bytes, torch::Device device);

@@ -14,11 +14,12 @@ const char* to_string(OptimizerKind kind) {
 }
 
 void check_options(const OptimizerOptions& options) {
-  if (!(options.lr > 0)) throw std::invalid_argument("train.lr: expected a number > 0, got " + std::to_string(options.lr));
+  if (!(options.lr > 0 && options.lr <= 1000))
+    throw std::invalid_argument("train.lr: expected a learning rate in (0, 1000], got " + std::to_string(options.lr));
   if (!(options.momentum >= 0 && options.momentum < 1))
     throw std::invalid_argument("train.momentum: expected a number in [0, 1), got " + std::to_string(options.momentum));
-  if (!(options.weight_decay >= 0))
-    throw std::invalid_argument("train.weight_decay: expected a number >= 0, got " + std::to_string(options.weight_decay));
+  if (!(options.weight_decay >= 0 && options.weight_decay <= 1000))
+    throw std::invalid_argument("train.weight_decay: expected a number in [0, 1000], got " + std::to_string(options.weight_decay));
 }
 
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerOptions& options,
@@ -40,6 +41,10 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerOptions& 
           torch::optim::SGDOptions(options.lr).momentum(options.momentum).weight_decay(options.weight_decay));
   }
   throw std::logic_error("unknown optimizer");
+}
+
+void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {
+  for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
 }
 
 }  // namespace vidssl

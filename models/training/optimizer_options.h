@@ -24,9 +24,13 @@ struct OptimizerOptions {
 };
 
 // Throws std::invalid_argument naming the option by its key under a model's entry ("train.lr: …").
+// The bounds keep every number LibTorch is given representable: Adam divides the rate by
+// 1 − β₁ᵗ (0.1 at the first step), and a rate past float's range aborts inside LibTorch.
 void check_options(const OptimizerOptions& options);
 
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerOptions& options,
                                                         std::vector<torch::Tensor> parameters);
+// Sets every parameter group's learning rate (a rollback lowers it).
+void set_learning_rate(torch::optim::Optimizer& optimizer, double lr);
 
 }  // namespace vidssl

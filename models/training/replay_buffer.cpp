@@ -9,9 +9,10 @@
 namespace vidssl {
 
 void check_options(const ReplayBufferOptions& options) {
-  if (options.batch < 1) throw std::invalid_argument("train.batch: expected an integer >= 1, got " + std::to_string(options.batch));
-  if (options.capacity < 1)
-    throw std::invalid_argument("train.replay_capacity: expected an integer >= 1, got " + std::to_string(options.capacity));
+  if (options.batch < 1 || options.batch > 4096)
+    throw std::invalid_argument("train.batch: expected an integer in [1, 4096], got " + std::to_string(options.batch));
+  if (options.capacity < 1 || options.capacity > 1000000)
+    throw std::invalid_argument("train.replay_capacity: expected an integer in [1, 1000000], got " + std::to_string(options.capacity));
 }
 
 ReplayBuffer::ReplayBuffer(ReplayBufferOptions options) : options_(options), rng_(options.seed) { check_options(options_); }

@@ -142,7 +142,7 @@ TEST(MultiModelCli, ConfigErrorsOfTheMultiModelFormAreOneLineNamingTheKey) {
 
   r = run(vidssl() + " run " + config("clip-slow.yaml") + " --set models.slow.edge.capacity=0");
   EXPECT_EQ(r.status, 2);
-  EXPECT_EQ(r.err, "error: models.slow.edge.capacity: expected an integer >= 1\n");
+  EXPECT_EQ(r.err, "error: models.slow.edge.capacity: expected an integer in [1, 4096]\n");
 
   if (!test::opencv_clip("vtest.avi").empty()) {
     r = run(vidssl() + " run " + config("kitti-traverse.yaml") + " --display none --out " + dir + "/mono --set source.path=" +

@@ -73,7 +73,7 @@ TEST(VidsslCli, BadKeysInTheFileExitTwo) {
   std::ofstream(dir + "/bad2.yaml") << "source:\n  path: x.avi\nmodels: {slow: {train: {batch: 0}}}\n";
   r = run(vidssl() + " run " + dir + "/bad2.yaml");
   EXPECT_EQ(r.status, 2);
-  EXPECT_EQ(r.err, "error: models.slow.train.batch: expected an integer >= 1, got 0\n");
+  EXPECT_EQ(r.err, "error: models.slow.train.batch: expected an integer in [1, 4096], got 0\n");
   r = run(vidssl() + " run " + dir + "/missing.yaml");
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("missing.yaml: no such config file"), std::string::npos);
@@ -162,7 +162,7 @@ TEST(VidsslCli, AModelBRunTrainsOnTripletsAndItsCheckpointEvaluatesAndInterpolat
   EXPECT_EQ(count_lines_with(bad.err, ""), 1) << bad.err;
   const auto steps = run(vidssl() + " run " + config("clips-linearize.yaml") + " --set models.linearize.delta_steps=-1 --out " + out + "-bad");
   EXPECT_EQ(steps.status, 2) << steps.err;
-  EXPECT_EQ(steps.err, "error: models.linearize.delta_steps: expected an integer >= 0, got -1\n");
+  EXPECT_EQ(steps.err, "error: models.linearize.delta_steps: expected an integer in [0, 10000], got -1\n");
 }
 
 TEST(VidsslCli, ResumeContinuesTheRunFromItsCheckpoint) {
@@ -270,6 +270,60 @@ TEST(VidsslCli, InterruptDrainsCheckpointsAndExitsCleanly) {
   EXPECT_NE(seen.find("interrupted: finishing the step in hand"), std::string::npos) << seen;
   EXPECT_NE(seen.find("checkpoint "), std::string::npos) << seen;
   EXPECT_TRUE(fs::exists(out + "/slow/checkpoints"));
+}
+
+TEST(VidsslCli, NumbersPastWhatTheMachineHoldsAreRefusedNamingTheKey) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"models.slow.filters=2147483648", "models.slow.filters: expected an integer in [1, 4096]"},
+      {"models.slow.train.lr=1e38", "models.slow.train.lr: expected a learning rate in (0, 1000]"},
+      {"run.threads=100000", "run.threads: expected an integer in [0, "},
+      {"source.edge.capacity=100000000", "source.edge.capacity: expected an integer in [1, 4096]"},
+      {"source.width=1000000", "source.width: expected a size in [0, 16384]"},
+      {"models.slow.train.replay_capacity=100000000000", "models.slow.train.replay_capacity: expected an integer in [1, 1000000]"},
+  };
+  for (const auto& [assignment, message] : cases) {
+    const auto r = run(vidssl() + " run " + config("clip-slow.yaml") + " --display none --out " +
+                       test::scratch_dir("cli-bounds") + "/run --set " + assignment);
+    EXPECT_EQ(r.status, 2) << assignment << ": " << r.err;
+    EXPECT_NE(r.err.find(message), std::string::npos) << assignment << ": " << r.err;
+    EXPECT_EQ(count_lines_with(r.err, ""), 1) << r.err;
+  }
+}
+
+// A rate that ruins the model in one step: every checkpoint due is refused (the weights are unfit),
+// each rollback halves the rate, and the run gives up with one line naming the cause; nothing
+// ruined is ever written.
+TEST(VidsslCli, ARunThatKeepsDivergingEndsNonZeroWithoutWritingARuinedCheckpoint) {
+  if (!have_vtest()) GTEST_SKIP() << "vtest.avi (opencv-doc) not installed";
+  const auto out = test::scratch_dir("cli-diverge") + "/run";
+  const auto r = run(small_run(out, 60, "--set models.slow.train.optimizer=sgd --set models.slow.train.lr=1000 "
+                                        "--set models.slow.train.checkpoint_every=1"));
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.err.find("stage 'slow': training diverged after 3 rollbacks (train.max_rollbacks)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("lower train.lr"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(out + "/slow/checkpoints") && !fs::is_empty(out + "/slow/checkpoints")) << "a ruined state was written";
+  EXPECT_EQ(count_lines_with(read_all(out + "/metrics.jsonl"), "\"event\": \"restored\""), 3);
+}
+
+// SGD at 0.2 diverges within ten steps on this clip (0.1 trains); one rollback halves the rate and
+// the model trains on to a loss like a run started at 0.1.
+TEST(VidsslCli, AModeratelyHighRateRecoversAfterARollback) {
+  if (!have_vtest()) GTEST_SKIP() << "vtest.avi (opencv-doc) not installed";
+  const auto out = test::scratch_dir("cli-recover") + "/run";
+  const auto r = run(small_run(out, 150, "--set models.slow.train.optimizer=sgd --set models.slow.train.lr=0.2 "
+                                         "--set models.slow.train.checkpoint_every=10"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string metrics = read_all(out + "/metrics.jsonl");
+  EXPECT_GE(count_lines_with(metrics, "\"event\": \"restored\""), 1) << metrics;
+  EXPECT_NE(metrics.find("\"lr_scale\": 0.5"), std::string::npos);
+  double last_loss = -1;
+  std::istringstream lines(metrics);
+  for (std::string line; std::getline(lines, line);)
+    if (const auto at = line.find("\"loss\": "); at != std::string::npos && line.find("\"step\"") != std::string::npos)
+      last_loss = std::stod(line.substr(at + 8));
+  EXPECT_GT(last_loss, 0);
+  EXPECT_LT(last_loss, 0.3) << "trained on after the rollback (0.41 at the start; 0.2 when 0.1 is used from the start)";
+  EXPECT_TRUE(fs::exists(out + "/slow/checkpoints") && !fs::is_empty(out + "/slow/checkpoints"));
 }
 
 // A Y4M stream on a FIFO whose writer sends `frames` frames of a drifting pattern (64×48, mono)

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <mutex>
 #include <numeric>
 #include <set>
@@ -82,7 +83,8 @@ class FakeLearner final : public Learner {
     LearnerStep s;
     s.skipped = nan_frames.count(frame.index) > 0;
     s.step = s.skipped ? step : ++step;
-    s.values = {{"loss", s.skipped ? std::nan("") : 1.0}};
+    const bool diverging = frame.index >= diverge_from && lr_scale >= 1;  // a rate too high from this frame on
+    s.values = {{"loss", s.skipped ? std::nan("") : diverging ? 1000.0 : 1.0}};
     update.steps.push_back(s);
     return update;
   }
@@ -98,6 +100,11 @@ class FakeLearner final : public Learner {
     ++loads;
     step = data.state.at("learner.step").item<std::int64_t>();
   }
+  std::string weights_problem() const override { return step >= bad_weights_from ? "w: |w| up to 3e+37 (above 1e+06)" : ""; }
+  void set_learning_rate_scale(double scale) override { lr_scale = scale; }
+  std::int64_t bad_weights_from = std::numeric_limits<std::int64_t>::max();
+  std::int64_t diverge_from = std::numeric_limits<std::int64_t>::max();
+  double lr_scale = 1;
 
   // Waits until the learner has taken `n` frames (no sleeping: it notifies as it takes each).
   void wait_for_frames(std::size_t n) {
@@ -242,6 +249,75 @@ TEST(LearnerStage, NonFiniteLossesAreSkippedCountedAndRestoredFrom) {
   }
   EXPECT_EQ(skipped_lines, 3);
   EXPECT_EQ(restored_lines, 1);
+}
+
+std::vector<std::string> lines_with(const std::string& path, const std::string& needle) {
+  std::ifstream in(path);
+  std::vector<std::string> out;
+  for (std::string line; std::getline(in, line);)
+    if (line.find(needle) != std::string::npos) out.push_back(line);
+  return out;
+}
+
+TEST(LearnerStage, ADivergingLossRollsBackToTheLastCheckpointWithALowerRateAndTrainingRecovers) {
+  const std::string dir = test::scratch_dir("learner-diverge");
+  FakeLearner learner;
+  learner.diverge_from = 20;  // losses 1000 where they were 1, until the rate is lowered
+  LearnerStageOptions options = options_in(dir + "/fake");
+  options.checkpoint_every = 5;
+  options.max_nonfinite = 3;
+  options.health_window = 10;
+  MetricsLog metrics(dir + "/metrics.jsonl");
+  Pipeline p;
+  auto& source = p.add<SourceStage>("source", std::make_unique<ListSource>(numbered_frames(40)), [](const std::string&) {});
+  auto& stage = p.add<LearnerStage>("fake", learner, options, &metrics);
+  p.connect(source, stage, {4, EdgePolicy::block});
+  p.start();
+  p.join();
+  EXPECT_EQ(stage.rollbacks(), 1);
+  EXPECT_EQ(learner.loads, 1);
+  EXPECT_DOUBLE_EQ(learner.lr_scale, 0.5) << "the rate is lowered by train.rollback_lr_factor";
+  const auto restored = lines_with(dir + "/metrics.jsonl", "\"event\": \"restored\"");
+  ASSERT_EQ(restored.size(), 1u);
+  EXPECT_NE(restored[0].find("step-0000000015"), std::string::npos) << restored[0];
+  EXPECT_NE(restored[0].find("above train.divergence (10) x the recent median 1"), std::string::npos) << restored[0];
+  // Frames 20-22 diverged (steps 21-23). The checkpoint due at step 20 was never written: the first
+  // loss from its state (step 21's) diverged. The rollback went back to step 15, and frames 23-39
+  // trained healthily to step 32.
+  EXPECT_EQ(learner.step, 32);
+  std::vector<std::int64_t> steps;
+  for (const auto& path : CheckpointStore::all(dir + "/fake")) steps.push_back(CheckpointStore::load(path).step);
+  EXPECT_FALSE(steps.empty());
+  EXPECT_EQ(steps.back(), 32) << "the final checkpoint, after the recovery";
+  for (const auto step : steps) EXPECT_TRUE(step <= 15 || step >= 20) << "a checkpoint from the diverged stretch: " << step;
+  const CheckpointData last = CheckpointStore::load(CheckpointStore::all(dir + "/fake").back());
+  EXPECT_DOUBLE_EQ(last.state.at("run.lr_scale").item<double>(), 0.5) << "a resumed run keeps the lowered rate";
+}
+
+TEST(LearnerStage, WeightsUnfitToCheckpointAreNeverWrittenAndTheRunGivesUpAfterMaxRollbacks) {
+  const std::string dir = test::scratch_dir("learner-ruined");
+  FakeLearner learner;
+  learner.bad_weights_from = 1;  // every update ruins the weights, whatever the rate
+  LearnerStageOptions options = options_in(dir + "/fake");
+  options.checkpoint_every = 1;
+  options.max_rollbacks = 2;
+  Pipeline p;
+  auto& source = p.add<SourceStage>("source", std::make_unique<ListSource>(numbered_frames(40)), [](const std::string&) {});
+  auto& stage = p.add<LearnerStage>("fake", learner, options, nullptr);
+  p.connect(source, stage, {4, EdgePolicy::block});
+  p.start();
+  try {
+    p.join();
+    FAIL() << "the run went on";
+  } catch (const StageError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("stage 'fake': training diverged after 2 rollbacks (train.max_rollbacks)"), std::string::npos) << what;
+    EXPECT_NE(what.find("weights unfit to checkpoint: w: |w| up to 3e+37"), std::string::npos) << what;
+  }
+  EXPECT_EQ(learner.loads, 2) << "each rollback went back to the state the run started from";
+  EXPECT_DOUBLE_EQ(learner.lr_scale, 0.25);
+  EXPECT_TRUE(CheckpointStore::all(dir + "/fake").empty()) << "no ruined state was written";
+  EXPECT_EQ(stage.rollbacks(), 2);
 }
 
 std::vector<Frame> moving_texture(int count) {

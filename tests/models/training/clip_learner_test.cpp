@@ -33,6 +33,8 @@ class RecordingClipLearner final : public ClipLearner {
     out.values = {{"loss", 1.0}};
     return out;
   }
+  std::string weights_problem() const override { return ""; }
+  void set_learning_rate_scale(double) override {}
 
  private:
   std::int64_t size_multiple() const override { return 1; }
