@@ -29,6 +29,7 @@ packages=(
   libyaml-cpp-dev libcli11-dev libspdlog-dev
   ffmpeg opencv-doc xvfb xauth x11-apps imagemagick
   python3 python3-matplotlib
+  clang libclang-rt-dev
 )
 if [ "$cuda" = 1 ]; then
   packages+=(python3-venv)

@@ -79,6 +79,14 @@ void check_tree(const YAML::Node& node, const std::string& prefix, int depth, st
 
 }  // namespace
 
+std::string ConfigError::one_line(const std::string& message) {
+  std::string line = message.substr(0, kMaxLength);
+  for (char& c : line)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  if (line.size() < message.size()) line += "… (cut)";
+  return line;
+}
+
 ConfigReader::ConfigReader(YAML::Node root, std::string origin)
     : root_(root.IsNull() ? YAML::Node(YAML::NodeType::Map) : root),
       origin_(std::move(origin)),

@@ -14,9 +14,15 @@ namespace vidssl {
 
 // A bad config: one line naming the key and what was expected, e.g.
 //   "model.alpha: expected a number, got 'abc'". The CLI exits with status 2 on it.
+// Keys and values in a message come from the file, so the message is made one line here, for
+// every thrower: control characters become spaces, and it is cut at kMaxLength characters.
 class ConfigError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  static constexpr std::size_t kMaxLength = 400;
+  explicit ConfigError(const std::string& message) : std::runtime_error(one_line(message)) {}
+
+ private:
+  static std::string one_line(const std::string& message);
 };
 
 // Reads dotted keys ("model.alpha") from a YAML tree into typed fields, keeping the field's

@@ -1,5 +1,5 @@
 // libFuzzer target for the Y4M parser (Y4mReader and the header parser need the standard library
-// alone). Built and run by scripts/fuzz_y4m.sh with clang; the deterministic mutation test
+// alone). Built and run by scripts/fuzz.sh y4m with clang; the deterministic mutation test
 // (tests/stages/y4m_fuzz_test.cpp) covers the same ground in every ctest run.
 
 #include <cstddef>

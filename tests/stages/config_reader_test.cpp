@@ -50,6 +50,25 @@ TEST(ConfigReader, AValueInAMessageIsCutToOneShortLine) {
   EXPECT_EQ(error_of("source:\n  path: a.mp4\n  width: \"12\\nthirteen\"\n"), "source.width: expected an integer, got '12… (11 characters)'");
 }
 
+// Keys come from the file too: a long unknown key with a line break in it is still one
+// line of bounded length, whoever throws.
+TEST(ConfigReader, EveryMessageIsOneLineOfBoundedLength) {
+  const std::string key = "k\\ney" + std::string(900, 'y');  // YAML allows 1024 characters in a key
+  std::string message;
+  try {
+    ConfigReader reader(YAML::Load("source: {path: a.mp4}\n\"" + key + "\": 1\n"), "test.yaml");
+    SourceOptions source;
+    read_source_options(reader, source);
+    reader.finish();
+  } catch (const ConfigError& e) {
+    message = e.what();
+  }
+  EXPECT_EQ(message.find('\n'), std::string::npos);
+  EXPECT_LE(message.size(), ConfigError::kMaxLength + 16);
+  EXPECT_EQ(message.rfind("k ey", 0), 0u) << message.substr(0, 80);
+  EXPECT_NE(message.find("… (cut)"), std::string::npos);
+}
+
 TEST(ConfigReader, AnUnsetSourcePathIsNamed) {
   EXPECT_EQ(error_of("{}").rfind("source.path: required: a video file, a folder of clips", 0), 0u) << error_of("{}");
   EXPECT_EQ(error_of("source: {width: 64}").rfind("source.path: required", 0), 0u);
