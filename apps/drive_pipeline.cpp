@@ -136,13 +136,24 @@ DriveResult drive_pipeline(RunGraph& graph, DisplaySink& display, const DriveOpt
       result.stalled = true;
       spdlog::error("source {}: no frame for {:.1f} s (source.stall_timeout): ending the run after the models' final checkpoints",
                     graph.source.description, options.stall_timeout_s);
-      metrics.write(JsonLine().add("event", "source_stalled").add("seconds", options.stall_timeout_s).str());
+      try {
+        metrics.write(JsonLine().add("event", "source_stalled").add("seconds", options.stall_timeout_s).str());
+      } catch (const std::runtime_error& e) {
+        spdlog::error("{}", e.what());
+      }
       pipeline.end_sources();
     }
     if (now >= next_report) {
       next_report = now + seconds(options.report_every_s);
       const double t = std::chrono::duration<double>(now - started).count();
-      for (const auto& r : pipeline.reports()) metrics.write(stage_report_line(r, t));
+      try {
+        for (const auto& r : pipeline.reports()) metrics.write(stage_report_line(r, t));
+      } catch (const std::runtime_error& e) {  // a full disk: the models' own writes fail the same way
+        spdlog::error("{}", e.what());
+        result.failed = true;
+        pipeline.cancel();
+        if (!stop_deadline) stop_deadline = now + seconds(options.stop_timeout_s);
+      }
       printer.print(t, status);
     }
   }
@@ -167,7 +178,12 @@ DriveResult drive_pipeline(RunGraph& graph, DisplaySink& display, const DriveOpt
     result.left_behind.push_back(stage);
   }
   result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
-  for (const auto& r : pipeline.reports()) metrics.write(stage_report_line(r, result.seconds));
+  try {
+    for (const auto& r : pipeline.reports()) metrics.write(stage_report_line(r, result.seconds));
+  } catch (const std::runtime_error& e) {
+    spdlog::error("{}", e.what());
+    result.failed = true;
+  }
   return result;
 }
 

@@ -20,6 +20,19 @@
 namespace fs = std::filesystem;
 
 namespace vidssl {
+namespace {
+
+// The bytes a checkpoint of the learner's state takes now: its tensors and optimizer state.
+std::uint64_t checkpoint_size(Learner& learner) {
+  CheckpointData data;
+  learner.save(data);
+  std::uint64_t bytes = data.optimizer.size() + data.config.size();
+  for (const auto* tensors : {&data.weights, &data.state})
+    for (const auto& [key, tensor] : *tensors) bytes += static_cast<std::uint64_t>(tensor.nbytes()) + key.size();
+  return bytes;
+}
+
+}  // namespace
 
 int run_command(const RunArgs& args) {
   const RunConfig config = load_run_config(args.config, args.overrides, learner_kinds());
@@ -28,7 +41,7 @@ int run_command(const RunArgs& args) {
   const std::string run_dir = choose_run_folder(args.config, config.out, args.resume);
   if (const std::string moved = prepare_run_folder(run_dir, args.resume, args.force); !moved.empty())
     spdlog::info("the run that was in {} is moved to {}", run_dir, moved);
-  std::ofstream(fs::path(run_dir) / "config.yaml") << config.yaml;
+  write_run_file((fs::path(run_dir) / "config.yaml").string(), config.yaml);
   MetricsLog metrics((fs::path(run_dir) / "metrics.jsonl").string());
 
   std::string note;
@@ -40,6 +53,11 @@ int run_command(const RunArgs& args) {
   graph_options.panel_interval_s = display_options.mode == DisplayOptions::Mode::none ? -1 : 0.1;
   graph_options.metrics = &metrics;
   const auto graph = build_run_graph(config, learner_kinds(), graph_options);
+  // A first checkpoint of every learner, measured on its starting state (a replay buffer fills as
+  // the run goes on: later checkpoints are larger, and each failed one keeps the previous).
+  std::uint64_t checkpoint_bytes = 0;
+  for (const auto& l : graph->learners) checkpoint_bytes += checkpoint_size(*l.learner);
+  check_room_for_checkpoints(run_dir, checkpoint_bytes);
   spdlog::info("run {} -> {}", args.config, run_dir);
   for (const auto& l : graph->learners) {
     PanelLayout layout = l.learner->panel_layout();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,16 @@ std::string choose_run_folder(const std::string& config_path, const std::string&
 // a config.yaml alone is a start that failed) is refused with a ConfigError: its metrics and
 // checkpoints would mix with the old run's. With `force` the old run is first moved aside to <run_dir>.replaced-<time>, never deleted.
 std::string prepare_run_folder(const std::string& run_dir, bool resume, bool force);
+
+// Writes `text` to `path` (config.yaml of a run) and checks that it all reached the disk; throws
+// std::runtime_error naming the file.
+void write_run_file(const std::string& path, const std::string& text);
+
+// Before a run trains: writes and removes a file of `bytes` in `run_dir` (the size of the
+// learners' first checkpoints, measured), so that a read-only folder or a disk without room for a
+// checkpoint is one line at start instead of an error after the first minutes of training.
+// Throws std::runtime_error naming the folder, the size and why.
+void check_room_for_checkpoints(const std::string& run_dir, std::uint64_t bytes);
 
 // The learners of a run folder that hold checkpoints, by name.
 std::vector<std::string> learners_with_checkpoints(const std::string& run_dir);

@@ -326,6 +326,29 @@ TEST(VidsslCli, AModeratelyHighRateRecoversAfterARollback) {
   EXPECT_TRUE(fs::exists(out + "/slow/checkpoints") && !fs::is_empty(out + "/slow/checkpoints"));
 }
 
+// A disk that takes no more than a few kB per file (ulimit -f, SIGXFSZ ignored, as a nearly full
+// disk): the run stops at start with one line naming what could not be written.
+TEST(VidsslCli, AFolderWithoutRoomIsOneLineAtStart) {
+  if (!have_vtest()) GTEST_SKIP() << "vtest.avi (opencv-doc) not installed";
+  const auto limited = [](int kilobytes, const std::string& command) {
+    return "trap '' XFSZ; ulimit -f " + std::to_string(kilobytes) + "; exec " + command;
+  };
+  std::string out = test::scratch_dir("cli-room") + "/run";
+  // ulimit -f counts 512-byte blocks in dash, 1 kB in bash: config.yaml (1.2 kB) fits either way; a
+  // first checkpoint (17 kB) does not.
+  auto r = run(limited(20, small_run(out, 50)));
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.err.find("\nerror: " + out + ": no room for a checkpoint of "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(" kB (File too large): free some space or choose another --out\n"), std::string::npos) << r.err;
+  EXPECT_EQ(count_lines_with(r.err, "error"), 1) << r.err;
+  EXPECT_FALSE(fs::exists(out + "/.room-for-a-checkpoint"));
+
+  out = test::scratch_dir("cli-room") + "/run";
+  r = run(limited(1, small_run(out, 50)));
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_EQ(r.err, "error: " + out + "/config.yaml: cannot write (File too large)\n");
+}
+
 // A Y4M stream on a FIFO whose writer sends `frames` frames of a drifting pattern (64×48, mono)
 // and then stops sending without closing, as a stopped (not dead) producer does. The writer
 // closes when the test ends.
