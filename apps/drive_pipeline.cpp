@@ -46,6 +46,16 @@ class StatusPrinter {
   std::size_t printed_ = 0;
 };
 
+// A paced source this late is worth a line: a second is beyond any decoder's jitter.
+constexpr double kBehindNoted_s = 1.0;
+
+std::string behind_status(double behind_s, double fps) {
+  char buf[200];
+  std::snprintf(buf, sizeof(buf), "source | %.0f frames (%.1f s) behind the clock: models on block edges hold it back "
+                "(drop_oldest edges keep a live source live)", behind_s * fps, behind_s);
+  return buf;
+}
+
 }  // namespace
 
 std::string stage_report_line(const StageReport& r, double time_s) {
@@ -154,7 +164,17 @@ DriveResult drive_pipeline(RunGraph& graph, DisplaySink& display, const DriveOpt
         pipeline.cancel();
         if (!stop_deadline) stop_deadline = now + seconds(options.stop_timeout_s);
       }
-      printer.print(t, status);
+      std::vector<std::string> lines = status;
+      if (const double behind = graph.source_stage ? graph.source_stage->behind_s() : 0; behind > kBehindNoted_s) {
+        lines.push_back(behind_status(behind, graph.source.fps));
+        try {
+          metrics.write(JsonLine().add("time", t).add("event", "source_behind").add("seconds", behind)
+                            .add("frames", static_cast<std::int64_t>(std::llround(behind * graph.source.fps))).str());
+        } catch (const std::runtime_error& e) {
+          spdlog::error("{}", e.what());
+        }
+      }
+      printer.print(t, lines);
     }
   }
   printer.print(std::chrono::duration<double>(Clock::now() - started).count(), status);

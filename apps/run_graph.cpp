@@ -120,7 +120,7 @@ std::unique_ptr<RunGraph> build_run_graph(const RunConfig& config, const Learner
     spdlog::warn("{}", message);
     if (metrics) metrics->write(JsonLine().add("event", "source_warning").add("message", message).str());
   };
-  auto& source_stage = p.add<SourceStage>("source", std::move(source), warn, skip);
+  auto& source_stage = p.add<SourceStage>("source", std::move(source), warn, skip, config.source.realtime || info.live);
   graph->source_stage = &source_stage;
 
   // One preprocessing per distinct (level, channels), cropping to what every learner behind it needs.

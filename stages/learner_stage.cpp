@@ -202,10 +202,15 @@ void LearnerStage::checkpoint_if_healthy() {
 LearnerStage::Snapshot LearnerStage::snapshot() {
   Snapshot s;
   learner_.save(s.data);
-  // A learner's tensors may share storage with its live weights and buffers; the next step must
-  // not change a state kept to go back to.
-  for (auto& [key, tensor] : s.data.weights) tensor = tensor.clone();
-  for (auto& [key, tensor] : s.data.state) tensor = tensor.clone();
+  // A learner's tensors may share storage with its live weights and buffers (a detached parameter,
+  // a slice of a ring), and the next step must not change a state kept to go back to: those are
+  // copied. A tensor that owns its storage alone (a replay buffer stacked for saving, the bulk of
+  // a checkpoint) is kept as it is, so a checkpoint costs one copy of the state, not two.
+  const auto own = [](torch::Tensor& tensor) {
+    if (tensor.defined() && tensor.storage().use_count() > 1) tensor = tensor.clone();
+  };
+  for (auto& [key, tensor] : s.data.weights) own(tensor);
+  for (auto& [key, tensor] : s.data.state) own(tensor);
   s.data.learner = name();
   s.data.config = options_.config_yaml;
   s.data.state["run.next_frame_index"] = torch::tensor(next_frame_index_);

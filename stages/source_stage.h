@@ -15,12 +15,14 @@ namespace vidssl {
 // Runs a FrameSource (a file, a folder, a camera, a generator) as the first stage of a pipeline.
 // Warnings about damaged input go to `warn` as they happen; the stream goes on. On --resume the
 // frames a checkpoint already trained on are read and skipped (skip_frames), so the run continues
-// with exactly the frame it would have seen next.
+// with exactly the frame it would have seen next. A `paced` source (a camera, a realtime file)
+// should deliver frame t at t after its clip's first frame: how far it falls behind that, held
+// back by models on block edges, is measured at every frame (behind_s()).
 class SourceStage final : public Source<Frame> {
  public:
   using Warn = std::function<void(const std::string&)>;
-  SourceStage(std::string name, std::unique_ptr<FrameSource> source, Warn warn, std::int64_t skip_frames = 0)
-      : Source<Frame>(std::move(name)), source_(std::move(source)), warn_(std::move(warn)), skip_frames_(skip_frames) {}
+  SourceStage(std::string name, std::unique_ptr<FrameSource> source, Warn warn, std::int64_t skip_frames = 0, bool paced = false)
+      : Source<Frame>(std::move(name)), source_(std::move(source)), warn_(std::move(warn)), skip_frames_(skip_frames), paced_(paced) {}
 
   const SourceInfo& info() const { return source_->info(); }
 
@@ -34,6 +36,9 @@ class SourceStage final : public Source<Frame> {
     return 1e-9 * static_cast<double>(now_ns() - since);
   }
 
+  // Seconds the newest frame came after its time on the clip's clock (0 when on time, or not paced).
+  double behind_s() const { return 1e-9 * static_cast<double>(behind_ns_.load(std::memory_order_relaxed)); }
+
  protected:
   bool process(Outputs<Frame>& out) override {
     Frame frame;
@@ -41,12 +46,27 @@ class SourceStage final : public Source<Frame> {
     const bool more = source_->read(frame);
     read_started_ns_.store(0, std::memory_order_release);
     for (auto& warning : source_->take_warnings()) warn_(warning);
-    if (!more) return false;
+    if (!more) {
+      behind_ns_.store(0, std::memory_order_relaxed);  // the stream is over: nothing is late any more
+      return false;
+    }
     if (frame.index < skip_frames_) return true;
+    if (paced_) measure_lateness(frame);
     return out.emit(frame);
   }
 
  private:
+  void measure_lateness(const Frame& frame) {
+    const std::int64_t now = now_ns();
+    if (clip_ != frame.clip_id || origin_ns_ == 0) {  // timestamps restart at every clip
+      clip_ = frame.clip_id;
+      origin_ns_ = now;
+      origin_timestamp_us_ = frame.timestamp_us;
+    }
+    const std::int64_t late = (now - origin_ns_) - 1000 * (frame.timestamp_us - origin_timestamp_us_);
+    behind_ns_.store(late > 0 ? late : 0, std::memory_order_relaxed);
+  }
+
   static std::int64_t now_ns() {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
   }
@@ -54,6 +74,11 @@ class SourceStage final : public Source<Frame> {
   std::unique_ptr<FrameSource> source_;
   Warn warn_;
   std::atomic<std::int64_t> read_started_ns_{0};
+  bool paced_;
+  std::int32_t clip_ = -1;
+  std::int64_t origin_ns_ = 0;
+  std::int64_t origin_timestamp_us_ = 0;
+  std::atomic<std::int64_t> behind_ns_{0};
   std::int64_t skip_frames_;
 };
 

@@ -349,6 +349,19 @@ TEST(VidsslCli, AFolderWithoutRoomIsOneLineAtStart) {
   EXPECT_EQ(r.err, "error: " + out + "/config.yaml: cannot write (File too large)\n");
 }
 
+// A file paced as a camera (10 fps) into a model that takes 20 steps a frame, on block edges: the
+// source falls behind the clock, and the status lines and metrics say by how much.
+TEST(VidsslCli, ARealtimeSourceHeldBackByBlockEdgesSaysHowFarBehindItIs) {
+  if (!have_vtest()) GTEST_SKIP() << "vtest.avi (opencv-doc) not installed";
+  const auto out = test::scratch_dir("cli-behind") + "/run";
+  const auto r = run(small_run(out, 40, "--set source.realtime=true --set models.slow.train.steps_per_frame=20 "
+                                        "--set source.edge.capacity=2 --set models.slow.edge.capacity=2 "
+                                        "--set run.report_every=0.5"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find(" behind the clock: models on block edges hold it back"), std::string::npos) << r.err;
+  EXPECT_GE(count_lines_with(read_all(out + "/metrics.jsonl"), "\"event\": \"source_behind\""), 1);
+}
+
 // A Y4M stream on a FIFO whose writer sends `frames` frames of a drifting pattern (64×48, mono)
 // and then stops sending without closing, as a stopped (not dead) producer does. The writer
 // closes when the test ends.

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Resident memory of a long run: trains Model A on an endless live stream (FFmpeg testsrc) with a checkpoint
+# every 50 steps (each copies the replay buffer out to be saved) and samples the process's RSS.
+#   bash bench/rss_soak.sh [SECONDS] [OUT]      (default 600; OUT: a folder, default a temp one)
+# Prints one line per sample ("t_s rss_mb") and, at the end, the growth after the first minute,
+# the figure docs/benchmarks.md records. Needs build/vidssl.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-600}"
+out="${2:-$(mktemp -d)}"
+mkdir -p "$out"
+build/vidssl run configs/clip-slow.yaml --display none --out "$out/run" \
+  --set source.path=lavfi:testsrc=size=160x120:rate=30 \
+  --set models.slow.train.checkpoint_every=50 --set run.threads=1 > "$out/run.log" 2>&1 &
+pid=$!
+end=$((SECONDS + seconds))
+: > "$out/rss.txt"
+while [ $SECONDS -lt $end ] && kill -0 "$pid" 2>/dev/null; do
+  rss_kb=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")
+  echo "$SECONDS $((rss_kb / 1024))" | tee -a "$out/rss.txt"
+  sleep 10
+done
+kill -INT "$pid" 2>/dev/null || true
+wait "$pid" || true
+awk -v from=60 '$1 >= from && !first { first = $2 } { last = $2; if ($2 > peak) peak = $2 }
+  END { printf "rss after 1 min %d MB, at the end %d MB, peak %d MB: growth %.1f %%\n", first, last, peak, 100 * (last - first) / first }' "$out/rss.txt"
+grep -c '"step"' "$out/run/metrics.jsonl" | xargs -I{} echo "{} steps; checkpoints every 50: $out/run/slow/checkpoints"
