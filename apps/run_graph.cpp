@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <limits>
 #include <map>
@@ -11,6 +12,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "apps/deadline.h"
 #include "models/training/json_line.h"
 #include "stages/config_reader.h"
 #include "stages/open_source.h"
@@ -65,7 +67,13 @@ std::int64_t resume_learner(RunLearner& l, const std::string& folder, const Lear
 
 std::unique_ptr<RunGraph> build_run_graph(const RunConfig& config, const LearnerKinds& kinds, const RunGraphOptions& options) {
   auto graph = std::make_unique<RunGraph>();
-  auto source = open_source(config.source, nullptr, FfmpegSourceOptions{config.decoder_threads});
+  std::unique_ptr<FrameSource> source;
+  {
+    char message[128];
+    std::snprintf(message, sizeof(message), ": not open after %.1f s (source.stall_timeout): nothing sends to it", config.stall_timeout_s);
+    const Deadline deadline(config.stall_timeout_s, "source " + config.source.path + message);
+    source = open_source(config.source, nullptr, FfmpegSourceOptions{config.decoder_threads});
+  }
   graph->source = source->info();
   const SourceInfo& info = graph->source;
   spdlog::info("source {}: {}x{}x{}, {:.3g} fps, {} frames{}{}", info.description, info.width, info.height, info.channels, info.fps,

@@ -428,6 +428,18 @@ TEST(VidsslCli, AStreamThatStopsSendingEndsTheRunAfterAFinalCheckpoint) {
   EXPECT_NE(read_all(dir + "/run/metrics.jsonl").find("\"event\": \"source_stalled\""), std::string::npos);
 }
 
+// A FIFO nobody has opened for writing blocks the open itself, which nothing can interrupt: the
+// run ends with one line when source.stall_timeout passes, before anything trains.
+TEST(VidsslCli, AStreamNobodyWritesToEndsTheRunAtTheStallTimeout) {
+  const auto dir = test::scratch_dir("cli-no-writer");
+  const std::string fifo = dir + "/stream.y4m";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  const auto r = run(fifo_run(fifo, dir + "/run", "--set source.stall_timeout=1"));
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.err.find("source " + fifo + ": not open after 1.0 s (source.stall_timeout): nothing sends to it"), std::string::npos)
+      << r.err;
+}
+
 // Ctrl-C while the source is blocked in a read of a silent stream: the run ends well within the
 // stall timeout, with its final checkpoint, exit 0.
 TEST(VidsslCli, InterruptEndsARunWhoseSourceIsBlockedInARead) {
