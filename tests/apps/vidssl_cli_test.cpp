@@ -234,39 +234,57 @@ TEST(VidsslCli, PngDisplayWritesThePanels) {
   EXPECT_GE(pngs, 1);
 }
 
-// SIGINT: the run finishes the step in hand, writes a final checkpoint and exits 0.
-TEST(VidsslCli, InterruptDrainsCheckpointsAndExitsCleanly) {
-  if (!have_vtest()) GTEST_SKIP() << "vtest.avi (opencv-doc) not installed";
-  const auto out = test::scratch_dir("cli-sigint");
+// What a run interrupted on cue gave: whether the cue came, its exit status, its stderr, and the
+// seconds from the interrupt to its exit.
+struct InterruptedRun {
+  bool cued = false;
+  int status = -1;  // the exit status, or -1 when it did not exit by itself
+  std::string err;
+  double seconds = 0;
+};
+
+// Runs `command` and reads its stderr as it comes (blocking reads, no sleeping); at the first line
+// holding `cue` it sends SIGINT, then reads on to the end.
+InterruptedRun interrupt_on_cue(const std::string& command, const std::string& cue) {
+  InterruptedRun r;
   int err_pipe[2];
-  ASSERT_EQ(pipe(err_pipe), 0);
+  if (pipe(err_pipe) != 0) return r;
   const pid_t child = fork();
   if (child == 0) {
     dup2(err_pipe[1], STDERR_FILENO);
     close(err_pipe[0]);
-    execl("/bin/sh", "sh", "-c", ("exec " + small_run(out, 100000, "--set run.report_every=0.1")).c_str(), nullptr);
+    execl("/bin/sh", "sh", "-c", ("exec " + command).c_str(), nullptr);
     _exit(127);
   }
   close(err_pipe[1]);
   FILE* err = fdopen(err_pipe[0], "r");
   char line[1024];
-  std::string seen;
-  bool training = false;
-  while (std::fgets(line, sizeof(line), err)) {  // blocks until the run prints; no sleeping
-    seen += line;
-    if (std::string(line).find("| step ") != std::string::npos) {
-      training = true;
+  std::chrono::steady_clock::time_point interrupted;
+  while (!r.cued && std::fgets(line, sizeof(line), err)) {
+    r.err += line;
+    if (std::string(line).find(cue) != std::string::npos) {
+      r.cued = true;
+      interrupted = std::chrono::steady_clock::now();
       kill(child, SIGINT);
-      break;
     }
   }
-  while (std::fgets(line, sizeof(line), err)) seen += line;
+  while (std::fgets(line, sizeof(line), err)) r.err += line;
   fclose(err);
   int status = 0;
   waitpid(child, &status, 0);
-  ASSERT_TRUE(training) << seen;
-  ASSERT_TRUE(WIFEXITED(status)) << seen;
-  EXPECT_EQ(WEXITSTATUS(status), 0) << seen;
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - interrupted).count();
+  if (WIFEXITED(status)) r.status = WEXITSTATUS(status);
+  return r;
+}
+
+// SIGINT: the run finishes the step in hand, writes a final checkpoint and exits 0.
+TEST(VidsslCli, InterruptFinishesTheStepInHandCheckpointsAndExitsCleanly) {
+  if (!have_vtest()) GTEST_SKIP() << "vtest.avi (opencv-doc) not installed";
+  const auto out = test::scratch_dir("cli-sigint");
+  const auto r = interrupt_on_cue(small_run(out, 100000, "--set run.report_every=0.1"), "| step ");
+  const std::string& seen = r.err;
+  ASSERT_TRUE(r.cued) << seen;
+  EXPECT_EQ(r.status, 0) << seen;
   EXPECT_NE(seen.find("interrupted: finishing the step in hand"), std::string::npos) << seen;
   EXPECT_NE(seen.find("checkpoint "), std::string::npos) << seen;
   EXPECT_TRUE(fs::exists(out + "/slow/checkpoints"));
@@ -445,41 +463,13 @@ TEST(VidsslCli, AStreamNobodyWritesToEndsTheRunAtTheStallTimeout) {
 TEST(VidsslCli, InterruptEndsARunWhoseSourceIsBlockedInARead) {
   const auto dir = test::scratch_dir("cli-stall-sigint");
   StalledFifo fifo(dir + "/stream.y4m", 12);
-  int err_pipe[2];
-  ASSERT_EQ(pipe(err_pipe), 0);
-  const pid_t child = fork();
-  if (child == 0) {
-    dup2(err_pipe[1], STDERR_FILENO);
-    close(err_pipe[0]);
-    const std::string command =
-        "exec " + fifo_run(fifo.path(), dir + "/run", "--set source.stall_timeout=600 --set run.report_every=0.1");
-    execl("/bin/sh", "sh", "-c", command.c_str(), nullptr);
-    _exit(127);
-  }
-  close(err_pipe[1]);
-  FILE* err = fdopen(err_pipe[0], "r");
-  char line[1024];
-  std::string seen;
-  bool all_frames_used = false;
-  std::chrono::steady_clock::time_point interrupted;
-  while (std::fgets(line, sizeof(line), err)) {  // blocks until the run prints; no sleeping
-    seen += line;
-    if (std::string(line).find("| frame 11 ") != std::string::npos) {  // the last frame sent: the source waits for more
-      all_frames_used = true;
-      interrupted = std::chrono::steady_clock::now();
-      kill(child, SIGINT);
-      break;
-    }
-  }
-  while (std::fgets(line, sizeof(line), err)) seen += line;
-  fclose(err);
-  int status = 0;
-  waitpid(child, &status, 0);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - interrupted).count();
-  ASSERT_TRUE(all_frames_used) << seen;
-  ASSERT_TRUE(WIFEXITED(status)) << seen;
-  EXPECT_EQ(WEXITSTATUS(status), 0) << seen;
-  EXPECT_LT(seconds, 60.0) << "ended by the interrupt, not by the 600 s stall timeout";
+  // The last frame sent is 11: once the model reports it, the source waits for more.
+  const auto r = interrupt_on_cue(fifo_run(fifo.path(), dir + "/run", "--set source.stall_timeout=600 --set run.report_every=0.1"),
+                                  "| frame 11 ");
+  const std::string& seen = r.err;
+  ASSERT_TRUE(r.cued) << seen;
+  EXPECT_EQ(r.status, 0) << seen;
+  EXPECT_LT(r.seconds, 60.0) << "ended by the interrupt, not by the 600 s stall timeout";
   EXPECT_NE(seen.find("is still blocked in a read: left behind"), std::string::npos) << seen;
   EXPECT_NE(seen.find("slow: checkpoint "), std::string::npos) << seen;
 }
