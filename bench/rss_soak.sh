@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Resident memory of a long run: trains Model A on an endless live stream (FFmpeg testsrc) with a checkpoint
 # every 50 steps (each copies the replay buffer out to be saved) and samples the process's RSS.
-#   bash bench/rss_soak.sh [SECONDS] [OUT]      (default 600; OUT: a folder, default a temp one)
+#   bash bench/rss_soak.sh [SECONDS [OUT [--set KEY=VALUE]...]]   (default 600 s; OUT: a folder,
+#                                                                  default a temp one; --set: more keys)
 # Prints one line per sample ("t_s rss_mb") and, at the end, the growth after the first minute,
 # the figure docs/benchmarks.md records. Needs build/vidssl.
 set -euo pipefail
@@ -11,7 +12,7 @@ out="${2:-$(mktemp -d)}"
 mkdir -p "$out"
 build/vidssl run configs/clip-slow.yaml --display none --out "$out/run" \
   --set source.path=lavfi:testsrc=size=160x120:rate=30 \
-  --set models.slow.train.checkpoint_every=50 --set run.threads=1 > "$out/run.log" 2>&1 &
+  --set models.slow.train.checkpoint_every=50 --set run.threads=1 "${@:3}" > "$out/run.log" 2>&1 &
 pid=$!
 end=$((SECONDS + seconds))
 : > "$out/rss.txt"
