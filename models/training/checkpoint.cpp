@@ -41,15 +41,19 @@ void fsync_path(const fs::path& path, int flags) {
   if (rc != 0) throw std::runtime_error(path.string() + ": fsync failed: " + std::strerror(errno));
 }
 
-void write_file(const fs::path& path, const std::string& bytes) {
+void write_file(const fs::path& path, const char* data, std::size_t size) {
   {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.write(data, static_cast<std::streamsize>(size));
     out.flush();
     if (!out) throw std::runtime_error(path.string() + ": write failed (disk full or not writable?)");
   }
   fsync_path(path, O_RDONLY);
 }
+
+void write_file(const fs::path& path, const std::string& bytes) { write_file(path, bytes.data(), bytes.size()); }
+
+void write_file(const fs::path& path, const std::vector<char>& bytes) { write_file(path, bytes.data(), bytes.size()); }
 
 std::string read_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -59,11 +63,12 @@ std::string read_file(const fs::path& path) {
   return bytes.str();
 }
 
-std::string pickle_tensors(const std::map<std::string, torch::Tensor>& tensors) {
+// Written as it comes back from pickle_save: the replay buffer makes this the bulk of a checkpoint,
+// and every copy of it is another large block the heap must find room for at each checkpoint.
+std::vector<char> pickle_tensors(const std::map<std::string, torch::Tensor>& tensors) {
   c10::Dict<std::string, torch::Tensor> dict;
   for (const auto& [name, tensor] : tensors) dict.insert(name, tensor.detach().cpu().contiguous());
-  const std::vector<char> bytes = torch::pickle_save(c10::IValue(dict));
-  return std::string(bytes.begin(), bytes.end());
+  return torch::pickle_save(c10::IValue(dict));
 }
 
 std::map<std::string, torch::Tensor> unpickle_tensors(const fs::path& path) {
