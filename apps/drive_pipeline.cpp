@@ -49,10 +49,10 @@ class StatusPrinter {
 // A paced source this late is worth a line: a second is beyond any decoder's jitter.
 constexpr double kBehindNoted_s = 1.0;
 
-std::string behind_status(double behind_s, double fps) {
+std::string behind_status(double behind_s, std::int64_t frames) {
   char buf[200];
-  std::snprintf(buf, sizeof(buf), "source | %.0f frames (%.1f s) behind the clock: models on block edges hold it back "
-                "(drop_oldest edges keep a live source live)", behind_s * fps, behind_s);
+  std::snprintf(buf, sizeof(buf), "source | %lld frames (%.1f s) behind the clock: models on block edges hold it back "
+                "(drop_oldest edges keep a live source live)", static_cast<long long>(frames), behind_s);
   return buf;
 }
 
@@ -103,6 +103,16 @@ DriveResult drive_pipeline(RunGraph& graph, DisplaySink& display, const DriveOpt
   std::optional<Clock::time_point> stop_deadline;
   StatusPrinter printer;
   DriveResult result;
+  // A line the log cannot take (a full disk) is an error line here; the caller decides what it ends.
+  const auto log_line = [&](const std::string& line) {
+    try {
+      metrics.write(line);
+      return true;
+    } catch (const std::runtime_error& e) {
+      spdlog::error("{}", e.what());
+      return false;
+    }
+  };
   pipeline.start();
   for (;;) {
     graph.bell->wait_for(heard, std::chrono::milliseconds(100));
@@ -146,33 +156,24 @@ DriveResult drive_pipeline(RunGraph& graph, DisplaySink& display, const DriveOpt
       result.stalled = true;
       spdlog::error("source {}: no frame for {:.1f} s (source.stall_timeout): ending the run after the models' final checkpoints",
                     graph.source.description, options.stall_timeout_s);
-      try {
-        metrics.write(JsonLine().add("event", "source_stalled").add("seconds", options.stall_timeout_s).str());
-      } catch (const std::runtime_error& e) {
-        spdlog::error("{}", e.what());
-      }
+      log_line(JsonLine().add("event", "source_stalled").add("seconds", options.stall_timeout_s).str());
       pipeline.end_sources();
     }
     if (now >= next_report) {
       next_report = now + seconds(options.report_every_s);
       const double t = std::chrono::duration<double>(now - started).count();
-      try {
-        for (const auto& r : pipeline.reports()) metrics.write(stage_report_line(r, t));
-      } catch (const std::runtime_error& e) {  // a full disk: the models' own writes fail the same way
-        spdlog::error("{}", e.what());
-        result.failed = true;
+      for (const auto& r : pipeline.reports()) {
+        if (log_line(stage_report_line(r, t))) continue;
+        result.failed = true;  // a full disk: the models' own writes fail the same way
         pipeline.cancel();
         if (!stop_deadline) stop_deadline = now + seconds(options.stop_timeout_s);
+        break;
       }
       std::vector<std::string> lines = status;
       if (const double behind = graph.source_stage ? graph.source_stage->behind_s() : 0; behind > kBehindNoted_s) {
-        lines.push_back(behind_status(behind, graph.source.fps));
-        try {
-          metrics.write(JsonLine().add("time", t).add("event", "source_behind").add("seconds", behind)
-                            .add("frames", static_cast<std::int64_t>(std::llround(behind * graph.source.fps))).str());
-        } catch (const std::runtime_error& e) {
-          spdlog::error("{}", e.what());
-        }
+        const auto frames = static_cast<std::int64_t>(std::llround(behind * graph.source.fps));
+        lines.push_back(behind_status(behind, frames));
+        log_line(JsonLine().add("time", t).add("event", "source_behind").add("seconds", behind).add("frames", frames).str());
       }
       printer.print(t, lines);
     }
@@ -198,11 +199,10 @@ DriveResult drive_pipeline(RunGraph& graph, DisplaySink& display, const DriveOpt
     result.left_behind.push_back(stage);
   }
   result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
-  try {
-    for (const auto& r : pipeline.reports()) metrics.write(stage_report_line(r, result.seconds));
-  } catch (const std::runtime_error& e) {
-    spdlog::error("{}", e.what());
+  for (const auto& r : pipeline.reports()) {
+    if (log_line(stage_report_line(r, result.seconds))) continue;
     result.failed = true;
+    break;
   }
   return result;
 }

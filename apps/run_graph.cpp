@@ -4,7 +4,6 @@
 #include <torch/torch.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <filesystem>
 #include <limits>
 #include <map>
@@ -69,9 +68,8 @@ std::unique_ptr<RunGraph> build_run_graph(const RunConfig& config, const Learner
   auto graph = std::make_unique<RunGraph>();
   std::unique_ptr<FrameSource> source;
   {
-    char message[128];
-    std::snprintf(message, sizeof(message), ": not open after %.1f s (source.stall_timeout): nothing sends to it", config.stall_timeout_s);
-    const Deadline deadline(config.stall_timeout_s, "source " + config.source.path + message);
+    const Deadline deadline(config.stall_timeout_s, fmt::format("source {}: not open after {:.1f} s (source.stall_timeout): nothing sends to it",
+                                                                config.source.path, config.stall_timeout_s));
     source = open_source(config.source, nullptr, FfmpegSourceOptions{config.decoder_threads});
   }
   graph->source = source->info();

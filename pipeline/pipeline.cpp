@@ -1,5 +1,7 @@
 #include "pipeline/pipeline.h"
 
+#include <algorithm>
+
 namespace vidssl {
 
 Pipeline::~Pipeline() {
@@ -50,7 +52,6 @@ void Pipeline::run_stage(Shared& s, std::size_t index) {
   {
     std::lock_guard<std::mutex> lock(s.mutex);
     s.finished[index] = true;
-    ++s.finished_count;
   }
   s.finished_changed.notify_all();
 }
@@ -79,7 +80,7 @@ void Pipeline::cancel() { cancel(*shared_); }
 bool Pipeline::wait_for(std::chrono::milliseconds timeout) {
   Shared& s = *shared_;
   std::unique_lock<std::mutex> lock(s.mutex);
-  return s.finished_changed.wait_for(lock, timeout, [&] { return s.finished_count == threads_.size(); });
+  return s.finished_changed.wait_for(lock, timeout, [&] { return std::all_of(s.finished.begin(), s.finished.end(), [](bool f) { return f; }); });
 }
 
 std::vector<std::string> Pipeline::busy_stages() {

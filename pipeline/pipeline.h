@@ -118,7 +118,6 @@ class Pipeline {
     std::mutex mutex;
     std::condition_variable finished_changed;
     std::vector<bool> finished;  // per stage
-    std::size_t finished_count = 0;
     std::unique_ptr<StageError> error;
   };
   static void run_stage(Shared& shared, std::size_t index);

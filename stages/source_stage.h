@@ -58,7 +58,7 @@ class SourceStage final : public Source<Frame> {
  private:
   void measure_lateness(const Frame& frame) {
     const std::int64_t now = now_ns();
-    if (clip_ != frame.clip_id || origin_ns_ == 0) {  // timestamps restart at every clip
+    if (clip_ != frame.clip_id) {  // timestamps restart at every clip (clip ids start at 0)
       clip_ = frame.clip_id;
       origin_ns_ = now;
       origin_timestamp_us_ = frame.timestamp_us;
@@ -73,13 +73,13 @@ class SourceStage final : public Source<Frame> {
 
   std::unique_ptr<FrameSource> source_;
   Warn warn_;
-  std::atomic<std::int64_t> read_started_ns_{0};
+  std::int64_t skip_frames_;
   bool paced_;
-  std::int32_t clip_ = -1;
+  std::atomic<std::int64_t> read_started_ns_{0};
+  std::int32_t clip_ = -1;  // the clip whose clock origin_ns_ and origin_timestamp_us_ hold
   std::int64_t origin_ns_ = 0;
   std::int64_t origin_timestamp_us_ = 0;
   std::atomic<std::int64_t> behind_ns_{0};
-  std::int64_t skip_frames_;
 };
 
 }  // namespace vidssl
