@@ -281,7 +281,8 @@ TEST(Pipeline, InterruptEndsTheRunAfterTheItemInHandWhileTheSourceIsBlockedInARe
   auto& sink = p.add<Collector>(&reached, &gate);
   p.connect(source, sink, {8, EdgePolicy::block});
   p.start();
-  reached.wait();  // the sink holds item 0; the source emitted 6 and is stuck in its 7th read
+  reached.wait();       // the sink holds item 0
+  source.stuck.wait();  // the source emitted 6 and is stuck in its 7th read
   p.interrupt();
   gate.open();
   const auto left = p.join_until(std::chrono::steady_clock::now() + std::chrono::milliseconds(300));
