@@ -22,6 +22,7 @@
 #include "models/torch_runtime.h"
 #include "models/training/json_line.h"
 #include "stages/config_reader.h"
+#include "stages/decoder_threads.h"
 #include "stages/ffmpeg_source.h"
 #include "stages/run_config.h"
 
@@ -68,14 +69,32 @@ std::string find_clip(const std::string& name) {
   return out.string();
 }
 
-// Seconds `ffmpeg -threads 1 -i FILE -f null -` spends decoding, as its -benchmark flag reports
+std::string shell_quoted(const std::string& text) {
+  std::string quoted = "'";
+  for (const char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+// An H.264 clip of FFmpeg's testsrc2 (moving colour bars, a clock, noise-free edges) at a camera's
+// size, 6 s at 30 frames/s, made once per machine in the temporary folder: the large input the
+// decode bench needs, which no Debian package ships. Empty when ffmpeg or libx264 is missing.
+std::string make_h264_clip(int width, int height) {
+  const fs::path out = fs::temp_directory_path() / ("vidssl-bench-h264-" + std::to_string(width) + "x" + std::to_string(height) + ".mp4");
+  if (fs::exists(out)) return out.string();
+  const std::string part = out.string() + ".part.mp4";
+  const std::string command = "ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=" + std::to_string(width) + "x" +
+                              std::to_string(height) + ":rate=30 -frames:v 180 -c:v libx264 -preset veryfast -crf 23 -pix_fmt yuv420p " +
+                              shell_quoted(part) + " && mv " + shell_quoted(part) + " " + shell_quoted(out.string());
+  if (std::system(command.c_str()) != 0) return {};
+  return out.string();
+}
+
+// Seconds `ffmpeg -threads N -i FILE -f null -` spends decoding, as its -benchmark flag reports
 // (rtime: the decode loop, without the ~0.3 s this VM takes to start the process and probe the
 // file, which would otherwise dominate a 0.3 s clip). -1 when ffmpeg is missing or fails.
-double ffmpeg_seconds(const std::string& clip) {
-  std::string quoted = "'";
-  for (const char c : clip) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  quoted += "'";
-  const std::string command = "ffmpeg -nostdin -benchmark -threads 1 -i " + quoted + " -an -f null - 2>&1";
+double ffmpeg_seconds(const std::string& clip, int threads) {
+  const std::string command =
+      "ffmpeg -nostdin -benchmark -threads " + std::to_string(threads) + " -i " + shell_quoted(clip) + " -an -f null - 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
   if (!pipe) return -1;
   double rtime = -1;
@@ -87,33 +106,56 @@ double ffmpeg_seconds(const std::string& clip) {
   return rtime > 0 ? rtime : -1;
 }
 
-void bench_decode(const BenchArgs& args) {
+// Luma at native size (what a run decodes before fitting) with `threads` decoder threads, against
+// ffmpeg at the same count; the best of three passes of each.
+void bench_decode_clip(const std::string& name, const std::string& clip, int threads) {
+  double best = 1e30, best_ffmpeg = 1e30;
+  std::int64_t frames = 0;
+  int width = 0, height = 0;
+  for (int pass = 0; pass < 3; ++pass) {
+    SourceOptions options;
+    options.path = clip;
+    options.channels = 1;
+    FfmpegSource source(options, FfmpegSourceOptions{.decoder_threads = threads});
+    width = source.clip_info().width;
+    height = source.clip_info().height;
+    const auto t = Clock::now();  // after opening and probing, as ffmpeg's rtime
+    Frame frame;
+    frames = 0;
+    while (source.read(frame)) ++frames;
+    best = std::min(best, seconds_since(t));
+    const double reference = ffmpeg_seconds(clip, threads);
+    if (reference > 0) best_ffmpeg = std::min(best_ffmpeg, reference);
+  }
+  JsonLine line;
+  line.add("bench", "decode").add("clip", name).add("width", width).add("height", height).add("decoder_threads", threads)
+      .add("frames", frames).add("frames_per_s", frames / best);
+  if (best_ffmpeg < 1e30) line.add("ffmpeg_frames_per_s", frames / best_ffmpeg).add("ratio_to_ffmpeg", best_ffmpeg / best);
+  std::printf("%s\n", line.str().c_str());
+  std::fflush(stdout);
+}
+
+// The opencv-doc clips on one thread; then 720p and 1080p H.264 on one thread and on the count a
+// run would choose with every core spare (stages/decoder_threads.h), each against ffmpeg.
+void bench_decode(const BenchArgs&) {
   for (const std::string name : {"vtest.avi", "box.mp4"}) {
     const std::string clip = find_clip(name);
     if (clip.empty()) {
       spdlog::warn("bench decode: {} not found (install opencv-doc); skipped", name);
       continue;
     }
-    double best = 1e30, best_ffmpeg = 1e30;
-    std::int64_t frames = 0;
-    for (int pass = 0; pass < 3; ++pass) {
-      SourceOptions options;
-      options.path = clip;
-      FfmpegSource source(options, FfmpegSourceOptions{1});
-      const auto t = Clock::now();  // after opening and probing, as ffmpeg's rtime
-      Frame frame;
-      frames = 0;
-      while (source.read(frame)) ++frames;
-      best = std::min(best, seconds_since(t));
-      const double reference = ffmpeg_seconds(clip);
-      if (reference > 0) best_ffmpeg = std::min(best_ffmpeg, reference);
+    bench_decode_clip(name, clip, 1);
+  }
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  for (const auto& [w, h] : {std::pair{1280, 720}, std::pair{1920, 1080}}) {
+    const std::string clip = make_h264_clip(w, h);
+    const std::string name = "h264-" + std::to_string(h) + "p";
+    if (clip.empty()) {
+      spdlog::warn("bench decode: cannot make the {} clip (ffmpeg with libx264 missing); skipped", name);
+      continue;
     }
-    JsonLine line;
-    line.add("bench", "decode").add("clip", name).add("decoder_threads", 1).add("frames", frames)
-        .add("frames_per_s", frames / best);
-    if (best_ffmpeg < 1e30) line.add("ffmpeg_frames_per_s", frames / best_ffmpeg).add("ratio_to_ffmpeg", best_ffmpeg / best);
-    std::printf("%s\n", line.str().c_str());
-    std::fflush(stdout);
+    bench_decode_clip(name, clip, 1);
+    if (const int threads = auto_decoder_threads(w, h, cores); threads > 1) bench_decode_clip(name, clip, threads);
   }
 }
 

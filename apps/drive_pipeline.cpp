@@ -56,6 +56,17 @@ std::string behind_status(double behind_s, std::int64_t frames) {
   return buf;
 }
 
+// A live source with no frame for this long (or 2.5 frame periods, for a slower one) has lost its
+// input: said on the status line and in metrics.jsonl.
+constexpr double kLiveGapNoted_s = 1.0;
+
+std::string gap_status(double gap_s, bool reconnecting) {
+  char buf[200];
+  std::snprintf(buf, sizeof(buf), "source | no frame for %.1f s: %s; the models wait for it", gap_s,
+                reconnecting ? "reopening it" : "waiting in a read");
+  return buf;
+}
+
 }  // namespace
 
 std::string stage_report_line(const StageReport& r, double time_s) {
@@ -101,6 +112,8 @@ DriveResult drive_pipeline(RunGraph& graph, DisplaySink& display, const DriveOpt
   std::uint64_t heard = 0;
   bool interrupted = false, stream_ended = false, changed = false;
   std::optional<Clock::time_point> stop_deadline;
+  double gap_started_s = -1;  // run time when a live source's current gap began; -1: none
+  const double gap_noted_s = std::max(kLiveGapNoted_s, graph.source.fps > 0 ? 2.5 / graph.source.fps : 0.0);
   StatusPrinter printer;
   DriveResult result;
   // A line the log cannot take (a full disk) is an error line here; the caller decides what it ends.
@@ -111,6 +124,19 @@ DriveResult drive_pipeline(RunGraph& graph, DisplaySink& display, const DriveOpt
     } catch (const std::runtime_error& e) {
       spdlog::error("{}", e.what());
       return false;
+    }
+  };
+  // A live view that cannot be written (a full disk) is an error line; the run stops as for a
+  // failed log line, and the models still take their final checkpoints if they can.
+  const auto show = [&](const auto& now) {
+    if (result.failed) return;
+    try {
+      display.show();
+    } catch (const std::runtime_error& e) {
+      spdlog::error("{}", e.what());
+      result.failed = interrupted = true;
+      pipeline.interrupt();
+      if (!stop_deadline) stop_deadline = now + seconds(options.stop_timeout_s);
     }
   };
   pipeline.start();
@@ -132,7 +158,7 @@ DriveResult drive_pipeline(RunGraph& graph, DisplaySink& display, const DriveOpt
     }
     const auto now = Clock::now();
     if (changed && (now >= next_draw || done)) {
-      display.show();
+      show(now);
       changed = false;
       next_draw = now + std::chrono::milliseconds(100);
     }
@@ -150,8 +176,25 @@ DriveResult drive_pipeline(RunGraph& graph, DisplaySink& display, const DriveOpt
       pipeline.cancel();
       if (!stop_deadline) stop_deadline = now + seconds(options.stop_timeout_s);
     }
+    // A live source's gap: noticed within kLiveGapNoted_s, logged once when it opens and once
+    // when frames come again. The models wait rather than train on the replay buffer alone:
+    // steps on the same few clips, minutes long, would fit them and not the scene that returns.
+    if (graph.source_stage && graph.source.live && !interrupted) {
+      const double gap = graph.source_stage->reading_for_s();
+      if (gap > gap_noted_s && gap_started_s < 0) {
+        gap_started_s = std::chrono::duration<double>(now - started).count() - gap;
+        spdlog::warn("source {}: no frame for {:.1f} s{}", graph.source.description, gap,
+                     graph.source_stage->reconnecting() ? ": reopening it" : "");
+        log_line(JsonLine().add("time", gap_started_s + gap).add("event", "source_lost").add("seconds", gap).str());
+      } else if (gap <= gap_noted_s && gap_started_s >= 0) {  // a new read began
+        const double t = std::chrono::duration<double>(now - started).count();
+        spdlog::info("source {}: frames again after {:.1f} s", graph.source.description, t - gap_started_s);
+        log_line(JsonLine().add("time", t).add("event", "source_back").add("seconds", t - gap_started_s).str());
+        gap_started_s = -1;
+      }
+    }
     if (!stream_ended && !interrupted && graph.source_stage &&
-        graph.source_stage->reading_for_s() > options.stall_timeout_s) {
+        graph.source_stage->stalled_for_s() > options.stall_timeout_s) {
       stream_ended = true;
       result.stalled = true;
       spdlog::error("source {}: no frame for {:.1f} s (source.stall_timeout): ending the run after the models' final checkpoints",
@@ -170,6 +213,8 @@ DriveResult drive_pipeline(RunGraph& graph, DisplaySink& display, const DriveOpt
         break;
       }
       std::vector<std::string> lines = status;
+      if (gap_started_s >= 0 && graph.source_stage)
+        lines.push_back(gap_status(graph.source_stage->reading_for_s(), graph.source_stage->reconnecting()));
       if (const double behind = graph.source_stage ? graph.source_stage->behind_s() : 0; behind > kBehindNoted_s) {
         const auto frames = static_cast<std::int64_t>(std::llround(behind * graph.source.fps));
         lines.push_back(behind_status(behind, frames));
@@ -197,6 +242,12 @@ DriveResult drive_pipeline(RunGraph& graph, DisplaySink& display, const DriveOpt
     spdlog::error("stage '{}' was still busy {:.1f} s after the stop (run.stop_timeout): left behind without its final checkpoint",
                   stage, options.stop_timeout_s);
     result.left_behind.push_back(stage);
+  }
+  try {
+    display.close();
+  } catch (const std::runtime_error& e) {
+    spdlog::error("{}", e.what());
+    result.failed = true;
   }
   result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   for (const auto& r : pipeline.reports()) {

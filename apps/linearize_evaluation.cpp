@@ -1,6 +1,5 @@
 #include "apps/linearize_evaluation.h"
 
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
@@ -15,6 +14,7 @@
 #include "models/linearize/linearize_model.h"
 #include "models/training/module_state.h"
 #include "stages/display_sink.h"
+#include "stages/image_file.h"
 #include "models/training/json_line.h"
 #include "stages/preprocess_stage.h"
 #include "models/training/scene_cut.h"
@@ -91,7 +91,7 @@ std::string evaluate_linearize(const LinearizeOptions& model_options, double sce
         cv::vconcat(top, bottom, both);
         char name[64];
         std::snprintf(name, sizeof(name), "triplet_%06lld.png", static_cast<long long>(number));
-        cv::imwrite((fs::path(request.strips_dir) / name).string(), both);
+        write_image((fs::path(request.strips_dir) / name).string(), both);
         ++strips;
       }
     }

@@ -1,18 +1,15 @@
 #include "apps/run_folder.h"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <stdexcept>
 #include <vector>
 
 #include "models/training/checkpoint.h"
+#include "models/training/checked_write.h"
 #include "stages/config_reader.h"
 
 namespace fs = std::filesystem;
@@ -81,38 +78,14 @@ std::string prepare_run_folder(const std::string& run_dir, bool resume, bool for
   return moved_to;
 }
 
-namespace {
-
-// Writes `size` bytes from `data` (or zeros when null) to `path` and fsyncs; an empty string, or
-// why not ("No space left on device").
-std::string write_fully(const std::string& path, const char* data, std::uint64_t size) {
-  std::FILE* f = std::fopen(path.c_str(), "wb");
-  if (!f) return std::strerror(errno);
-  std::vector<char> zeros(data ? 0 : std::min<std::uint64_t>(size, 1 << 20), 0);
-  std::uint64_t done = 0;
-  int error = 0;
-  while (done < size && !error) {
-    const std::size_t chunk = static_cast<std::size_t>(std::min<std::uint64_t>(size - done, 1 << 20));
-    errno = 0;
-    if (std::fwrite(data ? data + done : zeros.data(), 1, chunk, f) != chunk) error = errno ? errno : EIO;
-    done += chunk;
-  }
-  if (!error && std::fflush(f) != 0) error = errno ? errno : EIO;
-  if (!error && fsync(fileno(f)) != 0) error = errno;
-  if (std::fclose(f) != 0 && !error) error = errno ? errno : EIO;
-  return error ? std::strerror(error) : "";
-}
-
-}  // namespace
-
 void write_run_file(const std::string& path, const std::string& text) {
-  if (const std::string why = write_fully(path, text.data(), text.size()); !why.empty())
+  if (const std::string why = write_checked(path, text.data(), text.size()); !why.empty())
     throw std::runtime_error(path + ": cannot write (" + why + ")");
 }
 
 void check_room_for_checkpoints(const std::string& run_dir, std::uint64_t bytes) {
   const std::string probe = (fs::path(run_dir) / ".room-for-a-checkpoint").string();
-  const std::string why = write_fully(probe, nullptr, bytes);
+  const std::string why = write_checked(probe, nullptr, bytes);
   std::error_code ignored;
   fs::remove(probe, ignored);
   if (!why.empty()) {

@@ -9,11 +9,13 @@
 #include <map>
 #include <numeric>
 #include <stdexcept>
+#include <thread>
 #include <utility>
 
 #include "apps/deadline.h"
 #include "models/training/json_line.h"
 #include "stages/config_reader.h"
+#include "stages/decoder_threads.h"
 #include "stages/open_source.h"
 #include "stages/preprocess_stage.h"
 #include "stages/source_stage.h"
@@ -70,7 +72,11 @@ std::unique_ptr<RunGraph> build_run_graph(const RunConfig& config, const Learner
   {
     const Deadline deadline(config.stall_timeout_s, fmt::format("source {}: not open after {:.1f} s (source.stall_timeout): nothing sends to it",
                                                                 config.source.path, config.stall_timeout_s));
-    source = open_source(config.source, nullptr, FfmpegSourceOptions{config.decoder_threads});
+    FfmpegSourceOptions decoding;
+    decoding.decoder_threads = config.decoder_threads;
+    decoding.spare_cores = spare_cores(static_cast<int>(std::thread::hardware_concurrency()), static_cast<int>(config.learners.size()),
+                                       config.threads, options.device.is_cuda());
+    source = open_source(config.source, nullptr, decoding);
   }
   graph->source = source->info();
   const SourceInfo& info = graph->source;
@@ -103,7 +109,9 @@ std::unique_ptr<RunGraph> build_run_graph(const RunConfig& config, const Learner
   }
 
   Pipeline& p = graph->pipeline;
-  std::int64_t skip = std::numeric_limits<std::int64_t>::max();
+  // A file restarts at the earliest frame any learner needs; a live source numbers on from the
+  // latest, so that every learner takes the live frames at once (stages/source_stage.h).
+  std::int64_t earliest = std::numeric_limits<std::int64_t>::max(), latest = 0;
   for (RunLearner& l : graph->learners) {
     const LearnerConfig& lc = *l.config;
     LearnerStageOptions stage = lc.stage;
@@ -112,21 +120,22 @@ std::unique_ptr<RunGraph> build_run_graph(const RunConfig& config, const Learner
     stage.panel_interval_s = options.panel_interval_s;
     l.stage = &p.add<LearnerStage>(lc.name, *l.learner, stage, options.metrics);
     if (options.resume) l.first_frame = resume_learner(l, stage.folder, kinds);
-    skip = std::min(skip, l.first_frame);
+    earliest = std::min(earliest, l.first_frame);
+    latest = std::max(latest, l.first_frame);
     l.latest = p.tap(*l.stage, graph->bell);
     if (const auto videos = l.learner->videos(); stage.videos && !videos.empty()) {
       l.video = &p.add<PanelVideo>(lc.name + "-video", stage.folder, videos, info.fps, l.first_frame);
       p.connect(*l.stage, *l.video, EdgeOptions{4, EdgePolicy::block});
     }
   }
-  if (graph->learners.empty()) skip = 0;
+  const std::int64_t first_frame = graph->learners.empty() ? 0 : info.live ? latest : earliest;
 
   MetricsLog* metrics = options.metrics;
   auto warn = [metrics](const std::string& message) {
     spdlog::warn("{}", message);
     if (metrics) metrics->write(JsonLine().add("event", "source_warning").add("message", message).str());
   };
-  auto& source_stage = p.add<SourceStage>("source", std::move(source), warn, skip, config.source.realtime || info.live);
+  auto& source_stage = p.add<SourceStage>("source", std::move(source), warn, first_frame, config.source.realtime || info.live);
   graph->source_stage = &source_stage;
 
   // One preprocessing per distinct (level, channels), cropping to what every learner behind it needs.

@@ -7,9 +7,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <opencv2/highgui.hpp>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <stdexcept>
+
+#include "stages/image_file.h"
 
 namespace vidssl {
 namespace {
@@ -41,6 +42,9 @@ DisplayOptions parse_display(const std::string& spec, const std::string& fallbac
   } else if (spec.rfind("video:", 0) == 0 && spec.size() > 6) {
     o.mode = DisplayOptions::Mode::video;
     o.path = spec.substr(6);
+    const std::string extension = std::filesystem::path(o.path).extension().string();
+    if (extension != ".avi" && extension != ".mp4")
+      throw std::invalid_argument("--display: video:FILE must end in .avi (MJPEG) or .mp4 (MPEG-4), got '" + o.path + "'");
   } else if (spec.rfind("png:", 0) == 0 && spec.size() > 4) {
     o.mode = DisplayOptions::Mode::png;
     o.path = spec.substr(4);
@@ -99,10 +103,7 @@ DisplaySink::DisplaySink(DisplayOptions options) : options_(std::move(options)) 
   if (options_.mode == DisplayOptions::Mode::video) {
     const auto parent = std::filesystem::path(options_.path).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent);
-    const bool mp4 = options_.path.size() > 4 && options_.path.substr(options_.path.size() - 4) == ".mp4";
-    const int fourcc = mp4 ? cv::VideoWriter::fourcc('m', 'p', '4', 'v') : cv::VideoWriter::fourcc('M', 'J', 'P', 'G');
-    if (!video_.open(options_.path, fourcc, options_.video_fps, canvas_.size()))
-      throw std::runtime_error(options_.path + ": cannot open a video writer (expected a .avi or .mp4 path in a writable folder)");
+    video_ = std::make_unique<VideoFileWriter>(options_.path, options_.video_fps, canvas_.size());
   }
 }
 
@@ -155,19 +156,22 @@ void DisplaySink::show() {
       cv::imshow(kWindow, canvas_);
       break;
     case DisplayOptions::Mode::video:
-      video_.write(canvas_);
+      video_->write(canvas_);
       break;
     case DisplayOptions::Mode::png: {
       char name[32];
       std::snprintf(name, sizeof(name), "frame_%06lld.png", static_cast<long long>(frames_written_));
-      if (!cv::imwrite((std::filesystem::path(options_.path) / name).string(), canvas_))
-        throw std::runtime_error(options_.path + ": cannot write " + name);
+      write_image((std::filesystem::path(options_.path) / name).string(), canvas_);
       break;
     }
     case DisplayOptions::Mode::none:
       break;
   }
   ++frames_written_;
+}
+
+void DisplaySink::close() {
+  if (video_) video_->close();
 }
 
 bool DisplaySink::quit_requested() {

@@ -5,9 +5,9 @@
 #include <vector>
 
 #include <opencv2/core.hpp>
-#include <opencv2/videoio.hpp>
 
 #include "models/training/learner.h"
+#include "stages/video_file_writer.h"
 
 namespace vidssl {
 
@@ -50,8 +50,11 @@ class DisplaySink {
 
   // A section's newest panels (kept from the last call when empty) and status line.
   void update(std::size_t section, const std::vector<Panel>& panels, const std::string& status);
-  // Draws the canvas and shows it, writes it to the video, or writes the next PNG.
+  // Draws the canvas and shows it, writes it to the video, or writes the next PNG. A failed write
+  // throws std::runtime_error naming the file.
   void show();
+  // Finishes the video (its index); throws as show() does when the write fails. Idempotent.
+  void close();
   // Window mode: q or Esc was pressed, or the window was closed.
   bool quit_requested();
   // The canvas as last drawn (BGR).
@@ -70,7 +73,7 @@ class DisplaySink {
   std::vector<std::vector<Panel>> panels_;
   std::vector<std::string> status_;
   cv::Mat canvas_;
-  cv::VideoWriter video_;
+  std::unique_ptr<VideoFileWriter> video_;
   std::int64_t frames_written_ = 0;
   bool window_open_ = false;
   bool quit_ = false;

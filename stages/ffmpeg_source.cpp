@@ -1,9 +1,10 @@
 #include "stages/ffmpeg_source.h"
 
 #include <algorithm>
-#include <cstdarg>
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
-#include <mutex>
+#include <thread>
 
 #include <torch/torch.h>
 
@@ -16,7 +17,10 @@ extern "C" {
 #include <libswscale/swscale.h>
 }
 
+#include "stages/decoder_threads.h"
+#include "stages/ffmpeg_log.h"
 #include "stages/fit_image.h"
+#include "stages/live_input.h"
 #include "stages/video_folder.h"
 
 namespace fs = std::filesystem;
@@ -26,43 +30,6 @@ namespace {
 
 constexpr std::string_view kLavfiPrefix = "lavfi:";
 constexpr std::string_view kV4l2Prefix = "v4l2:";
-
-// FFmpeg logs through one process-wide callback. Nothing may reach stdout/stderr, but the text of
-// the last error explains a failed open better than the error code ("moov atom not found" versus
-// "Invalid data found"), so the calling thread keeps it.
-thread_local std::string t_last_log_error;
-
-void log_to_last_error(void* context, int level, const char* format, va_list args) {
-  if (level > AV_LOG_ERROR) return;
-  char line[512];
-  int print_prefix = 0;
-  av_log_format_line2(context, level, format, args, line, sizeof line, &print_prefix);
-  std::string text(line);
-  std::replace(text.begin(), text.end(), '\n', ' ');
-  while (!text.empty() && text.back() == ' ') text.pop_back();
-  if (!text.empty()) t_last_log_error = std::move(text);
-}
-
-void init_ffmpeg_once() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    av_log_set_callback(log_to_last_error);
-    avdevice_register_all();
-  });
-}
-
-std::string error_text(int error) {
-  char text[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(error, text, sizeof text);
-  return text;
-}
-
-// The logged reason when FFmpeg gave one on this thread, else the error code's text.
-std::string failure_text(int error) {
-  std::string text = t_last_log_error.empty() ? error_text(error) : t_last_log_error;
-  t_last_log_error.clear();
-  return text;
-}
 
 bool starts_with(const std::string& text, std::string_view prefix) { return text.rfind(prefix, 0) == 0; }
 
@@ -86,7 +53,7 @@ void FfmpegSource::SwsFreer::operator()(SwsContext* p) const { sws_freeContext(p
 FfmpegSource::FfmpegSource(SourceOptions options, FfmpegSourceOptions ffmpeg, Clock* clock)
     : options_(std::move(options)), ffmpeg_(ffmpeg), pacer_(clock) {
   check_source_options(options_);
-  init_ffmpeg_once();
+  init_ffmpeg();
   packet_.reset(av_packet_alloc());
   decoded_.reset(av_frame_alloc());
   if (!packet_ || !decoded_) throw SourceError(options_.path + ": out of memory allocating FFmpeg buffers");
@@ -100,6 +67,8 @@ FfmpegSource::FfmpegSource(SourceOptions options, FfmpegSourceOptions ffmpeg, Cl
     files_ = list_video_files(options_.path);
   }
 
+  // A camera or a pipe that ends is reopened; a filter graph that ends is done (its own duration).
+  reconnects_ = kind_ == Kind::v4l2 || (kind_ == Kind::file && is_live_input(options_.path));
   if (kind_ == Kind::folder) {
     if (!open_next_clip()) {
       const auto warnings = take_warnings();
@@ -119,7 +88,7 @@ FfmpegSource::FfmpegSource(SourceOptions options, FfmpegSourceOptions ffmpeg, Cl
   info_.height = size.height;
   info_.channels = options_.channels;
   info_.fps = first.fps;
-  info_.live = kind_ == Kind::lavfi || kind_ == Kind::v4l2;
+  info_.live = kind_ == Kind::lavfi || kind_ == Kind::v4l2 || reconnects_;
   info_.frame_count = kind_ == Kind::file ? first.frame_count : -1;
   if (info_.frame_count >= 0 && options_.max_frames >= 0) info_.frame_count = std::min(info_.frame_count, options_.max_frames);
   std::string native = first.codec + ", " + std::to_string(first.width) + "x" + std::to_string(first.height);
@@ -151,17 +120,30 @@ std::unique_ptr<FfmpegSource::Clip> FfmpegSource::open_clip(const std::string& n
   if ((kind_ == Kind::lavfi || kind_ == Kind::v4l2) && input_format == nullptr)
     throw SourceError(name + ": this FFmpeg build has no " + (kind_ == Kind::lavfi ? "lavfi" : "video4linux2") + " input");
 
-  t_last_log_error.clear();
+  AVDictionary* device_options = nullptr;
+  for (const auto& [key, value] : options_.device_options) av_dict_set(&device_options, key.c_str(), value.c_str(), 0);
+  clear_ffmpeg_log();
   AVFormatContext* format = nullptr;
-  int error = avformat_open_input(&format, url.c_str(), input_format, nullptr);
+  int error = avformat_open_input(&format, url.c_str(), input_format, &device_options);
+  // What the input did not take is left in the dictionary: a misspelt or foreign option.
+  const AVDictionaryEntry* unused = av_dict_get(device_options, "", nullptr, AV_DICT_IGNORE_SUFFIX);
+  const std::string unused_key = unused ? unused->key : "";
+  av_dict_free(&device_options);
+  if (error >= 0 && !unused_key.empty()) {
+    std::string demuxer = format->iformat->name;
+    demuxer = demuxer.substr(0, demuxer.find(','));  // "mov,mp4,m4a,…": its first name
+    avformat_close_input(&format);
+    throw SourceError("source.device_options." + unused_key + ": not an option of " + name + "'s FFmpeg input (its options: ffmpeg -h demuxer=" +
+                      demuxer + ")");
+  }
   if (error < 0) {
-    const std::string reason = failure_text(error);
+    const std::string reason = ffmpeg_failure_text(error);
     const bool no_index = reason.find("moov atom not found") != std::string::npos;
     throw SourceError(name + ": cannot open: " + reason + " (" + (no_index ? "an MP4 without its index?" : expected) + ")");
   }
   clip->format.reset(format);
   error = avformat_find_stream_info(format, nullptr);
-  if (error < 0) throw SourceError(name + ": cannot read stream info: " + failure_text(error) + " (" + expected + ")");
+  if (error < 0) throw SourceError(name + ": cannot read stream info: " + ffmpeg_failure_text(error) + " (" + expected + ")");
 
   const AVCodec* decoder = nullptr;
   clip->stream = av_find_best_stream(format, AVMEDIA_TYPE_VIDEO, -1, -1, &decoder, 0);
@@ -175,11 +157,14 @@ std::unique_ptr<FfmpegSource::Clip> FfmpegSource::open_clip(const std::string& n
   clip->codec.reset(avcodec_alloc_context3(decoder));
   if (!clip->codec || avcodec_parameters_to_context(clip->codec.get(), stream->codecpar) < 0)
     throw SourceError(name + ": cannot set up the " + decoder->name + " decoder");
-  clip->codec->thread_count = ffmpeg_.decoder_threads;
+  const int spare = ffmpeg_.spare_cores >= 0 ? ffmpeg_.spare_cores : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  clip->codec->thread_count = ffmpeg_.decoder_threads > 0
+                                  ? ffmpeg_.decoder_threads
+                                  : auto_decoder_threads(stream->codecpar->width, stream->codecpar->height, spare);
   // Frame threading holds back one frame per thread: too much latency for a camera.
   if (kind_ == Kind::lavfi || kind_ == Kind::v4l2) clip->codec->thread_type = FF_THREAD_SLICE;
   error = avcodec_open2(clip->codec.get(), decoder, nullptr);
-  if (error < 0) throw SourceError(name + ": cannot open the " + decoder->name + " decoder: " + failure_text(error));
+  if (error < 0) throw SourceError(name + ": cannot open the " + decoder->name + " decoder: " + ffmpeg_failure_text(error));
   if (clip->codec->width <= 0 || clip->codec->height <= 0)
     throw SourceError(name + ": the video stream does not say its frame size (" + expected + ")");
 
@@ -188,6 +173,7 @@ std::unique_ptr<FfmpegSource::Clip> FfmpegSource::open_clip(const std::string& n
   info.decoder = decoder->name;
   info.width = clip->codec->width;
   info.height = clip->codec->height;
+  info.decoder_threads = clip->codec->thread_count;
   std::size_t matrix_bytes = 0;
   const std::uint8_t* matrix = av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, &matrix_bytes);
   if (matrix != nullptr && matrix_bytes >= 9 * sizeof(std::int32_t))
@@ -206,6 +192,10 @@ std::unique_ptr<FfmpegSource::Clip> FfmpegSource::open_clip(const std::string& n
 }
 
 bool FfmpegSource::open_next_clip() {
+  if (reconnects_) {
+    reopen();
+    return true;
+  }
   if (kind_ != Kind::folder) return false;
   while (next_file_ < files_.size()) {
     const std::string& name = files_[next_file_++];
@@ -221,6 +211,29 @@ bool FfmpegSource::open_next_clip() {
     return true;
   }
   return false;
+}
+
+void FfmpegSource::reopen() {
+  warn(options_.path + ": the input ended; reopening it (a live input is waited for)");
+  const auto started = std::chrono::steady_clock::now();
+  begin_reconnect();
+  for (int attempt = 1;; ++attempt) {
+    try {
+      clip_ = open_clip(options_.path);
+      break;
+    } catch (const SourceError& e) {
+      if (attempt == 1) warn(std::string(e.what()) + "; trying again");
+      std::this_thread::sleep_for(std::chrono::duration<double>(reconnect_wait_s(attempt)));
+    }
+  }
+  end_reconnect();
+  clip_info_ = clip_->info;
+  ++clip_id_;
+  pacer_.start();
+  const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  char line[64];
+  std::snprintf(line, sizeof line, ": reopened after %.1f s (clip %d)", waited, clip_id_);
+  warn(options_.path + line);
 }
 
 bool FfmpegSource::decode_next() {
@@ -241,7 +254,7 @@ bool FfmpegSource::decode_next() {
 
     error = av_read_frame(clip.format.get(), packet_.get());
     if (error < 0) {
-      if (error != AVERROR_EOF) clip.read_error = failure_text(error);
+      if (error != AVERROR_EOF) clip.read_error = ffmpeg_failure_text(error);
       clip.draining = true;
       avcodec_send_packet(codec, nullptr);
       continue;
@@ -260,7 +273,7 @@ bool FfmpegSource::decode_next() {
 bool FfmpegSource::give_up_after(int decode_error) {
   Clip& clip = *clip_;
   ++clip.decode_errors;
-  clip.last_error = failure_text(decode_error);
+  clip.last_error = ffmpeg_failure_text(decode_error);
   if (++clip.consecutive_errors < ffmpeg_.max_consecutive_decode_errors) return false;
   clip.read_error = "gave up after " + std::to_string(clip.consecutive_errors) + " undecodable packets in a row (" +
                     clip.last_error + ")";

@@ -31,10 +31,15 @@ struct VideoClipInfo {
   double average_fps = 0;         // frames over duration, as the container says; 0 if unknown. Far
                                   // from fps: a variable frame rate (a phone's)
   std::int64_t frame_count = -1;  // the container's count, -1 if unknown
+  int decoder_threads = 1;        // the threads decoding it
 };
 
 struct FfmpegSourceOptions {
-  int decoder_threads = 0;  // 0: FFmpeg chooses (all cores); benchmarks use 1
+  // 0: chosen per clip from its native size and spare_cores (stages/decoder_threads.h).
+  int decoder_threads = 0;
+  // The cores training leaves to decoding (stages/decoder_threads.h: spare_cores); -1: every core
+  // (nothing else runs: probes, tests, benchmarks).
+  int spare_cores = -1;
   // A clip whose decoder fails this many packets in a row is given up (with a warning), so a
   // file of garbage that happens to open ends instead of spinning through it.
   int max_consecutive_decode_errors = 100;
@@ -48,7 +53,13 @@ struct FfmpegSourceOptions {
 //   clips/                   its video files sorted by name, each its own clip (clip_id + 1 per
 //                            file); a file that cannot be opened or decoded is skipped with a warning
 //   lavfi:testsrc=size=320x240:rate=30   a libavfilter graph, a live stand-in for tests
-//   v4l2:/dev/video0         a webcam (live)
+//   v4l2:/dev/video0         a webcam (live); source.device_options reach its input, e.g.
+//                            {video_size: 640x480, framerate: 30, input_format: mjpeg}
+//   a FIFO or device path    a stream another program writes (live)
+//
+// A webcam or a pipe that ends (unplugged, its writer gone) is reopened inside read(), waiting
+// with back-off (stages/live_input.h) while reconnecting() says so; the frames after it are a new
+// clip. A filter graph that ends is done.
 //
 // Every picture is first turned upright as its stream's display matrix says (a phone's portrait
 // clip), then fitted to the output size as options.fit says (crop, pad or stretch), each clip on
@@ -106,8 +117,10 @@ class FfmpegSource final : public FrameSource {
   };
 
   std::unique_ptr<Clip> open_clip(const std::string& name) const;
-  // Opens the next clip of the input; false when there is none left.
+  // Opens the next clip of the input (reopens a live one); false when there is none left.
   bool open_next_clip();
+  // A live input that ended: opens it again, waiting with back-off until it opens.
+  void reopen();
   // Decodes the next picture of the current clip into decoded_; false at its end.
   bool decode_next();
   // Counts a failed packet; true when the clip has failed too often in a row to go on.
@@ -124,6 +137,7 @@ class FfmpegSource final : public FrameSource {
   FfmpegSourceOptions ffmpeg_;
   SourceInfo info_;
   Kind kind_ = Kind::file;
+  bool reconnects_ = false;  // a camera or a pipe: reopened when it ends
   std::vector<std::string> files_;  // folder: the clips still to open, in order
   std::size_t next_file_ = 0;
   std::unique_ptr<Clip> clip_;

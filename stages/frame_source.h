@@ -1,9 +1,12 @@
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "models/neartofar/stereo_camera.h"
@@ -36,6 +39,9 @@ struct SourceOptions {
   std::int64_t max_frames = -1;  // stop after this many frames (all clips together); -1: no limit
   Fit fit = Fit::crop;       // a picture whose aspect ratio differs from the output size's
   double fps = 0;            // > 0: resample by timestamps to this rate (ResampledSource); 0: every frame
+  // FFmpeg input options, name → value, given to the input as it opens: a camera's video_size
+  // (640x480), framerate (30), input_format (mjpeg). Unused by Y4M, stereo and synthetic sources.
+  std::vector<std::pair<std::string, std::string>> device_options = {};
 };
 
 struct SourceInfo {
@@ -70,11 +76,27 @@ class FrameSource {
     return out;
   }
 
+  // A live source whose input ended (a camera unplugged, a pipe's writer gone) reopens it inside
+  // read(), waiting as long as it takes. While it does, reconnecting() is true; reconnected_at_ns()
+  // is when the last reopening ended (steady clock, 0: never). Read from the run's watchdog thread,
+  // which tells a source waiting for its input to come back from one stuck in a read.
+  bool reconnecting() const { return reconnecting_.load(std::memory_order_acquire); }
+  std::int64_t reconnected_at_ns() const { return reconnected_at_ns_.load(std::memory_order_acquire); }
+
  protected:
   void warn(std::string message) { warnings_.push_back(std::move(message)); }
+  void begin_reconnect() { reconnecting_.store(true, std::memory_order_release); }
+  void end_reconnect() {
+    reconnected_at_ns_.store(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count(),
+                             std::memory_order_release);
+    reconnecting_.store(false, std::memory_order_release);
+  }
 
  private:
   std::vector<std::string> warnings_;
+  std::atomic<bool> reconnecting_{false};
+  std::atomic<std::int64_t> reconnected_at_ns_{0};
 };
+
 
 }  // namespace vidssl

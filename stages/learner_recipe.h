@@ -38,7 +38,7 @@ struct EvaluationRequest {
   std::string strips_dir;              // Model B: interpolation strips go here (interpolate)
   std::int64_t strip_every = 10;
   SourceOptions source_options;        // the run's source settings
-  int decoder_threads = 1;
+  int decoder_threads = 0;             // 0: chosen per clip (stages/decoder_threads.h)
   PreprocessOptions preprocess;        // the learner's preprocessing in the run
   std::uint64_t seed = 1;
   torch::Device device = torch::kCPU;

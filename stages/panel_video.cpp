@@ -3,10 +3,10 @@
 #include <filesystem>
 #include <stdexcept>
 
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "stages/display_sink.h"
+#include "stages/image_file.h"
 
 namespace fs = std::filesystem;
 
@@ -47,17 +47,17 @@ void PanelVideo::process(LearnerReport report, Outputs<NoOutput>&) {
   if (report.panels.empty()) return;
   for (std::size_t v = 0; v < videos_.size(); ++v) {
     last_[v] = compose(report.panels, videos_[v]);
-    if (!writers_[v].isOpened() && !writers_[v].open(paths_[v], cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), fps_, last_[v].size()))
-      throw std::runtime_error(paths_[v] + ": cannot write an MJPG video");
-    writers_[v].write(last_[v]);
+    if (!writers_[v]) writers_[v] = std::make_unique<VideoFileWriter>(paths_[v], fps_, last_[v].size());
+    writers_[v]->write(last_[v]);
   }
 }
 
 void PanelVideo::finish(Outputs<NoOutput>&) {
   for (std::size_t v = 0; v < videos_.size(); ++v) {
-    writers_[v].release();
+    if (writers_[v]) writers_[v]->close();
+    if (last_[v].empty()) continue;
     const std::string png = (fs::path(folder_) / (videos_[v].name + ".png")).string();
-    if (!last_[v].empty() && !cv::imwrite(png, last_[v])) throw std::runtime_error(png + ": cannot write");
+    write_image(png, last_[v]);
   }
 }
 

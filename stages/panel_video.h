@@ -1,15 +1,16 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <opencv2/core.hpp>
-#include <opencv2/videoio.hpp>
 
 #include "models/training/learner.h"
 #include "pipeline/stage.h"
 #include "stages/learner_stage.h"
+#include "stages/video_file_writer.h"
 
 namespace vidssl {
 
@@ -17,7 +18,8 @@ namespace vidssl {
 // folder: every report's panels, those of each video stacked top to bottom with their titles and
 // texts, MJPG at the source's rate; and <name>.png of the last frame, for a quick look. A resumed
 // run (first_frame > 0) writes <name>-from-<first_frame>.avi beside the stopped run's videos: a
-// video cannot be appended to, and the earlier frames are not lost.
+// video cannot be appended to, and the earlier frames are not lost. Every write is checked
+// (stages/video_file_writer.h): a full disk stops the run with one line naming the file.
 class PanelVideo final : public Stage<LearnerReport> {
  public:
   PanelVideo(std::string name, std::string folder, std::vector<LearnerVideo> videos, double fps, std::int64_t first_frame = 0);
@@ -35,7 +37,7 @@ class PanelVideo final : public Stage<LearnerReport> {
   std::vector<LearnerVideo> videos_;
   double fps_;
   std::vector<std::string> paths_;
-  std::vector<cv::VideoWriter> writers_;
+  std::vector<std::unique_ptr<VideoFileWriter>> writers_;
   std::vector<cv::Mat> last_;
 };
 

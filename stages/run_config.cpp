@@ -96,7 +96,7 @@ RunConfig read_config(ConfigReader& r, const LearnerKinds& kinds) {
   auto& s = c.source;
   read_source_options(r, s);
   r.read("source.decoder_threads", c.decoder_threads);
-  require(c.decoder_threads >= 0 && c.decoder_threads <= 64, "source.decoder_threads", "an integer in [0, 64] (0: FFmpeg chooses)");
+  require(c.decoder_threads >= 0 && c.decoder_threads <= 64, "source.decoder_threads", "an integer in [0, 64] (0: chosen from the clip's size and the cores training leaves)");
   r.read("source.stall_timeout", c.stall_timeout_s);
   require(c.stall_timeout_s > 0 && c.stall_timeout_s <= 86400, "source.stall_timeout", "a number of seconds in (0, 86400]");
   read_edge(r, "source.edge.", c.source_edge);

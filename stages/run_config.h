@@ -36,9 +36,8 @@ struct LearnerConfig {
 // to <run>/config.yaml and into every checkpoint.
 struct RunConfig {
   SourceOptions source;
-  // One decoder thread: at training sizes decoding is a small share of a frame's time, and
-  // FFmpeg's extra threads compete with training for the cores (measured: 29 -> 40 steps/s).
-  int decoder_threads = 1;
+  // 0: chosen per clip from its native size and the cores training leaves (stages/decoder_threads.h).
+  int decoder_threads = 0;
   EdgeOptions source_edge{8, EdgePolicy::block};  // source -> each preprocessing (and stereo learners)
   // A source inside one read this long has stalled (a FIFO whose writer stopped, a frozen camera):
   // the run ends as an error after the learners' final checkpoints. Long enough for a camera's

@@ -40,19 +40,31 @@ bool Y4mReader::read_line(std::string& line, std::size_t max_bytes) {
 
 bool Y4mReader::read_frame() {
   if (done_) return false;
-  const std::string where = "frame " + std::to_string(frames_read_) + ": ";
+  std::string where = "frame " + std::to_string(frames_read_) + ": ";
   std::string line;
-  if (!read_line(line, kMaxFrameHeaderBytes)) {
-    done_ = true;
-    if (!line.empty()) damage_ = where + "expected a 'FRAME' header line, found a partial line (file truncated?)";
-    return false;
-  }
-  try {
-    check_y4m_frame_header(line);
-  } catch (const std::invalid_argument& e) {
-    done_ = true;
-    damage_ = where + e.what();
-    return false;
+  for (;;) {
+    if (!read_line(line, std::max(kMaxFrameHeaderBytes, Y4mHeader::kMaxLineBytes))) {
+      done_ = true;
+      if (!line.empty()) damage_ = where + "expected a 'FRAME' header line, found a partial line (file truncated?)";
+      return false;
+    }
+    try {
+      // Another stream's header where a frame's is due: streams written one after the other
+      // (`cat a.y4m b.y4m`, a producer that restarted on the same pipe). It is read on its own terms.
+      if (line.rfind("YUV4MPEG2", 0) == 0) {
+        header_ = parse_y4m_header(line);
+        ++stream_;
+        frames_read_ = 0;
+        where = "stream " + std::to_string(stream_) + ", frame 0: ";
+        continue;
+      }
+      check_y4m_frame_header(line);
+      break;
+    } catch (const std::invalid_argument& e) {
+      done_ = true;
+      damage_ = where + e.what();
+      return false;
+    }
   }
 
   const std::size_t want = header_.frame_bytes();

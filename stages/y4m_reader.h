@@ -29,7 +29,11 @@ class Y4mReader {
   bool read_frame();
   // The last frame read: header().frame_bytes() bytes, planar, rows without padding.
   const std::vector<std::uint8_t>& planes() const { return planes_; }
+  // Frames read of the current stream.
   std::int64_t frames_read() const { return frames_read_; }
+  // Which stream the last frame belongs to: 0, then + 1 at every stream header found where a frame
+  // header was due (streams written one after the other); header() is the current stream's.
+  int stream() const { return stream_; }
   // Why reading stopped early ("frame 12: got 100 of 115200 bytes (file truncated?)"); empty
   // after a clean end.
   const std::string& damage() const { return damage_; }
@@ -43,6 +47,7 @@ class Y4mReader {
   Y4mHeader header_;
   std::vector<std::uint8_t> planes_;
   std::int64_t frames_read_ = 0;
+  int stream_ = 0;
   std::string damage_;
   bool done_ = false;
 };

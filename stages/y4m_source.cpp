@@ -1,12 +1,16 @@
 #include "stages/y4m_source.h"
 
+#include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <stdexcept>
+#include <thread>
 
 #include <torch/torch.h>
 
 #include "stages/fit_image.h"
+#include "stages/live_input.h"
 
 namespace vidssl {
 namespace {
@@ -26,13 +30,8 @@ torch::Tensor upsample_chroma(const torch::Tensor& chroma, int height, int width
 
 Y4mSource::Y4mSource(SourceOptions options, Clock* clock) : options_(std::move(options)), pacer_(clock) {
   check_source_options(options_);
-  file_.open(options_.path, std::ios::binary);
-  if (!file_) throw SourceError(options_.path + ": cannot open: " + std::strerror(errno) + " (expected a readable .y4m file)");
-  try {
-    reader_ = std::make_unique<Y4mReader>(file_);
-  } catch (const std::invalid_argument& e) {
-    throw SourceError(options_.path + ": " + e.what());
-  }
+  live_ = is_live_input(options_.path);
+  open_stream();
   const Y4mHeader& header = reader_->header();
   const OutputSize size = output_size(options_, header.width, header.height);
   info_.description = "Y4M " + options_.path + " (" + std::to_string(header.width) + "x" +
@@ -42,23 +41,66 @@ Y4mSource::Y4mSource(SourceOptions options, Clock* clock) : options_(std::move(o
   info_.channels = options_.channels;
   info_.fps = header.fps();
   info_.frame_count = -1;  // Y4M declares no length
-  info_.live = false;
+  info_.live = live_;
+}
+
+void Y4mSource::open_stream() {
+  file_.close();
+  file_.clear();
+  file_.open(options_.path, std::ios::binary);  // a FIFO: waits for a writer
+  if (!file_) throw SourceError(options_.path + ": cannot open: " + std::strerror(errno) + " (expected a readable .y4m file)");
+  try {
+    reader_ = std::make_unique<Y4mReader>(file_);
+  } catch (const std::invalid_argument& e) {
+    throw SourceError(options_.path + ": " + e.what());
+  }
+}
+
+void Y4mSource::reopen() {
+  const auto started = std::chrono::steady_clock::now();
+  file_.close();  // first: a writer that sees the source waiting must find the old pipe closed
+  begin_reconnect();
+  for (int attempt = 1;; ++attempt) {
+    try {
+      open_stream();
+      break;
+    } catch (const SourceError& e) {
+      // Gone (removed) or a writer that sent no valid header: try again, less often each time.
+      if (attempt == 1) warn(std::string(e.what()) + "; trying again");
+      std::this_thread::sleep_for(std::chrono::duration<double>(reconnect_wait_s(attempt)));
+    }
+  }
+  end_reconnect();
+  ++clip_;
+  stream_ = 0;
+  damage_reported_ = false;
+  const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  char line[64];
+  std::snprintf(line, sizeof line, ": reopened after %.1f s (clip %d)", waited, clip_);
+  warn(options_.path + line);
 }
 
 bool Y4mSource::read(Frame& frame) {
   if (options_.max_frames >= 0 && delivered_ >= options_.max_frames) return false;
-  if (!reader_->read_frame()) {
+  while (!reader_->read_frame()) {
     if (!reader_->damage().empty() && !damage_reported_) {
       damage_reported_ = true;
       warn(options_.path + ": stream ended after " + std::to_string(reader_->frames_read()) + " frames: " +
            reader_->damage());
     }
-    return false;
+    if (!live_) return false;
+    warn(options_.path + ": the writer closed the stream after " + std::to_string(reader_->frames_read()) +
+         " frames; waiting for the next one (a live input is reopened)");
+    reopen();
+  }
+  if (reader_->stream() != stream_) {  // another stream followed on the same input: a new clip
+    stream_ = reader_->stream();
+    ++clip_;
   }
   const Y4mHeader& header = reader_->header();
   const std::int64_t k = reader_->frames_read() - 1;
   frame.index = delivered_++;
-  frame.clip_id = 0;
+  frame.clip_id = clip_;
   frame.clip_frame = k;
   frame.source_id = 0;
   // In double: a header's 9-digit rate terms would overflow an integer product.

@@ -1,4 +1,5 @@
 #include "models/training/checkpoint.h"
+#include "models/training/checked_write.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -42,13 +43,8 @@ void fsync_path(const fs::path& path, int flags) {
 }
 
 void write_file(const fs::path& path, const char* data, std::size_t size) {
-  {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(data, static_cast<std::streamsize>(size));
-    out.flush();
-    if (!out) throw std::runtime_error(path.string() + ": write failed (disk full or not writable?)");
-  }
-  fsync_path(path, O_RDONLY);
+  if (const std::string why = write_checked(path.string(), data, size); !why.empty())
+    throw std::runtime_error(path.string() + ": cannot write (" + why + ")");
 }
 
 void write_file(const fs::path& path, const std::string& bytes) { write_file(path, bytes.data(), bytes.size()); }

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <sstream>
 #include <string>
@@ -367,6 +368,21 @@ TEST(VidsslCli, AFolderWithoutRoomIsOneLineAtStart) {
   EXPECT_EQ(r.err, "error: " + out + "/config.yaml: cannot write (File too large)\n");
 }
 
+// A disk that fills during the run: checkpoints (a replay buffer of 2 clips: 60 kB a file at most) and the log fit
+// under the limit, the live view's video (a 960-pixel canvas: tens of kB a frame, ten a second) soon
+// does not. The run stops with one line naming the video, after the model's final checkpoint.
+TEST(VidsslCli, ALiveViewThatNoLongerFitsStopsTheRunNamingTheVideo) {
+  if (!have_vtest()) GTEST_SKIP() << "vtest.avi (opencv-doc) not installed";
+  const std::string out = test::scratch_dir("cli-video-full") + "/run";
+  // 400 blocks: 200 kB under dash, 400 kB under bash.
+  const auto r = run("trap '' XFSZ; ulimit -f 400; exec " +
+                     small_run(out, 2000, "--set models.slow.train.replay_capacity=2", "video:" + out + "/live.avi"));
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.err.find("error " + out + "/live.avi: cannot write a video frame (File too large)\n"), std::string::npos) << r.err;
+  EXPECT_EQ(count_lines_with(r.err, "error"), 1) << r.err;
+  EXPECT_TRUE(fs::exists(out + "/slow/checkpoints") && !fs::is_empty(out + "/slow/checkpoints"));
+}
+
 // A file resampled to 1000 frames/s and paced as a camera would deliver them, into a model that
 // takes 5 steps a frame (tens of ms on any CPU, against 1 ms per frame), on block edges of 2: the
 // source falls seconds behind the clock whatever the machine, and the status lines and metrics
@@ -382,39 +398,31 @@ TEST(VidsslCli, ARealtimeSourceHeldBackByBlockEdgesSaysHowFarBehindItIs) {
   EXPECT_GE(count_lines_with(read_all(out + "/metrics.jsonl"), "\"event\": \"source_behind\""), 1);
 }
 
-// A Y4M stream on a FIFO whose writer sends `frames` frames of a drifting pattern (64×48, mono)
-// and then stops sending without closing, as a stopped (not dead) producer does. The writer
-// closes when the test ends.
-class StalledFifo {
+// A 64×48 mono Y4M header and frames first … first + count − 1 of a drifting pattern.
+void write_y4m_frames(FILE* f, int first, int count) {
+  std::fputs("YUV4MPEG2 W64 H48 F30:1 Ip A1:1 Cmono\n", f);
+  std::vector<unsigned char> frame(64 * 48);
+  for (int k = first; k < first + count; ++k) {
+    for (int y = 0; y < 48; ++y)
+      for (int x = 0; x < 64; ++x) frame[y * 64 + x] = static_cast<unsigned char>(((x + 2 * k) * 16 + y * 5) % 256);
+    std::fputs("FRAME\n", f);
+    std::fwrite(frame.data(), 1, frame.size(), f);
+  }
+  std::fflush(f);
+}
+
+// A FIFO at `path` and a thread that writes it (`write(path)`). The destructor lets a writer still
+// waiting in its open go (nothing reads the FIFO any more), and joins it.
+class FifoWriter {
  public:
-  StalledFifo(std::string path, int frames) : path_(std::move(path)) {
+  FifoWriter(std::string path, std::function<void(const std::string&)> write) : path_(std::move(path)) {
     std::signal(SIGPIPE, SIG_IGN);  // a reader that went away makes a write fail, not kill the test
     fs::remove(path_);
     if (mkfifo(path_.c_str(), 0600) != 0) throw std::runtime_error("mkfifo " + path_);
-    writer_ = std::thread([this, frames] {
-      FILE* f = std::fopen(path_.c_str(), "wb");  // waits for vidssl to open it
-      if (!f) return;
-      std::fputs("YUV4MPEG2 W64 H48 F30:1 Ip A1:1 Cmono\n", f);
-      std::vector<unsigned char> frame(64 * 48);
-      for (int k = 0; k < frames; ++k) {
-        for (int y = 0; y < 48; ++y)
-          for (int x = 0; x < 64; ++x) frame[y * 64 + x] = static_cast<unsigned char>(((x + 2 * k) * 16 + y * 5) % 256);
-        std::fputs("FRAME\n", f);
-        std::fwrite(frame.data(), 1, frame.size(), f);
-      }
-      std::fflush(f);
-      std::unique_lock<std::mutex> lock(mutex_);
-      done_changed_.wait(lock, [&] { return done_; });
-      std::fclose(f);
-    });
+    writer_ = std::thread([this, write = std::move(write)] { write(path_); });
   }
-  ~StalledFifo() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      done_ = true;
-    }
-    done_changed_.notify_all();
-    const int unblock = open(path_.c_str(), O_RDONLY | O_NONBLOCK);  // a writer still waiting in its open
+  ~FifoWriter() {
+    const int unblock = open(path_.c_str(), O_RDONLY | O_NONBLOCK);
     writer_.join();
     if (unblock >= 0) close(unblock);
   }
@@ -422,10 +430,35 @@ class StalledFifo {
 
  private:
   std::string path_;
+  std::thread writer_;
+};
+
+// A Y4M stream on a FIFO whose writer sends `frames` frames of a drifting pattern (64×48, mono)
+// and then stops sending without closing, as a stopped (not dead) producer does. The writer
+// closes when the test ends.
+class StalledFifo {
+ public:
+  StalledFifo(std::string path, int frames)
+      : writer_(std::move(path), [this, frames](const std::string& fifo) {
+          FILE* f = std::fopen(fifo.c_str(), "wb");  // waits for vidssl to open it
+          if (!f) return;
+          write_y4m_frames(f, 0, frames);
+          std::unique_lock<std::mutex> lock(mutex_);
+          done_changed_.wait(lock, [&] { return done_; });
+          std::fclose(f);
+        }) {}
+  ~StalledFifo() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    done_ = true;
+    done_changed_.notify_all();
+  }
+  const std::string& path() const { return writer_.path(); }
+
+ private:
   std::mutex mutex_;
   std::condition_variable done_changed_;
   bool done_ = false;
-  std::thread writer_;
+  FifoWriter writer_;  // last: destroyed (joined) once done_ is set
 };
 
 std::string fifo_run(const std::string& fifo, const std::string& out, const std::string& extra) {
@@ -474,6 +507,73 @@ TEST(VidsslCli, InterruptEndsARunWhoseSourceIsBlockedInARead) {
   EXPECT_LT(r.seconds, 60.0) << "ended by the interrupt, not by the 600 s stall timeout";
   EXPECT_NE(seen.find("is still blocked in a read: left behind"), std::string::npos) << seen;
   EXPECT_NE(seen.find("slow: checkpoint "), std::string::npos) << seen;
+}
+
+// A producer that restarts: a writer sends `first` frames and closes the FIFO (as a camera
+// process that exits does); `pause_s` later a second writer sends `second` more and closes. The
+// pause is the outage under test, not a wait for something to happen.
+class RestartingFifo {
+ public:
+  RestartingFifo(std::string path, int first, double pause_s, int second)
+      : writer_(std::move(path), [first, pause_s, second](const std::string& fifo) {
+          if (FILE* f = std::fopen(fifo.c_str(), "wb")) {  // waits for vidssl to open it
+            write_y4m_frames(f, 0, first);
+            std::fclose(f);
+          }
+          std::this_thread::sleep_for(std::chrono::duration<double>(pause_s));
+          if (FILE* f = std::fopen(fifo.c_str(), "wb")) {  // waits for vidssl to reopen it
+            write_y4m_frames(f, first, second);
+            std::fclose(f);
+          }
+        }) {}
+  const std::string& path() const { return writer_.path(); }
+
+ private:
+  FifoWriter writer_;
+};
+
+int count_in(const std::string& text, const std::string& needle) {
+  int n = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+// A live stream whose producer restarts: the source notices the gap within a second (status
+// line, source_lost in metrics), waits for the new writer, reads its header and goes on with a
+// new clip; the model waits and then trains on the frames after the outage.
+TEST(VidsslCli, ALiveStreamThatEndsIsReopenedAndTheRunGoesOn) {
+  const auto dir = test::scratch_dir("cli-reopen");
+  RestartingFifo fifo(dir + "/stream.y4m", 10, 1.6, 10);
+  const auto r = run(fifo_run(fifo.path(), dir + "/run", "--max-frames 20 --set run.report_every=0.2 --set source.stall_timeout=1"));
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find(fifo.path() + ": the writer closed the stream after 10 frames; waiting for the next one"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find(": reopened after "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("s: reopening it; the models wait for it"), std::string::npos) << "the status line" << r.err;
+  EXPECT_NE(r.err.find("slow: 20 frames"), std::string::npos) << r.err;
+  const std::string metrics = read_all(dir + "/run/metrics.jsonl");
+  EXPECT_EQ(count_in(metrics, "\"event\": \"source_lost\""), 1) << metrics;
+  EXPECT_EQ(count_in(metrics, "\"event\": \"source_back\""), 1) << metrics;
+  EXPECT_EQ(count_in(metrics, "\"event\": \"source_stalled\""), 0) << "waiting for a writer is not a stall";
+  EXPECT_NE(metrics.find("\"frame\": 19"), std::string::npos) << "the frames after the outage are trained on";
+}
+
+// --resume on a live stream starts from the live frame: a camera cannot be rewound, so the frames
+// a checkpoint saw are not read and thrown away; the new frames are numbered on from there.
+TEST(VidsslCli, ResumeOnALiveStreamStartsFromTheLiveFrame) {
+  const auto dir = test::scratch_dir("cli-live-resume");
+  {
+    RestartingFifo fifo(dir + "/stream.y4m", 12, 0, 0);
+    const auto r = run(fifo_run(fifo.path(), dir + "/run", "--max-frames 12"));
+    ASSERT_EQ(r.status, 0) << r.err;
+  }
+  RestartingFifo fifo(dir + "/stream.y4m", 8, 0, 0);
+  const auto r = run(fifo_run(fifo.path(), dir + "/run", "--resume --max-frames 8"));
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("slow: 8 frames"), std::string::npos) << "none thrown away" << r.err;
+  const std::string metrics = read_all(dir + "/run/metrics.jsonl");
+  EXPECT_NE(metrics.find("\"frame\": 19"), std::string::npos) << "numbered on from frame 12" << metrics;
+  EXPECT_EQ(metrics.find("\"frame\": 20"), std::string::npos) << metrics;
 }
 
 }  // namespace

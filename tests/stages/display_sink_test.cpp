@@ -4,6 +4,9 @@
 #include <torch/torch.h>
 
 #include <filesystem>
+#include <stdexcept>
+
+#include <opencv2/videoio.hpp>
 
 #include "tests/test_data.h"
 
@@ -35,6 +38,31 @@ TEST(DisplaySink, EachLearnerHasItsOwnSectionOfOneCanvas) {
   display.update(1, {}, "neartofar | frame 4");
   display.show();
   EXPECT_EQ(display.canvas().at<cv::Vec3b>(288 + 20 + 50, 200), cv::Vec3b(255, 255, 255));
+}
+
+TEST(DisplaySink, AVideoIsAnAviOrAnMp4) {
+  EXPECT_EQ(parse_display("video:run/live.mp4", "", nullptr).path, "run/live.mp4");
+  try {
+    parse_display("video:run/live.mkv", "", nullptr);
+    FAIL() << "a .mkv was taken";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_EQ(std::string(e.what()), "--display: video:FILE must end in .avi (MJPEG) or .mp4 (MPEG-4), got 'run/live.mkv'");
+  }
+}
+
+// The live view as a video: one frame per show(), read back by FFmpeg after close().
+TEST(DisplaySink, AVideoHoldsAFramePerShow) {
+  const std::string path = test::scratch_dir("display-video") + "/live.mp4";
+  DisplaySink display(parse_display("video:" + path, "", nullptr));
+  for (int i = 0; i < 3; ++i) {
+    display.update(0, {Panel("grey", torch::full({10, 40}, 40.0f * i), Panel::Scale::bytes)}, "frame " + std::to_string(i));
+    display.show();
+  }
+  display.close();
+  cv::VideoCapture capture(path, cv::CAP_FFMPEG);
+  int frames = 0;
+  for (cv::Mat frame; capture.read(frame);) ++frames;
+  EXPECT_EQ(frames, 3);
 }
 
 TEST(DisplaySink, OneLearnerKeepsItsRowsOfColumns) {

@@ -154,6 +154,38 @@ TEST(FfmpegSource, NativeSizeOfAFolderIsTheFirstClips) {
   EXPECT_EQ(frames.back().image.sizes(), (std::vector<std::int64_t>{1, 480, 640}));  // vtest's 768×576, resized
 }
 
+// source.decoder_threads 0: the clip's native size decides, within the cores training leaves; a
+// number given is used as it is. What the decoder was opened with is what VideoClipInfo says.
+TEST(FfmpegSource, DecoderThreadsFollowTheNativeSizeAndTheSpareCores) {
+  const std::string dir = test::scratch_dir("ffmpeg-decoder-threads");
+  const std::string clip = dir + "/720p.mp4";
+  test::make_clip(clip, "-f lavfi -i testsrc2=size=1280x720:rate=10 -frames:v 3 -c:v libx264 -preset ultrafast -pix_fmt yuv420p");
+  const SourceOptions options{.path = clip, .width = 160, .height = 90};
+  EXPECT_EQ(FfmpegSource(options, {.decoder_threads = 0, .spare_cores = 8}).clip_info().decoder_threads, 2);
+  EXPECT_EQ(FfmpegSource(options, {.decoder_threads = 0, .spare_cores = 0}).clip_info().decoder_threads, 1);
+  EXPECT_EQ(FfmpegSource(options, {.decoder_threads = 3, .spare_cores = 0}).clip_info().decoder_threads, 3);
+  FfmpegSource source(options, {.decoder_threads = 0, .spare_cores = 8});
+  EXPECT_EQ(test::read_frames(source).size(), 3u);
+}
+
+// source.device_options reach FFmpeg's input as it opens (a webcam's video_size, framerate,
+// input_format); one the input does not take is named, with where its options are listed.
+TEST(FfmpegSource, DeviceOptionsReachTheInputAndAForeignOneIsNamed) {
+  FfmpegSource graph({.path = "lavfi:testsrc=size=32x24:rate=10", .device_options = {{"dumpgraph", "0"}}});
+  EXPECT_EQ(graph.info().width, 32);
+  const std::string clip = test::scratch_dir("ffmpeg-device-options") + "/clip.mp4";
+  test::make_clip(clip, "-f lavfi -i testsrc2=size=64x48:rate=10 -frames:v 2 -c:v libx264 -preset ultrafast -pix_fmt yuv420p");
+  FfmpegSource file({.path = clip, .device_options = {{"probesize", "100000"}}});  // a generic input option
+  EXPECT_EQ(file.info().width, 64);
+  try {
+    FfmpegSource camera_option({.path = clip, .device_options = {{"probesize", "100000"}, {"input_format", "mjpeg"}}});
+    FAIL() << "input_format was taken by an MP4 file";
+  } catch (const SourceError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "source.device_options.input_format: not an option of " + clip + "'s FFmpeg input (its options: ffmpeg -h demuxer=mov)");
+  }
+}
+
 TEST(FfmpegSource, MaxFramesStopsAFileWithoutWarnings) {
   const std::string path = test::opencv_clip("vtest.avi");
   if (path.empty()) GTEST_SKIP() << "vtest.avi missing";

@@ -1,9 +1,14 @@
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
+#include <atomic>
 #include <cmath>
 #include <fstream>
 #include <ostream>
 #include <string>
+#include <thread>
+#include <utility>
 
 #include <torch/torch.h>
 
@@ -161,6 +166,72 @@ TEST(Y4mSource, GarbageFrameHeaderEndsTheStreamWithAWarning) {
   EXPECT_NE(warnings[0].find("garbage.y4m: stream ended after 1 frames: frame 1: expected a 'FRAME' header"),
             std::string::npos)
       << warnings[0];
+}
+
+// Streams written one after the other (`cat a.y4m b.y4m`): each is its own clip, read on its own
+// header's terms (another size is fitted to the first).
+TEST(Y4mSource, ConcatenatedStreamsAreClipsOneAfterTheOther) {
+  const std::string dir = test::scratch_dir("y4m-concat");
+  const torch::Tensor first = random_frames(3, 1, 8, 12, 1), second = random_frames(2, 1, 16, 24, 2);
+  for (const auto& [name, frames] : {std::pair{"a.y4m", first}, std::pair{"b.y4m", second}}) {
+    Y4mWriter writer(dir + "/" + name);
+    for (int k = 0; k < frames.size(0); ++k) writer.write(frames[k]);
+    writer.close();
+  }
+  {
+    std::ofstream both(dir + "/both.y4m", std::ios::binary);
+    both << std::ifstream(dir + "/a.y4m", std::ios::binary).rdbuf() << std::ifstream(dir + "/b.y4m", std::ios::binary).rdbuf();
+  }
+  Y4mSource source({.path = dir + "/both.y4m"});
+  EXPECT_FALSE(source.info().live);
+  const auto frames = test::read_frames(source);
+  ASSERT_EQ(frames.size(), 5u);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(frames[i].index, i);
+    EXPECT_EQ(frames[i].clip_id, i < 3 ? 0 : 1);
+    EXPECT_EQ(frames[i].clip_frame, i < 3 ? i : i - 3);
+    EXPECT_EQ(frames[i].image.sizes(), (std::vector<std::int64_t>{1, 8, 12}));
+  }
+  EXPECT_TRUE(torch::equal(frames[2].image, first[2]));
+  EXPECT_EQ(frames[3].timestamp_us, 0) << "each clip's clock starts at 0";
+  EXPECT_TRUE(source.take_warnings().empty());
+}
+
+// A FIFO is a live input: when its writer closes it, the source waits for the next writer and
+// goes on with a new clip. The second writer opens once the source says it waits
+// (reconnecting()), so the two writers never share the pipe.
+TEST(Y4mSource, AFifoWhoseWriterRestartsGoesOnWithANewClip) {
+  const std::string path = test::scratch_dir("y4m-fifo") + "/live.y4m";
+  ASSERT_EQ(mkfifo(path.c_str(), 0600), 0);
+  const torch::Tensor first = random_frames(3, 1, 8, 12, 3), second = random_frames(2, 1, 8, 12, 4);
+  std::unique_ptr<Y4mSource> source;
+  std::atomic<bool> opened{false};
+  std::thread writer([&] {
+    Y4mWriter one(path);  // waits for the source to open the FIFO
+    for (int k = 0; k < 3; ++k) one.write(first[k]);
+    one.close();
+    while (!opened.load() || !source->reconnecting()) std::this_thread::yield();
+    Y4mWriter two(path);
+    for (int k = 0; k < 2; ++k) two.write(second[k]);
+    two.close();
+  });
+  source = std::make_unique<Y4mSource>(SourceOptions{.path = path, .max_frames = 5});
+  opened = true;
+  EXPECT_TRUE(source->info().live);
+  const auto frames = test::read_frames(*source);
+  writer.join();
+  ASSERT_EQ(frames.size(), 5u);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(frames[i].index, i);
+    EXPECT_EQ(frames[i].clip_id, i < 3 ? 0 : 1);
+    EXPECT_TRUE(torch::equal(frames[i].image, i < 3 ? first[i] : second[i - 3])) << i;
+  }
+  EXPECT_FALSE(source->reconnecting());
+  EXPECT_GT(source->reconnected_at_ns(), 0);
+  const auto warnings = source->take_warnings();
+  ASSERT_EQ(warnings.size(), 2u);
+  EXPECT_EQ(warnings[0], path + ": the writer closed the stream after 3 frames; waiting for the next one (a live input is reopened)");
+  EXPECT_EQ(warnings[1].rfind(path + ": reopened after ", 0), 0u) << warnings[1];
 }
 
 TEST(Y4mSource, MissingFileIsASourceError) {
