@@ -26,6 +26,8 @@ void configure_torch_runtime(int threads) {
   at::set_num_threads(threads > 0 ? threads : (cores > 0 ? cores : 1));
 }
 
+void release_free_memory() { malloc_trim(0); }
+
 torch::Device resolve_device(const std::string& name) {
   if (name == "cpu") return torch::kCPU;
   if (name == "cuda") {

@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "models/torch_runtime.h"
 #include "models/training/json_line.h"
 
 namespace fs = std::filesystem;
@@ -90,8 +91,11 @@ void LearnerStage::process(Frame frame, Outputs<LearnerReport>& out) {
     std::string cause;
     const bool healthy = judge(step, cause);
     // A candidate checkpoint is written once the first loss computed from its state is healthy.
-    if (candidate_ && healthy) write(*candidate_);
-    candidate_.reset();
+    if (candidate_) {
+      if (healthy) write(*candidate_);
+      candidate_.reset();
+      release_free_memory();  // the checkpoint's buffers (models/torch_runtime.h)
+    }
     if (healthy) continue;
     if (++unhealthy_in_a_row_ >= options_.max_nonfinite) {
       roll_back(std::to_string(unhealthy_in_a_row_) + " unhealthy steps in a row, the last: " + cause);
@@ -203,14 +207,25 @@ LearnerStage::Snapshot LearnerStage::snapshot() {
   Snapshot s;
   learner_.save(s.data);
   // A learner's tensors may share storage with its live weights and buffers (a detached parameter,
-  // a slice of a ring), and the next step must not change a state kept to go back to: those are
-  // copied. A tensor that owns its storage alone (a replay buffer stacked for saving, the bulk of
-  // a checkpoint) is kept as it is, so a checkpoint costs one copy of the state, not two.
-  const auto own = [](torch::Tensor& tensor) {
-    if (tensor.defined() && tensor.storage().use_count() > 1) tensor = tensor.clone();
+  // a slice of a ring, the replay buffer's stacking buffer), and the next step must not change a
+  // state kept to go back to: those are copied, into the copy of the same key the last snapshot
+  // made when nothing refers to it any more (the snapshot was written and let go), so that a long
+  // run's checkpoints do not allocate their largest buffers afresh each time. A tensor that owns
+  // its storage alone is kept as it is.
+  const auto own = [this](const std::string& key, torch::Tensor& tensor) {
+    if (!tensor.defined() || tensor.storage().use_count() <= 1) return;
+    torch::Tensor& copy = copies_[key];
+    const bool reusable = copy.defined() && copy.use_count() == 1 && copy.storage().use_count() == 1 &&
+                          copy.sizes() == tensor.sizes() && copy.scalar_type() == tensor.scalar_type() &&
+                          copy.device() == tensor.device();
+    if (reusable)
+      copy.copy_(tensor);
+    else
+      copy = tensor.clone();
+    tensor = copy;
   };
-  for (auto& [key, tensor] : s.data.weights) own(tensor);
-  for (auto& [key, tensor] : s.data.state) own(tensor);
+  for (auto& [key, tensor] : s.data.weights) own("weights." + key, tensor);
+  for (auto& [key, tensor] : s.data.state) own("state." + key, tensor);
   s.data.learner = name();
   s.data.config = options_.config_yaml;
   s.data.state["run.next_frame_index"] = torch::tensor(next_frame_index_);

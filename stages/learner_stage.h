@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <deque>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -131,6 +132,7 @@ class LearnerStage final : public Stage<Frame, LearnerReport> {
   double lr_scale_ = 1;
   std::optional<Snapshot> initial_;    // the state the run started from, until a checkpoint is written
   std::optional<Snapshot> candidate_;  // a due checkpoint, until the loss of its state is seen
+  std::map<std::string, torch::Tensor> copies_;  // the last snapshot's copies, reused (snapshot())
   bool resumed_ = false;
   bool threads_set_ = false;
   std::optional<std::string> last_checkpoint_;

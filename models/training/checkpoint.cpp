@@ -4,6 +4,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <caffe2/serialize/inline_container.h>
+#include <torch/csrc/jit/serialization/export.h>
+#include <torch/csrc/jit/serialization/pickler.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -49,7 +52,6 @@ void write_file(const fs::path& path, const char* data, std::size_t size) {
 
 void write_file(const fs::path& path, const std::string& bytes) { write_file(path, bytes.data(), bytes.size()); }
 
-void write_file(const fs::path& path, const std::vector<char>& bytes) { write_file(path, bytes.data(), bytes.size()); }
 
 std::string read_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -59,12 +61,30 @@ std::string read_file(const fs::path& path) {
   return bytes.str();
 }
 
-// Written as it comes back from pickle_save: the replay buffer makes this the bulk of a checkpoint,
-// and every copy of it is another large block the heap must find room for at each checkpoint.
-std::vector<char> pickle_tensors(const std::map<std::string, torch::Tensor>& tensors) {
+// Writes tensors as torch::pickle_save does (the zip archive torch.load reads: the pickled dict, then
+// each tensor's bytes as a record), straight to the file. pickle_save builds the whole archive in a
+// vector grown by doubling: for a replay buffer of tens of MB, blocks of 1, 2, 4 … 64 MB at every
+// checkpoint, the bulk of what a checkpoint allocated and freed (docs/benchmarks.md, issue 14).
+void write_tensors(const fs::path& path, const std::map<std::string, torch::Tensor>& tensors) {
   c10::Dict<std::string, torch::Tensor> dict;
   for (const auto& [name, tensor] : tensors) dict.insert(name, tensor.detach().cpu().contiguous());
-  return torch::pickle_save(c10::IValue(dict));
+  std::vector<char> pickle;  // the dict's structure and references to the tensors: a few kB
+  torch::jit::Pickler pickler([&](const char* bytes, size_t size) { pickle.insert(pickle.end(), bytes, bytes + size); });
+  pickler.protocol();
+  pickler.pushIValue(c10::IValue(dict));
+  pickler.stop();
+  CheckedFile file(path.string());
+  {
+    // The archive is told every write succeeded: a writer that reports a short write makes it throw
+    // from its destructor, which ends the process. The file keeps the first failure; close() says it.
+    caffe2::serialize::PyTorchStreamWriter archive([&](const void* data, size_t size) -> size_t {
+      file.write(static_cast<const char*>(data), size);
+      return size;
+    });
+    torch::jit::writeArchiveAndTensors("data", pickle.data(), pickle.size(), pickler.tensorData(), archive);
+    archive.writeEndOfFile();
+  }
+  if (const std::string why = file.close(FileSync::yes); !why.empty()) throw std::runtime_error(path.string() + ": cannot write (" + why + ")");
 }
 
 std::map<std::string, torch::Tensor> unpickle_tensors(const fs::path& path) {
@@ -106,8 +126,8 @@ std::string CheckpointStore::save(const CheckpointData& data) {
   try {
     fs::remove_all(temp);
     fs::create_directories(temp);
-    write_file(temp / "weights.pt", pickle_tensors(data.weights));
-    write_file(temp / "state.pt", pickle_tensors(data.state));
+    write_tensors(temp / "weights.pt", data.weights);
+    write_tensors(temp / "state.pt", data.state);
     write_file(temp / "optimizer.pt", data.optimizer);
     write_file(temp / "config.yaml", data.config);
     std::ostringstream meta;

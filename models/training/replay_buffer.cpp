@@ -58,7 +58,19 @@ void unpack_generator(const torch::Tensor& packed, std::mt19937_64& rng) {
 std::map<std::string, torch::Tensor> ReplayBuffer::state() const {
   std::map<std::string, torch::Tensor> out;
   out["replay.rng"] = pack_generator(rng_);
-  if (!clips_.empty()) out["replay.clips"] = torch::stack(std::vector<torch::Tensor>(clips_.begin(), clips_.end())).cpu();
+  if (clips_.empty()) return out;
+  const std::vector<torch::Tensor> clips(clips_.begin(), clips_.end());
+  std::vector<std::int64_t> shape = clips.front().sizes().vec();
+  shape.insert(shape.begin(), static_cast<std::int64_t>(clips.size()));
+  // Reused only when nothing else refers to it: neither a tensor nor a view of its storage.
+  const bool reusable = stacked_.defined() && stacked_.use_count() == 1 && stacked_.storage().use_count() == 1 &&
+                        stacked_.sizes() == shape && stacked_.scalar_type() == clips.front().scalar_type();
+  if (!reusable) stacked_ = torch::empty(shape, clips.front().options().device(torch::kCPU));
+  if (clips.front().is_cpu())
+    torch::stack_out(stacked_, clips);
+  else
+    stacked_.copy_(torch::stack(clips));
+  out["replay.clips"] = stacked_;
   return out;
 }
 

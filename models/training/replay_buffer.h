@@ -34,7 +34,10 @@ class ReplayBuffer {
   // B×K×C×H×W with B = min(batch, size()); row 0 is the newest clip.
   torch::Tensor sample();
 
-  // Everything needed to continue bit for bit: the clips (oldest first) and the generator.
+  // Everything needed to continue bit for bit: the clips (oldest first) and the generator. The
+  // clips are stacked on the CPU into one buffer, the same one at every call once the buffer is full
+  // and nothing holds the last state's (a checkpoint copies or writes it and lets it go), so
+  // checkpoints of a long run do not allocate it afresh each time.
   std::map<std::string, torch::Tensor> state() const;
   void load_state(const std::map<std::string, torch::Tensor>& state, torch::Device device);
 
@@ -42,6 +45,7 @@ class ReplayBuffer {
   ReplayBufferOptions options_;
   std::deque<torch::Tensor> clips_;
   std::mt19937_64 rng_;
+  mutable torch::Tensor stacked_;  // what state() stacks the clips into (see there)
 };
 
 // Text state of a standard generator packed into a uint8 tensor (for checkpoints), and back.

@@ -196,8 +196,12 @@ TEST(LearnerStage, ASlowLearnerOnADropOldestEdgeDropsCountedWithoutSlowingTheOth
   ASSERT_TRUE(last.has_value());
   EXPECT_EQ(last->dropped, static_cast<std::uint64_t>(frames - 2)) << "frames 1 … " << frames - 2;
   for (const auto& r : p.reports()) {
-    if (r.stage == "slow") EXPECT_EQ(r.dropped, static_cast<std::uint64_t>(frames - 2));
-    if (r.stage == "fast") EXPECT_EQ(r.dropped, 0u);
+    if (r.stage == "slow") {
+      EXPECT_EQ(r.dropped, static_cast<std::uint64_t>(frames - 2));
+    }
+    if (r.stage == "fast") {
+      EXPECT_EQ(r.dropped, 0u);
+    }
   }
 }
 
@@ -244,8 +248,12 @@ TEST(LearnerStage, NonFiniteLossesAreSkippedCountedAndRestoredFrom) {
   for (std::string line; std::getline(log, line);) {
     skipped_lines += line.find("\"skipped\": true") != std::string::npos;
     restored_lines += line.find("\"event\": \"restored\"") != std::string::npos;
-    if (line.find("\"loss\"") != std::string::npos) EXPECT_EQ(line.find("nan"), std::string::npos) << line;
-    if (line.find("\"step\"") != std::string::npos) EXPECT_NE(line.find("\"model\": \"fake\""), std::string::npos) << line;
+    if (line.find("\"loss\"") != std::string::npos) {
+      EXPECT_EQ(line.find("nan"), std::string::npos) << line;
+    }
+    if (line.find("\"step\"") != std::string::npos) {
+      EXPECT_NE(line.find("\"model\": \"fake\""), std::string::npos) << line;
+    }
   }
   EXPECT_EQ(skipped_lines, 3);
   EXPECT_EQ(restored_lines, 1);

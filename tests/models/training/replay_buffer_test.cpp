@@ -64,6 +64,26 @@ TEST(ReplayBuffer, SavedStateContinuesTheSameSequence) {
   }
 }
 
+// A long run checkpoints a full buffer again and again: its clips are stacked into the same
+// buffer each time once the last state was let go, never into one still held.
+TEST(ReplayBuffer, SavedStateReusesItsBufferOnceTheLastIsLetGo) {
+  ReplayBuffer buffer({.capacity = 3, .batch = 2, .seed = 1});
+  for (int i = 0; i < 4; ++i) buffer.add(clip(i));
+  torch::Tensor first = buffer.state().at("replay.clips");
+  EXPECT_EQ(ids(first), (std::vector<int>{1, 2, 3}));
+  const void* memory = first.data_ptr();
+  first = torch::Tensor();
+  buffer.add(clip(4));
+  const torch::Tensor second = buffer.state().at("replay.clips");
+  EXPECT_EQ(second.data_ptr(), memory) << "the first state was let go: its buffer is reused";
+  EXPECT_EQ(ids(second), (std::vector<int>{2, 3, 4}));
+  buffer.add(clip(5));
+  const torch::Tensor third = buffer.state().at("replay.clips");
+  EXPECT_NE(third.data_ptr(), memory) << "the second state is still held";
+  EXPECT_EQ(ids(second), (std::vector<int>{2, 3, 4})) << "and stays as it was";
+  EXPECT_EQ(ids(third), (std::vector<int>{3, 4, 5}));
+}
+
 TEST(ReplayBuffer, BadOptionsNameTheKey) {
   try {
     ReplayBuffer({0, 8, 1});
