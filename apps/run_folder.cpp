@@ -79,8 +79,7 @@ std::string prepare_run_folder(const std::string& run_dir, bool resume, bool for
 }
 
 void write_run_file(const std::string& path, const std::string& text) {
-  if (const std::string why = write_checked(path, text.data(), text.size()); !why.empty())
-    throw std::runtime_error(path + ": cannot write (" + why + ")");
+  throw_if_unwritten(path, write_checked(path, text.data(), text.size()));
 }
 
 void check_room_for_checkpoints(const std::string& run_dir, std::uint64_t bytes) {

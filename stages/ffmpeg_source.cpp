@@ -1,8 +1,6 @@
 #include "stages/ffmpeg_source.h"
 
 #include <algorithm>
-#include <chrono>
-#include <cstdio>
 #include <filesystem>
 #include <thread>
 
@@ -215,25 +213,10 @@ bool FfmpegSource::open_next_clip() {
 
 void FfmpegSource::reopen() {
   warn(options_.path + ": the input ended; reopening it (a live input is waited for)");
-  const auto started = std::chrono::steady_clock::now();
-  begin_reconnect();
-  for (int attempt = 1;; ++attempt) {
-    try {
-      clip_ = open_clip(options_.path);
-      break;
-    } catch (const SourceError& e) {
-      if (attempt == 1) warn(std::string(e.what()) + "; trying again");
-      std::this_thread::sleep_for(std::chrono::duration<double>(reconnect_wait_s(attempt)));
-    }
-  }
-  end_reconnect();
+  reopen_with_backoff(options_.path, clip_id_ + 1, [this] { clip_ = open_clip(options_.path); });
   clip_info_ = clip_->info;
   ++clip_id_;
   pacer_.start();
-  const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  char line[64];
-  std::snprintf(line, sizeof line, ": reopened after %.1f s (clip %d)", waited, clip_id_);
-  warn(options_.path + line);
 }
 
 bool FfmpegSource::decode_next() {

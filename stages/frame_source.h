@@ -1,7 +1,7 @@
 #pragma once
 
 #include <atomic>
-#include <chrono>
+#include <functional>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -85,12 +85,10 @@ class FrameSource {
 
  protected:
   void warn(std::string message) { warnings_.push_back(std::move(message)); }
-  void begin_reconnect() { reconnecting_.store(true, std::memory_order_release); }
-  void end_reconnect() {
-    reconnected_at_ns_.store(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count(),
-                             std::memory_order_release);
-    reconnecting_.store(false, std::memory_order_release);
-  }
+  // Calls `open` until it does not throw SourceError, waiting reconnect_wait_s (stages/live_input.h)
+  // between attempts, with reconnecting() true meanwhile; warns at the first failure and, once open,
+  // "<path>: reopened after S s (clip <clip>)".
+  void reopen_with_backoff(const std::string& path, std::int32_t clip, const std::function<void()>& open);
 
  private:
   std::vector<std::string> warnings_;

@@ -13,8 +13,7 @@ void write_image(const std::string& path, const cv::Mat& picture, FileSync sync)
   const std::string extension = std::filesystem::path(path).extension().string();
   if (extension.empty() || !cv::imencode(extension, picture, bytes))
     throw std::runtime_error(path + ": cannot encode a picture as " + (extension.empty() ? "(no extension)" : extension));
-  if (const std::string why = write_checked(path, reinterpret_cast<const char*>(bytes.data()), bytes.size(), sync); !why.empty())
-    throw std::runtime_error(path + ": cannot write (" + why + ")");
+  throw_if_unwritten(path, write_checked(path, reinterpret_cast<const char*>(bytes.data()), bytes.size(), sync));
 }
 
 }  // namespace vidssl

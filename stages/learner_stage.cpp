@@ -11,6 +11,7 @@
 
 #include "models/torch_runtime.h"
 #include "models/training/json_line.h"
+#include "models/training/reusable_buffer.h"
 
 namespace fs = std::filesystem;
 
@@ -214,15 +215,7 @@ LearnerStage::Snapshot LearnerStage::snapshot() {
   // its storage alone is kept as it is.
   const auto own = [this](const std::string& key, torch::Tensor& tensor) {
     if (!tensor.defined() || tensor.storage().use_count() <= 1) return;
-    torch::Tensor& copy = copies_[key];
-    const bool reusable = copy.defined() && copy.use_count() == 1 && copy.storage().use_count() == 1 &&
-                          copy.sizes() == tensor.sizes() && copy.scalar_type() == tensor.scalar_type() &&
-                          copy.device() == tensor.device();
-    if (reusable)
-      copy.copy_(tensor);
-    else
-      copy = tensor.clone();
-    tensor = copy;
+    tensor = reuse_or_allocate(copies_[key], tensor.sizes(), tensor.options()).copy_(tensor);
   };
   for (auto& [key, tensor] : s.data.weights) own("weights." + key, tensor);
   for (auto& [key, tensor] : s.data.state) own("state." + key, tensor);

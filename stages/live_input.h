@@ -12,7 +12,7 @@ bool is_live_input(const std::string& path);
 
 // How long a live source waits before its next attempt to reopen its input: 0.25 s, doubling up to
 // 8 s, so a camera plugged back in is found within seconds and one gone for good costs nothing.
-// `attempt` counts from 1.
+// `attempt` counts from 1. FrameSource::reopen_with_backoff waits this way.
 double reconnect_wait_s(int attempt);
 
 }  // namespace vidssl

@@ -1,11 +1,8 @@
 #include "stages/y4m_source.h"
 
-#include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <cstring>
 #include <stdexcept>
-#include <thread>
 
 #include <torch/torch.h>
 
@@ -57,27 +54,12 @@ void Y4mSource::open_stream() {
 }
 
 void Y4mSource::reopen() {
-  const auto started = std::chrono::steady_clock::now();
   file_.close();  // first: a writer that sees the source waiting must find the old pipe closed
-  begin_reconnect();
-  for (int attempt = 1;; ++attempt) {
-    try {
-      open_stream();
-      break;
-    } catch (const SourceError& e) {
-      // Gone (removed) or a writer that sent no valid header: try again, less often each time.
-      if (attempt == 1) warn(std::string(e.what()) + "; trying again");
-      std::this_thread::sleep_for(std::chrono::duration<double>(reconnect_wait_s(attempt)));
-    }
-  }
-  end_reconnect();
+  // Gone (removed), or a writer that sent no valid header: tried again, less often each time.
+  reopen_with_backoff(options_.path, clip_ + 1, [this] { open_stream(); });
   ++clip_;
   stream_ = 0;
   damage_reported_ = false;
-  const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  char line[64];
-  std::snprintf(line, sizeof line, ": reopened after %.1f s (clip %d)", waited, clip_);
-  warn(options_.path + line);
 }
 
 bool Y4mSource::read(Frame& frame) {

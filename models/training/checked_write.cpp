@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <stdexcept>
 #include <vector>
 
 namespace vidssl {
@@ -43,6 +44,10 @@ std::string write_checked(const std::string& path, const char* data, std::uint64
   CheckedFile file(path);
   file.write(data, size);
   return file.close(sync);
+}
+
+void throw_if_unwritten(const std::string& path, const std::string& why) {
+  if (!why.empty()) throw std::runtime_error(path + ": cannot write (" + why + ")");
 }
 
 }  // namespace vidssl

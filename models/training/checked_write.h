@@ -41,4 +41,8 @@ class CheckedFile {
 // `size` zero bytes: how the run folder proves there is room for a checkpoint.
 std::string write_checked(const std::string& path, const char* data, std::uint64_t size, FileSync sync = FileSync::yes);
 
+// Throws std::runtime_error "<path>: cannot write (<why>)" when `why` (from write_checked or
+// CheckedFile::close) is not empty: every failed write of the run folder reads the same way.
+void throw_if_unwritten(const std::string& path, const std::string& why);
+
 }  // namespace vidssl

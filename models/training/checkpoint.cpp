@@ -1,5 +1,4 @@
 #include "models/training/checkpoint.h"
-#include "models/training/checked_write.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -18,6 +17,8 @@
 #include <sstream>
 #include <stdexcept>
 #include <vector>
+
+#include "models/training/checked_write.h"
 
 namespace fs = std::filesystem;
 
@@ -45,13 +46,9 @@ void fsync_path(const fs::path& path, int flags) {
   if (rc != 0) throw std::runtime_error(path.string() + ": fsync failed: " + std::strerror(errno));
 }
 
-void write_file(const fs::path& path, const char* data, std::size_t size) {
-  if (const std::string why = write_checked(path.string(), data, size); !why.empty())
-    throw std::runtime_error(path.string() + ": cannot write (" + why + ")");
+void write_file(const fs::path& path, const std::string& bytes) {
+  throw_if_unwritten(path.string(), write_checked(path.string(), bytes.data(), bytes.size()));
 }
-
-void write_file(const fs::path& path, const std::string& bytes) { write_file(path, bytes.data(), bytes.size()); }
-
 
 std::string read_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -84,7 +81,7 @@ void write_tensors(const fs::path& path, const std::map<std::string, torch::Tens
     torch::jit::writeArchiveAndTensors("data", pickle.data(), pickle.size(), pickler.tensorData(), archive);
     archive.writeEndOfFile();
   }
-  if (const std::string why = file.close(FileSync::yes); !why.empty()) throw std::runtime_error(path.string() + ": cannot write (" + why + ")");
+  throw_if_unwritten(path.string(), file.close(FileSync::yes));
 }
 
 std::map<std::string, torch::Tensor> unpickle_tensors(const fs::path& path) {

@@ -6,6 +6,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "models/training/reusable_buffer.h"
+
 namespace vidssl {
 
 void check_options(const ReplayBufferOptions& options) {
@@ -62,10 +64,7 @@ std::map<std::string, torch::Tensor> ReplayBuffer::state() const {
   const std::vector<torch::Tensor> clips(clips_.begin(), clips_.end());
   std::vector<std::int64_t> shape = clips.front().sizes().vec();
   shape.insert(shape.begin(), static_cast<std::int64_t>(clips.size()));
-  // Reused only when nothing else refers to it: neither a tensor nor a view of its storage.
-  const bool reusable = stacked_.defined() && stacked_.use_count() == 1 && stacked_.storage().use_count() == 1 &&
-                        stacked_.sizes() == shape && stacked_.scalar_type() == clips.front().scalar_type();
-  if (!reusable) stacked_ = torch::empty(shape, clips.front().options().device(torch::kCPU));
+  reuse_or_allocate(stacked_, shape, clips.front().options().device(torch::kCPU));
   if (clips.front().is_cpu())
     torch::stack_out(stacked_, clips);
   else

@@ -52,7 +52,9 @@ TEST(VideoFileWriter, WritesFramesAnotherReaderDecodesInOrder) {
       const cv::Mat written = test_frame(k, size)(cv::Rect(0, 0, 96, 64));
       EXPECT_LT(cv::norm(read, written, cv::NORM_L1) / read.total() / 3, 6.0) << path << " frame " << k;
       // The next frame's picture is much further: the order is right.
-      if (k + 1 < 6) EXPECT_GT(cv::norm(read, test_frame(k + 1, size)(cv::Rect(0, 0, 96, 64)), cv::NORM_L1) / read.total() / 3, 6.0);
+      if (k + 1 < 6) {
+        EXPECT_GT(cv::norm(read, test_frame(k + 1, size)(cv::Rect(0, 0, 96, 64)), cv::NORM_L1) / read.total() / 3, 6.0);
+      }
     }
     EXPECT_EQ(k, 6) << path;
   }
