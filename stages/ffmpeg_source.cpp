@@ -66,7 +66,7 @@ FfmpegSource::FfmpegSource(SourceOptions options, FfmpegSourceOptions ffmpeg, Cl
   }
 
   // A camera or a pipe that ends is reopened; a filter graph that ends is done (its own duration).
-  reconnects_ = kind_ == Kind::v4l2 || (kind_ == Kind::file && is_live_input(options_.path));
+  reconnects_ = options_.reopen_live && (kind_ == Kind::v4l2 || (kind_ == Kind::file && is_live_input(options_.path)));
   if (kind_ == Kind::folder) {
     if (!open_next_clip()) {
       const auto warnings = take_warnings();

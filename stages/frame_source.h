@@ -42,6 +42,9 @@ struct SourceOptions {
   // FFmpeg input options, name → value, given to the input as it opens: a camera's video_size
   // (640x480), framerate (30), input_format (mjpeg). Unused by Y4M, stereo and synthetic sources.
   std::vector<std::pair<std::string, std::string>> device_options = {};
+  // A camera, FIFO, character device or socket that ends is reopened (a run waits for it to come
+  // back, stages/live_input.h); false: its end is the stream's end (`vidssl eval` reads a pipe once).
+  bool reopen_live = true;
 };
 
 struct SourceInfo {

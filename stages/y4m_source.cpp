@@ -27,7 +27,7 @@ torch::Tensor upsample_chroma(const torch::Tensor& chroma, int height, int width
 
 Y4mSource::Y4mSource(SourceOptions options, Clock* clock) : options_(std::move(options)), pacer_(clock) {
   check_source_options(options_);
-  live_ = is_live_input(options_.path);
+  live_ = options_.reopen_live && is_live_input(options_.path);
   open_stream();
   const Y4mHeader& header = reader_->header();
   const OutputSize size = output_size(options_, header.width, header.height);

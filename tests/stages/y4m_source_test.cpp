@@ -234,6 +234,24 @@ TEST(Y4mSource, AFifoWhoseWriterRestartsGoesOnWithANewClip) {
   EXPECT_EQ(warnings[1].rfind(path + ": reopened after ", 0), 0u) << warnings[1];
 }
 
+// What `vidssl eval --source` asks of a pipe: read it once, its writer's close ends the stream.
+TEST(Y4mSource, AFifoNotReopenedEndsWhenItsWriterCloses) {
+  const std::string path = test::scratch_dir("y4m-fifo-once") + "/once.y4m";
+  ASSERT_EQ(mkfifo(path.c_str(), 0600), 0);
+  const torch::Tensor first = random_frames(3, 1, 8, 12, 5);
+  std::thread writer([&] {
+    Y4mWriter one(path);
+    for (int k = 0; k < 3; ++k) one.write(first[k]);
+    one.close();
+  });
+  Y4mSource source(SourceOptions{.path = path, .reopen_live = false});
+  const auto frames = test::read_frames(source);
+  writer.join();
+  ASSERT_EQ(frames.size(), 3u);
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(torch::equal(frames[i].image, first[i])) << i;
+  EXPECT_TRUE(source.take_warnings().empty());
+}
+
 TEST(Y4mSource, MissingFileIsASourceError) {
   const std::string path = test::scratch_dir("y4m-missing") + "/none.y4m";
   try {
