@@ -19,23 +19,38 @@ void check_options(const ReplayBufferOptions& options) {
 
 ReplayBuffer::ReplayBuffer(ReplayBufferOptions options) : options_(options), rng_(options.seed) { check_options(options_); }
 
-void ReplayBuffer::add(torch::Tensor clip) {
-  clips_.push_back(std::move(clip));
-  while (size() > options_.capacity) clips_.pop_front();
+void ReplayBuffer::add(const torch::Tensor& clip) {
+  if (!ring_.defined()) {
+    std::vector<std::int64_t> shape = clip.sizes().vec();
+    shape.insert(shape.begin(), options_.capacity);
+    ring_ = torch::empty(shape, clip.options());
+  } else if (clip.sizes() != ring_.sizes().slice(1) || clip.device() != ring_.device()) {
+    std::ostringstream message;
+    message << "replay buffer: a clip of shape " << clip.sizes() << " on " << clip.device() << " after clips of shape "
+            << ring_.sizes().slice(1) << " on " << ring_.device();
+    throw std::invalid_argument(message.str());
+  }
+  ring_[next_].copy_(clip);
+  next_ = (next_ + 1) % options_.capacity;
+  count_ = std::min(count_ + 1, options_.capacity);
+}
+
+torch::Tensor ReplayBuffer::clip(std::int64_t i) const {
+  return ring_[(next_ - count_ + i + options_.capacity) % options_.capacity];
 }
 
 torch::Tensor ReplayBuffer::sample() {
-  if (clips_.empty()) throw std::logic_error("ReplayBuffer::sample on an empty buffer");
+  if (count_ == 0) throw std::logic_error("ReplayBuffer::sample on an empty buffer");
   const std::int64_t older = size() - 1;
   const std::int64_t draws = std::min(options_.batch - 1, older);
   // Partial Fisher-Yates over the older clips: uniform, without replacement.
   std::vector<std::int64_t> order(static_cast<std::size_t>(older));
   std::iota(order.begin(), order.end(), 0);
-  std::vector<torch::Tensor> batch{clips_.back()};
+  std::vector<torch::Tensor> batch{clip(older)};
   for (std::int64_t i = 0; i < draws; ++i) {
     std::uniform_int_distribution<std::int64_t> pick(i, older - 1);
     std::swap(order[i], order[pick(rng_)]);
-    batch.push_back(clips_[static_cast<std::size_t>(order[i])]);
+    batch.push_back(clip(order[i]));
   }
   return torch::stack(batch);
 }
@@ -60,25 +75,32 @@ void unpack_generator(const torch::Tensor& packed, std::mt19937_64& rng) {
 std::map<std::string, torch::Tensor> ReplayBuffer::state() const {
   std::map<std::string, torch::Tensor> out;
   out["replay.rng"] = pack_generator(rng_);
-  if (clips_.empty()) return out;
-  const std::vector<torch::Tensor> clips(clips_.begin(), clips_.end());
-  std::vector<std::int64_t> shape = clips.front().sizes().vec();
-  shape.insert(shape.begin(), static_cast<std::int64_t>(clips.size()));
-  reuse_or_allocate(stacked_, shape, clips.front().options().device(torch::kCPU));
-  if (clips.front().is_cpu())
-    torch::stack_out(stacked_, clips);
+  if (count_ == 0) return out;
+  // Oldest first: the rows from the oldest to the ring's end, then those from its start.
+  const std::int64_t oldest = (next_ - count_ + options_.capacity) % options_.capacity;
+  std::vector<torch::Tensor> parts{ring_.slice(0, oldest, std::min(oldest + count_, options_.capacity))};
+  if (oldest + count_ > options_.capacity) parts.push_back(ring_.slice(0, 0, next_));
+  std::vector<std::int64_t> shape = ring_.sizes().vec();
+  shape[0] = count_;
+  reuse_or_allocate(stacked_, shape, ring_.options().device(torch::kCPU));
+  if (ring_.is_cpu())
+    torch::cat_out(stacked_, parts);
   else
-    stacked_.copy_(torch::stack(clips));
+    stacked_.copy_(torch::cat(parts));
   out["replay.clips"] = stacked_;
   return out;
 }
 
 void ReplayBuffer::load_state(const std::map<std::string, torch::Tensor>& state, torch::Device device) {
   unpack_generator(state.at("replay.rng"), rng_);
-  clips_.clear();
+  ring_ = torch::Tensor();
+  next_ = count_ = 0;
   auto it = state.find("replay.clips");
   if (it == state.end()) return;
-  for (std::int64_t i = 0; i < it->second.size(0); ++i) clips_.push_back(it->second[i].to(device));
+  // A run resumed with a smaller replay_capacity keeps the newest clips.
+  const auto& clips = it->second;
+  for (std::int64_t i = std::max<std::int64_t>(0, clips.size(0) - options_.capacity); i < clips.size(0); ++i)
+    add(clips[i].to(device));
 }
 
 }  // namespace vidssl

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <random>
 #include <string>
@@ -13,6 +12,9 @@ namespace vidssl {
 // Short-term memory of the last `capacity` training clips. A stream is not i.i.d.: training only
 // on the newest clip would follow the scene and forget. Each sample mixes the newest clip (so the
 // model always sees what is happening now) with older ones drawn uniformly without replacement.
+// The clips live in one ring of `capacity` rows, allocated at the first clip and written in place:
+// a tensor per clip, allocated and freed in turn for the whole run beside the step's activations,
+// kept a long run's heap fragmented and growing (docs/benchmarks.md, issue 14).
 //
 //   train: { replay_capacity: 256, batch: 8 }
 struct ReplayBufferOptions {
@@ -28,9 +30,10 @@ class ReplayBuffer {
  public:
   explicit ReplayBuffer(ReplayBufferOptions options);
 
-  // clip: K×C×H×W, kept on the device it is on.
-  void add(torch::Tensor clip);
-  std::int64_t size() const { return static_cast<std::int64_t>(clips_.size()); }
+  // clip: K×C×H×W, copied into the ring on the device it is on; every clip has the first one's shape
+  // (std::invalid_argument otherwise).
+  void add(const torch::Tensor& clip);
+  std::int64_t size() const { return count_; }
   // B×K×C×H×W with B = min(batch, size()); row 0 is the newest clip.
   torch::Tensor sample();
 
@@ -42,8 +45,13 @@ class ReplayBuffer {
   void load_state(const std::map<std::string, torch::Tensor>& state, torch::Device device);
 
  private:
+  // Clip i of the size() held, oldest first (0) to newest (size() − 1): a view of its ring row.
+  torch::Tensor clip(std::int64_t i) const;
+
   ReplayBufferOptions options_;
-  std::deque<torch::Tensor> clips_;
+  torch::Tensor ring_;        // capacity × K×C×H×W
+  std::int64_t next_ = 0;     // the row the next clip goes to
+  std::int64_t count_ = 0;    // rows holding a clip
   std::mt19937_64 rng_;
   mutable torch::Tensor stacked_;  // what state() stacks the clips into (see there)
 };

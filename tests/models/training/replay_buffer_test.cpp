@@ -84,6 +84,39 @@ TEST(ReplayBuffer, SavedStateReusesItsBufferOnceTheLastIsLetGo) {
   EXPECT_EQ(ids(third), (std::vector<int>{3, 4, 5}));
 }
 
+// The clips live in one ring written in place: after it wraps, its state still lists them oldest
+// first and samples draw from the newest `capacity`; the caller's clip is copied, not kept; a clip
+// of another shape is refused with both shapes named.
+TEST(ReplayBuffer, OneRingWrittenInPlaceKeepsTheOrder) {
+  ReplayBuffer buffer({.capacity = 4, .batch = 4, .seed = 2});
+  auto mine = clip(0);
+  buffer.add(mine);
+  mine.fill_(-1);
+  EXPECT_EQ(ids(buffer.sample())[0], 0) << "the buffer copied the clip";
+  for (int i = 1; i < 11; ++i) buffer.add(clip(i));
+  EXPECT_EQ(buffer.size(), 4);
+  EXPECT_EQ(ids(buffer.state().at("replay.clips")), (std::vector<int>{7, 8, 9, 10}));
+  const auto got = ids(buffer.sample());
+  EXPECT_EQ(got[0], 10);
+  EXPECT_EQ(std::set<int>(got.begin(), got.end()), (std::set<int>{7, 8, 9, 10}));
+  try {
+    buffer.add(torch::zeros({2, 1, 3, 2}));
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("a clip of shape [2, 1, 3, 2]"), std::string::npos) << e.what();
+  }
+}
+
+// Resumed with a smaller replay_capacity, a run keeps the newest clips it saved.
+TEST(ReplayBuffer, ALoadedStateLargerThanTheCapacityKeepsTheNewest) {
+  ReplayBuffer big({.capacity = 6, .batch = 2, .seed = 1});
+  for (int i = 0; i < 6; ++i) big.add(clip(i));
+  ReplayBuffer small({.capacity = 4, .batch = 2, .seed = 1});
+  small.load_state(big.state(), torch::kCPU);
+  EXPECT_EQ(small.size(), 4);
+  EXPECT_EQ(ids(small.state().at("replay.clips")), (std::vector<int>{2, 3, 4, 5}));
+}
+
 TEST(ReplayBuffer, BadOptionsNameTheKey) {
   try {
     ReplayBuffer({0, 8, 1});
