@@ -4,6 +4,8 @@
 #include <torch/nn/pimpl.h>
 #include <torch/types.h>
 
+#include "models/ops/image_op.h"
+
 namespace vidssl {
 
 // L2 pooling over non-overlapping groups of `features` feature maps × `space`×`space` pixels:
@@ -24,8 +26,9 @@ class L2PoolImpl : public torch::nn::Module {
  public:
   explicit L2PoolImpl(L2PoolOptions options = {});
   void reset() {}
-  // h: N×F×H×W with F divisible by features and H, W divisible by space.
-  torch::Tensor forward(const torch::Tensor& h);
+  // h: N×F×H×W with F divisible by features and H, W divisible by space. CPU tensors take the loops
+  // of l2_pool_cpu.h (OpPath::automatic), others and OpPath::reference the torch ops.
+  torch::Tensor forward(const torch::Tensor& h, OpPath path = OpPath::automatic);
 
   L2PoolOptions options;
 };

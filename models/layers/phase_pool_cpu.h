@@ -12,16 +12,17 @@ struct PhaseBlockShape {
   std::int64_t g = 0, s = 0, stride = 0;
 };
 
-// The CPU loops of PhasePool and PhaseUnpool (layers/phase_pool.h): one pass over each block
-// instead of the torch path's unfolded copies, softmax, broadcast products of N×K×g×Hb×s×Wb×s
-// tensors and their gradients, which were most of a Model B step (measured: 470 -> 340 ms at
-// 320×240 by the unpooling alone; docs/benchmarks.md). The tents and their slopes are those of the torch path, kinks included
-// (slope 0 at the grid point and outside the tent), so both give the same values and gradients.
-// Block rows are split over at::parallel_for; overlapping blocks add into `maps`, which
-// phase_unpool_cpu zeroes first.
+// The CPU loops of PhasePool and PhaseUnpool (layers/phase_pool.h), in place of the torch path's
+// unfolded copies, softmax and broadcast products of N×K×g×Hb×s×Wb×s tensors and their gradients,
+// which were most of a Model B step (docs/benchmarks.md). They walk a block row at a time: its g·s
+// rows of the maps, each a plain loop over the whole width that the compiler vectorizes, with each
+// block's quantities (its maximum, sums, tents) spread along the row. The tents and their slopes are
+// those of the torch path, kinks included (slope 0 at the grid point and outside the tent), so both
+// give the same values and gradients. Block rows are split over at::parallel_for; blocks that
+// overlap (or leave maps out) add into maps zeroed first.
 // Pooling: m = Σ z·w, p = Σ c·w over each block, w = softmax(βz) (the block's maximum subtracted),
 // c the block's grid coordinates. The weights are kept for the gradient, in the layout of the
-// maps, one plane per block's feature (N×K×g×H×W): the exponentials are most of the work.
+// maps, one plane per block's feature (N×K×g×H×W).
 template <typename T>
 void phase_pool_cpu(const T* maps, const PhaseBlockShape& shape, T beta, T* magnitude, T* phase, T* weights);
 

@@ -1,8 +1,8 @@
 #pragma once
 
-// What the hand-written CPU loops of the image ops (models/ops/*_cpu.cpp) share. Those files include
-// no torch header beyond ATen/Parallel.h, so models/CMakeLists.txt can compile them with their own
-// flags (see there) without invalidating the torch precompiled header.
+// What the hand-written CPU loops (models/ops/*_cpu.cpp, models/layers/*_cpu.cpp) share. Those files
+// include no torch header beyond ATen/Parallel.h, so models/CMakeLists.txt can compile them with their
+// own flags (see there) without invalidating the torch precompiled header.
 
 #include <ATen/Parallel.h>
 
@@ -10,6 +10,15 @@
 #include <cstddef>
 #include <cstdint>
 #include <vector>
+
+// On a function of plain loops over a row: on x86-64 GCC compiles it for AVX-512 and AVX2 as well as
+// the baseline (SSE2), and the loader picks the widest the CPU has (an ifunc), so one binary uses
+// the vector width of whatever machine runs it (measured: docs/benchmarks.md, 2026-12-01 fifth sitting).
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define VIDSSL_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define VIDSSL_VECTOR_CLONES
+#endif
 
 namespace vidssl {
 

@@ -126,7 +126,10 @@ SlowSparseLoss SlowSparseImpl::direct_loss(const torch::Tensor& x, std::int64_t 
   out.reconstructed = decode(out.codes);
   out.pooled = pool(out.codes);
   out.reconstruction = 0.5 * (x - out.reconstructed).pow(2).sum() / positions;
-  out.sparsity = options.alpha() * out.codes.abs().sum() / positions;
+  // ReLU codes are never negative, so |h| is h: the same value and, through the ReLU (which passes
+  // no gradient where h = 0), the same gradient, without two passes over the largest tensor.
+  const auto magnitude = options.encoder() == SlowEncoder::relu ? out.codes : out.codes.abs();
+  out.sparsity = options.alpha() * magnitude.sum() / positions;
   out.slowness = slowness(out.pooled, pairs, positions);
   out.prediction = torch::zeros({}, x.options());
   out.total = out.reconstruction + out.sparsity + out.slowness;

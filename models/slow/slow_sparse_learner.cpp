@@ -14,7 +14,7 @@ double residual_energy(const torch::Tensor& x, const torch::Tensor& reconstructi
 
 double active_fraction(const torch::Tensor& codes) {
   torch::NoGradGuard no_grad;
-  return (codes.abs() > 1e-3).to(torch::kFloat).mean().item<double>();
+  return static_cast<double>((codes.abs() > 1e-3).sum().item<std::int64_t>()) / static_cast<double>(codes.numel());
 }
 
 SlowSparseLearner::SlowSparseLearner(SlowSparseOptions model, OptimizerOptions optimizer, ClipLearnerOptions clips,

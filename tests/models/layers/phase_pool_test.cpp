@@ -162,12 +162,12 @@ TEST(PhasePool, GradientsMatchFiniteDifferences) {
 }
 
 // The CPU loops and the torch ops (what the GPU runs) give the same maps and the same gradients in
-// m and p, with overlapping blocks too. (Exactly on a tent's kink, a grid point or one step from
+// m and p, with overlapping blocks and with blocks spaced out (maps between them stay 0) too. (Exactly on a tent's kink, a grid point or one step from
 // it, the slope is one-sided, and the two paths' grids round differently: there either side may be
 // taken.)
 TEST(PhaseUnpool, CpuLoopsMatchTheTorchOpsInValueAndGradient) {
   torch::manual_seed(6);
-  for (const std::int64_t stride : {4, 2}) {
+  for (const std::int64_t stride : {4, 2, 6}) {
     const auto block = PhaseBlockOptions().features(4).space(4).feature_stride(stride);
     PhaseUnpool unpool(block);
     const auto k = block.feature_blocks(16);
@@ -190,7 +190,7 @@ TEST(PhaseUnpool, CpuLoopsMatchTheTorchOpsInValueAndGradient) {
 
 TEST(PhasePool, CpuLoopsMatchTheTorchOpsInValueAndGradient) {
   torch::manual_seed(7);
-  for (const std::int64_t stride : {4, 2}) {
+  for (const std::int64_t stride : {4, 2, 6}) {
     const auto block = PhaseBlockOptions().features(4).space(4).feature_stride(stride);
     PhasePool pool(PhasePoolOptions().block(block).beta(10));
     const auto z0 = torch::randn({2, 16, 12, 20});
