@@ -165,6 +165,20 @@ T grid_step(std::int64_t n) {
   return n == 1 ? T(1) : T(2) / static_cast<T>(n - 1);
 }
 
+// Row i of `values` (and of `slopes`, unless null): the tent (its slope) at grid point i of n for
+// every column's phase `at`.
+template <typename T>
+VIDSSL_VECTOR_CLONES void tent_rows(std::int64_t n, T step, const T* at, std::int64_t width, T* values, T* slopes) {
+  for (std::int64_t i = 0; i < n; ++i) {
+    const T q = grid_point<T>(i, n);
+    T* v = values + i * width;
+    for (std::int64_t x = 0; x < width; ++x) v[x] = tent(q, at[x], step);
+    if (!slopes) continue;
+    T* d = slopes + i * width;
+    for (std::int64_t x = 0; x < width; ++x) d[x] = tent_slope(q, at[x], step);
+  }
+}
+
 // Each block's tents (and, for the gradient, their slopes) along the row: wx per column (times the
 // block's m when `scaled`, as the unpooling uses it), wf per plane (g·W), wy per row (s·W). The
 // blocks' phases are spread along the row first, so every tent is one vector loop.
@@ -184,28 +198,10 @@ VIDSSL_VECTOR_CLONES void spread_tents(const T* magnitude, const T* phase, std::
   const T* scale = r.scale.data();
   const T* cx = r.cx.data();
   for (std::int64_t x = 0; x < width; ++x) r.wx[x] = scale[x] * tent(cx[x], at_x[x], step_s);
-  for (std::int64_t i = 0; i < q.g; ++i) {
-    const T cf = grid_point<T>(i, q.g);
-    T* wf = r.wf.data() + i * width;
-    for (std::int64_t x = 0; x < width; ++x) wf[x] = tent(cf, at_f[x], step_f);
-  }
-  for (std::int64_t y = 0; y < q.s; ++y) {
-    const T cy = grid_point<T>(y, q.s);
-    T* wy = r.wy.data() + y * width;
-    for (std::int64_t x = 0; x < width; ++x) wy[x] = tent(cy, at_y[x], step_s);
-  }
-  if (!slopes) return;
-  for (std::int64_t x = 0; x < width; ++x) r.dx[x] = tent_slope(cx[x], at_x[x], step_s);
-  for (std::int64_t i = 0; i < q.g; ++i) {
-    const T cf = grid_point<T>(i, q.g);
-    T* df = r.df.data() + i * width;
-    for (std::int64_t x = 0; x < width; ++x) df[x] = tent_slope(cf, at_f[x], step_f);
-  }
-  for (std::int64_t y = 0; y < q.s; ++y) {
-    const T cy = grid_point<T>(y, q.s);
-    T* dy = r.dy.data() + y * width;
-    for (std::int64_t x = 0; x < width; ++x) dy[x] = tent_slope(cy, at_y[x], step_s);
-  }
+  tent_rows(q.g, step_f, at_f, width, r.wf.data(), slopes ? r.df.data() : nullptr);
+  tent_rows(q.s, step_s, at_y, width, r.wy.data(), slopes ? r.dy.data() : nullptr);
+  if (slopes)
+    for (std::int64_t x = 0; x < width; ++x) r.dx[x] = tent_slope(cx[x], at_x[x], step_s);
 }
 
 // Unpooling of one block row: maps = m·wx_x · wf_i · wy_y, written, or added where blocks overlap.
