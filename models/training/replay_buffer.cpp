@@ -35,9 +35,9 @@ void ReplayBuffer::add(const torch::Tensor& clip) {
   count_ = std::min(count_ + 1, options_.capacity);
 }
 
-torch::Tensor ReplayBuffer::clip(std::int64_t i) const {
-  return ring_[(next_ - count_ + i + options_.capacity) % options_.capacity];
-}
+std::int64_t ReplayBuffer::row(std::int64_t i) const { return (next_ - count_ + i + options_.capacity) % options_.capacity; }
+
+torch::Tensor ReplayBuffer::clip(std::int64_t i) const { return ring_[row(i)]; }
 
 torch::Tensor ReplayBuffer::sample() {
   if (count_ == 0) throw std::logic_error("ReplayBuffer::sample on an empty buffer");
@@ -77,7 +77,7 @@ std::map<std::string, torch::Tensor> ReplayBuffer::state() const {
   out["replay.rng"] = pack_generator(rng_);
   if (count_ == 0) return out;
   // Oldest first: the rows from the oldest to the ring's end, then those from its start.
-  const std::int64_t oldest = (next_ - count_ + options_.capacity) % options_.capacity;
+  const std::int64_t oldest = row(0);
   std::vector<torch::Tensor> parts{ring_.slice(0, oldest, std::min(oldest + count_, options_.capacity))};
   if (oldest + count_ > options_.capacity) parts.push_back(ring_.slice(0, 0, next_));
   std::vector<std::int64_t> shape = ring_.sizes().vec();

@@ -45,7 +45,8 @@ class ReplayBuffer {
   void load_state(const std::map<std::string, torch::Tensor>& state, torch::Device device);
 
  private:
-  // Clip i of the size() held, oldest first (0) to newest (size() − 1): a view of its ring row.
+  // The ring row of clip i of the size() held, oldest first (0) to newest (size() − 1), and a view of it.
+  std::int64_t row(std::int64_t i) const;
   torch::Tensor clip(std::int64_t i) const;
 
   ReplayBufferOptions options_;

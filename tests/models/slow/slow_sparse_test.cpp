@@ -1,4 +1,5 @@
 #include "models/slow/slow_sparse.h"
+#include "models/slow/slow_sparse_learner.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -117,6 +118,25 @@ TEST(SlowSparse, PsdTrainingSendsReconstructionToTheDecoderAndPredictionToTheEnc
     return (0.5 * (x - model->decode(h)).pow(2).sum() + 0.5 * h.abs().sum()).item<float>();
   };
   EXPECT_LT(energy(loss.codes), energy(guess));
+}
+
+// The metrics a step reports, against a direct loop over the values.
+TEST(SlowSparse, ActiveFractionAndResidualEnergyMatchADirectCount) {
+  torch::manual_seed(8);
+  const auto codes = torch::randn({2, 3, 5, 7}) * 2e-3;  // straddles the 1e-3 threshold on both signs
+  const auto flat = codes.flatten();
+  std::int64_t active = 0;
+  for (std::int64_t i = 0; i < flat.numel(); ++i) active += std::abs(flat[i].item<float>()) > 1e-3f ? 1 : 0;
+  EXPECT_GT(active, 0);
+  EXPECT_LT(active, flat.numel());
+  EXPECT_DOUBLE_EQ(active_fraction(codes), static_cast<double>(active) / static_cast<double>(flat.numel()));
+  const auto x = torch::randn({2, 1, 4, 4}, torch::kDouble), reconstruction = torch::randn({2, 1, 4, 4}, torch::kDouble);
+  double residual = 0, energy = 0;
+  for (std::int64_t i = 0; i < x.numel(); ++i) {
+    const double v = x.flatten()[i].item<double>(), r = reconstruction.flatten()[i].item<double>();
+    residual += (v - r) * (v - r), energy += v * v;
+  }
+  EXPECT_NEAR(residual_energy(x, reconstruction), residual / energy, 1e-12);
 }
 
 TEST(SlowSparse, BadShapesAreRefusedWithTheKeyNamed) {
