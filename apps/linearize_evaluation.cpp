@@ -30,7 +30,7 @@ struct PsnrSum {
   std::int64_t count = 0;
   void add(const torch::Tensor& estimate, const torch::Tensor& target) {
     const auto n = target.size(0);
-    total += mean_psnr(estimate, target) * static_cast<double>(n);
+    total += mean_psnr(estimate, target).item<double>() * static_cast<double>(n);
     count += n;
   }
   double mean() const { return count ? total / static_cast<double>(count) : 0.0; }

@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--set", run.overrides, "override a config key: --set models.slow.alpha=0.3 (repeatable)");
   run_cmd->add_option("--max-frames", max_frames, "stop after N source frames (source.max_frames)");
   run_cmd->add_option("--out", out, "run folder (run.out); default runs/<config>-<time>");
-  run_cmd->add_option("--device", device, "auto, cpu or cuda (run.device)");
+  run_cmd->add_option("--device", device, "auto, cpu, cuda or cuda:N (run.device)");
   run_cmd->add_option("--display", display, "window, none, video:FILE or png:DIR (run.display)");
   auto* resume_flag =
       run_cmd->add_flag("--resume", run.resume, "continue the run folder: every learner from its newest checkpoint that loads");
@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
   eval_cmd->add_option("--max-frames", eval.max_frames, "use at most N frames");
   eval_cmd->add_option("--scene-seconds", eval.scene_seconds, "temporal AUC: scene length (default 2)");
   eval_cmd->add_option("--near", eval.near_distance, "Model C: train on bands nearer than this, score beyond it (m, default 15)");
-  eval_cmd->add_option("--device", eval.device, "auto, cpu or cuda");
+  eval_cmd->add_option("--device", eval.device, "auto, cpu, cuda or cuda:N");
 
   vidssl::BenchArgs bench;
   vidssl::InterpolateArgs interpolate;
@@ -55,12 +55,12 @@ int main(int argc, char** argv) {
   interpolate_cmd->add_option("--out", interpolate.out, "folder for the strips (default RUN/<learner>/interpolate)");
   interpolate_cmd->add_option("--every", interpolate.every, "a strip for every N-th triplet (default 10)");
   interpolate_cmd->add_option("--max-frames", interpolate.max_frames, "use at most N frames");
-  interpolate_cmd->add_option("--device", interpolate.device, "auto, cpu or cuda");
+  interpolate_cmd->add_option("--device", interpolate.device, "auto, cpu, cuda or cuda:N");
 
   auto* bench_cmd = app.add_subcommand("bench", "measure decode, preprocessing and training speed; prints JSON lines");
   bench_cmd->add_option("--only", bench.only, "decode, preprocess, slow, linearize, pipeline or all (default)");
   bench_cmd->add_option("--seconds", bench.seconds, "time per measurement (default 3)");
-  bench_cmd->add_option("--device", bench.device, "auto, cpu or cuda");
+  bench_cmd->add_option("--device", bench.device, "auto, cpu, cuda or cuda:N");
   bench_cmd->add_option("--threads", bench.threads, "LibTorch threads, per model thread in the pipeline (default: all cores)");
 
   std::string plot_run, plot_out;

@@ -37,6 +37,7 @@ std::uint64_t checkpoint_size(Learner& learner) {
 int run_command(const RunArgs& args) {
   const RunConfig config = load_run_config(args.config, args.overrides, learner_kinds());
   configure_torch_runtime(config.threads);
+  configure_cuda(config.cuda);
   const torch::Device device = resolve_device(config.device);
   const std::string run_dir = choose_run_folder(args.config, config.out, args.resume);
   if (const std::string moved = prepare_run_folder(run_dir, args.resume, args.force); !moved.empty())

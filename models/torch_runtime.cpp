@@ -2,6 +2,7 @@
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <thread>
 
@@ -28,15 +29,38 @@ void configure_torch_runtime(int threads) {
 
 void release_free_memory() { malloc_trim(0); }
 
+void configure_cuda(const CudaSettings& settings) {
+  at::globalContext().setBenchmarkCuDNN(settings.cudnn_benchmark);
+  at::globalContext().setAllowTF32CuDNN(settings.tf32);
+  at::globalContext().setAllowTF32CuBLAS(settings.tf32);
+}
+
+void check_device_name(const std::string& name) {
+  if (name == "auto" || name == "cpu" || name == "cuda") return;
+  const std::string prefix = "cuda:";
+  const bool numbered = name.size() > prefix.size() && name.size() <= prefix.size() + 3 && name.compare(0, prefix.size(), prefix) == 0 &&
+                        std::all_of(name.begin() + static_cast<std::ptrdiff_t>(prefix.size()), name.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (!numbered) throw std::invalid_argument("device: expected auto, cpu, cuda or cuda:N (N: the GPU's index), got '" + name + "'");
+}
+
 torch::Device resolve_device(const std::string& name) {
+  check_device_name(name);
   if (name == "cpu") return torch::kCPU;
-  if (name == "cuda") {
-    if (!torch::cuda::is_available())
-      throw std::invalid_argument("--device cuda: no CUDA device is available in this build or machine");
-    return torch::kCUDA;
-  }
   if (name == "auto") return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
-  throw std::invalid_argument("--device: expected auto, cpu or cuda, got '" + name + "'");
+  if (!torch::cuda::is_available())
+    throw std::invalid_argument("device " + name + ": no CUDA device is available in this build or machine");
+  if (name == "cuda") return torch::kCUDA;
+  const int index = std::stoi(name.substr(5));
+  const auto count = static_cast<int>(torch::cuda::device_count());
+  if (index >= count)
+    throw std::invalid_argument("device " + name + ": this machine has " + std::to_string(count) + " CUDA device(s), cuda:0 to cuda:" +
+                                std::to_string(count - 1));
+  return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
+}
+
+torch::Tensor upload(const torch::Tensor& host, torch::Device device) {
+  if (!device.is_cuda()) return host.to(device);
+  return host.pin_memory().to(device, /*non_blocking=*/true);
 }
 
 std::vector<torch::Device> available_devices() {

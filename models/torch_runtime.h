@@ -25,8 +25,31 @@ void configure_torch_runtime(int threads = 0);
 // the activations it gave back.
 void release_free_memory();
 
-// "auto" (CUDA when present), "cpu" or "cuda"; throws std::invalid_argument naming the choice.
+// Process-wide settings of the CUDA libraries (no effect without a GPU):
+// - cudnn_benchmark: cuDNN times its algorithms for each new shape and keeps the fastest. An
+//   online run trains on one frame size for hours, so the first steps' search pays back.
+// - tf32: convolutions and matrix products on Ampere and later round their inputs to TF32 (a
+//   10-bit mantissa): several times faster, about 1e-3 relative error. PyTorch's default for
+//   convolutions; the tests turn it off wherever they compare a GPU's figures with the CPU's.
+//
+//   run: { cudnn_benchmark: true, tf32: true }
+struct CudaSettings {
+  bool cudnn_benchmark = true;
+  bool tf32 = true;
+};
+void configure_cuda(const CudaSettings& settings);
+
+// Throws std::invalid_argument naming the choice unless `name` is "auto", "cpu", "cuda" or
+// "cuda:N" (the N-th GPU); whether that device exists is resolve_device's to say.
+void check_device_name(const std::string& name);
+// "auto" (CUDA when present), "cpu", "cuda" or "cuda:N"; throws std::invalid_argument naming the
+// choice, also when this build or machine has no such device.
 torch::Device resolve_device(const std::string& name);
+
+// A host tensor on `device`. To a GPU it is copied into pinned (page-locked) memory from
+// LibTorch's caching host allocator, which recycles the buffer once the device has read it, and
+// sent without waiting: a copy from pageable memory is staged by the driver and blocks the host.
+torch::Tensor upload(const torch::Tensor& host, torch::Device device);
 
 // Every device this process can use: CPU, then CUDA when present (tests loop over these).
 std::vector<torch::Device> available_devices();

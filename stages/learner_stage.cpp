@@ -83,30 +83,19 @@ void LearnerStage::process(Frame frame, Outputs<LearnerReport>& out) {
   report.update = learner_.consume(input);
   ++frames_;
   next_frame_index_ = frame.index + 1;
-  log(report.update, frame, skipped_total_);
+  // A due checkpoint is judged on every step before it: those the learner has not reported yet
+  // are read now (one host read per checkpoint, not per step).
+  if (checkpoint_due_ || crosses_checkpoint(steps_before)) {
+    std::vector<LearnerStep> late = learner_.read_steps();
+    report.update.steps.insert(report.update.steps.end(), std::make_move_iterator(late.begin()), std::make_move_iterator(late.end()));
+  }
+  last_frame_ = {frame.index, frame.timestamp_us};
+  log(report.update, skipped_total_);
   if (!report.update.record.empty()) write_record(report.update.record);
 
-  bool rolled_back = false;
-  for (const auto& step : report.update.steps) {
-    if (step.skipped) ++skipped_total_;
-    std::string cause;
-    const bool healthy = judge(step, cause);
-    // A candidate checkpoint is written once the first loss computed from its state is healthy.
-    if (candidate_) {
-      if (healthy) write(*candidate_);
-      candidate_.reset();
-      release_free_memory();  // the checkpoint's buffers (models/torch_runtime.h)
-    }
-    if (healthy) continue;
-    if (++unhealthy_in_a_row_ >= options_.max_nonfinite) {
-      roll_back(std::to_string(unhealthy_in_a_row_) + " unhealthy steps in a row, the last: " + cause);
-      rolled_back = true;
-      break;
-    }
-  }
+  const bool rolled_back = take(report.update.steps);
   const std::int64_t steps = learner_.steps();
-  if (!rolled_back && options_.checkpoint_every > 0 && steps / options_.checkpoint_every > steps_before / options_.checkpoint_every)
-    checkpoint_due_ = true;
+  if (!rolled_back && crosses_checkpoint(steps_before)) checkpoint_due_ = true;
   if (checkpoint_due_) checkpoint_if_healthy();
 
   const auto now = std::chrono::steady_clock::now();
@@ -125,6 +114,30 @@ void LearnerStage::process(Frame frame, Outputs<LearnerReport>& out) {
   if (options_.max_steps >= 0 && steps >= options_.max_steps) stop_pipeline();
 }
 
+bool LearnerStage::take(const std::vector<LearnerStep>& steps) {
+  for (const auto& step : steps) {
+    if (step.skipped) ++skipped_total_;
+    std::string cause;
+    const bool healthy = judge(step, cause);
+    // A candidate checkpoint is written once the first loss computed from its state is healthy.
+    if (candidate_) {
+      if (healthy) write(*candidate_);
+      candidate_.reset();
+      release_free_memory();  // the checkpoint's buffers (models/torch_runtime.h)
+    }
+    if (healthy) continue;
+    if (++unhealthy_in_a_row_ >= options_.max_nonfinite) {
+      roll_back(std::to_string(unhealthy_in_a_row_) + " unhealthy steps in a row, the last: " + cause);
+      return true;
+    }
+  }
+  return false;
+}
+
+bool LearnerStage::crosses_checkpoint(std::int64_t steps_before) const {
+  return options_.checkpoint_every > 0 && learner_.steps() / options_.checkpoint_every > steps_before / options_.checkpoint_every;
+}
+
 double LearnerStage::steps_per_s(std::int64_t steps) {
   const auto now = std::chrono::steady_clock::now();
   recent_steps_.emplace_back(now, steps);
@@ -133,28 +146,28 @@ double LearnerStage::steps_per_s(std::int64_t steps) {
   return span > 0 ? static_cast<double>(steps - recent_steps_.front().second) / span : 0;
 }
 
-void LearnerStage::log(const LearnerUpdate& update, const Frame& frame, std::int64_t skipped_before) {
+void LearnerStage::log(const LearnerUpdate& update, std::int64_t skipped_before) {
   if (!metrics_) return;
   const double time = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   std::int64_t skipped = skipped_before;
   for (const auto& step : update.steps) {
     skipped += step.skipped ? 1 : 0;
     JsonLine line;
-    line.add("step", step.step).add("time", time).add("model", name()).add("kind", learner_.kind()).add("frame", frame.index)
+    line.add("step", step.step).add("time", time).add("model", name()).add("kind", learner_.kind()).add("frame", last_frame_.index)
         .add("skipped", step.skipped).add("skipped_total", skipped);
     for (const auto& [key, value] : step.values) line.add(key, value);
     metrics_->write(line.str());
   }
   if (!update.values.empty() || !update.skipped.empty()) {
     JsonLine line;
-    line.add("frame", frame.index).add("time", time).add("source_time", static_cast<double>(frame.timestamp_us) * 1e-6)
+    line.add("frame", last_frame_.index).add("time", time).add("source_time", static_cast<double>(last_frame_.timestamp_us) * 1e-6)
         .add("model", name()).add("steps", learner_.steps());
     for (const auto& [key, value] : update.values) line.add(key, value);
     if (!update.skipped.empty()) line.add("not_trained", update.skipped);
     metrics_->write(line.str());
   }
   for (const auto& [event, value] : update.events)
-    metrics_->write(JsonLine().add("event", event).add("model", name()).add("frame", frame.index).add("value", value).str());
+    metrics_->write(JsonLine().add("event", event).add("model", name()).add("frame", last_frame_.index).add("value", value).str());
 }
 
 void LearnerStage::write_record(const std::string& record) {
@@ -283,6 +296,12 @@ std::int64_t LearnerStage::resume(const CheckpointData& checkpoint, const std::s
 }
 
 void LearnerStage::finish(Outputs<LearnerReport>&) {
+  // The steps the learner has not reported yet are logged and judged like the others; a rollback
+  // among them leaves the restored checkpoint the newest.
+  LearnerUpdate late;
+  late.steps = learner_.read_steps();
+  log(late, skipped_total_);
+  if (take(late.steps)) return;
   if (frames_ == frames_at_checkpoint_) return;
   // The last state's own loss is never seen: it is written if its weights are fit and the steps
   // that led to it were healthy; otherwise the one before it stays the newest.

@@ -98,7 +98,13 @@ class LearnerStage final : public Stage<Frame, LearnerReport> {
   void finish(Outputs<LearnerReport>& out) override;
 
  private:
-  void log(const LearnerUpdate& update, const Frame& frame, std::int64_t skipped_before);
+  // Metrics lines of an update, at the newest frame (last_frame_).
+  void log(const LearnerUpdate& update, std::int64_t skipped_before);
+  // Counts, judges and acts on steps in order: writes a waiting candidate checkpoint, rolls back
+  // after too many unhealthy ones. True when it rolled back (the rest are not looked at).
+  bool take(const std::vector<LearnerStep>& steps);
+  // Whether the updates since `steps_before` reached the next multiple of checkpoint_every.
+  bool crosses_checkpoint(std::int64_t steps_before) const;
   void write_record(const std::string& record);
   // Judges a step; true when healthy. `cause` says why not.
   bool judge(const LearnerStep& step, std::string& cause);
@@ -119,6 +125,10 @@ class LearnerStage final : public Stage<Frame, LearnerReport> {
   MetricsLog* metrics_;
   CheckpointStore store_;
   std::int64_t next_frame_index_ = 0;     // first source frame not yet consumed
+  struct {
+    std::int64_t index = -1;
+    std::int64_t timestamp_us = 0;
+  } last_frame_;                          // the newest frame consumed, for metrics lines
   std::int64_t frames_ = 0;               // consumed by this run
   std::int64_t frames_at_checkpoint_ = -1;
   std::int64_t skipped_total_ = 0;

@@ -110,7 +110,10 @@ RunConfig read_config(ConfigReader& r, const LearnerKinds& kinds) {
   std::int64_t seed = static_cast<std::int64_t>(c.seed);
   r.read("run.seed", seed);
   c.seed = static_cast<std::uint64_t>(seed);
-  r.read_choice("run.device", c.device, {{"auto", std::string("auto")}, {"cpu", std::string("cpu")}, {"cuda", std::string("cuda")}});
+  r.read("run.device", c.device);
+  check_under("run.", [&] { check_device_name(c.device); });
+  r.read("run.cudnn_benchmark", c.cuda.cudnn_benchmark);
+  r.read("run.tf32", c.cuda.tf32);
   r.read("run.display", c.display);
   r.read("run.out", c.out);
   r.read("run.threads", c.threads);

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "models/torch_runtime.h"
 #include "pipeline/edge_options.h"
 #include "stages/frame_source.h"
 #include "stages/learner_recipe.h"
@@ -46,7 +47,8 @@ struct RunConfig {
   PreprocessOptions preprocess;                   // contrast settings, shared by every learner
   std::vector<LearnerConfig> learners;            // in the order of the file
   std::uint64_t seed = 1;
-  std::string device = "auto";
+  std::string device = "auto";  // auto, cpu, cuda or cuda:N
+  CudaSettings cuda;            // run.cudnn_benchmark, run.tf32
   std::string display = "window";
   std::string out;          // run folder; empty: runs/<config name>-<date>-<time>
   int threads = 0;          // LibTorch intra-op threads per learner; 0: all cores

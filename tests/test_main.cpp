@@ -9,6 +9,9 @@
 int main(int argc, char** argv) {
   const char* threads = std::getenv("VIDSSL_TEST_THREADS");
   vidssl::configure_torch_runtime(threads ? std::atoi(threads) : 1);
+  // Full fp32 on a GPU: tests compare its figures with the CPU's at tolerances TF32 would break,
+  // and timing searches would only make the short tests slower.
+  vidssl::configure_cuda({.cudnn_benchmark = false, .tf32 = false});
   ::testing::InitGoogleTest(&argc, argv);
   return RUN_ALL_TESTS();
 }

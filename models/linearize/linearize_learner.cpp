@@ -2,9 +2,8 @@
 
 #include <torch/torch.h>
 
-#include <cmath>
-
 #include "models/linearize/linearize_metrics.h"
+#include "models/training/guarded_step.h"
 #include "models/training/module_state.h"
 #include "models/training/mosaic.h"
 
@@ -12,37 +11,28 @@ namespace vidssl {
 
 LinearizeLearner::LinearizeLearner(LinearizeOptions model, OptimizerOptions optimizer, ClipLearnerOptions clips,
                                    torch::Device device)
-    : ClipLearner(clips), model_(model), device_(device) {
+    : ClipLearner(clips, {"loss", "prediction", "curvature", "delta_norm", "psnr_predict", "psnr_copy_last"}),
+      model_(model),
+      device_(device) {
   model_->to(device_);
   optimizer_ = make_optimizer(optimizer, model_->parameters());
   lr_ = optimizer.lr;
 }
 
-LearnerStep LinearizeLearner::train(const torch::Tensor& clips) {
-  LearnerStep out;
+ClipLearner::StepFigures LinearizeLearner::train_step(const torch::Tensor& clips) {
   optimizer_->zero_grad();
   last_triplets_ = clips;
   last_ = model_->loss(clips);
-  const double total = last_.total.item<double>();
-  if (!std::isfinite(total)) {
-    out.step = step_;
-    out.skipped = true;
-    out.values = {{"loss", total}};
-    return out;
-  }
+  const torch::Tensor applied = torch::isfinite(last_.total.detach());
   last_.total.backward();
-  optimizer_->step();
-  out.step = ++step_;
+  step_where(*optimizer_, applied);
+  torch::NoGradGuard no_grad;
   const auto next = clips.select(1, 2), current = clips.select(1, 1);
-  out.values = {
-      {"loss", total},
-      {"prediction", last_.prediction.item<double>()},
-      {"curvature", last_.curvature.item<double>()},
-      {"delta_norm", last_.delta.norm(2, 1).mean().item<double>()},
-      {"psnr_predict", mean_psnr(last_.predicted, next)},
-      {"psnr_copy_last", mean_psnr(current, next)},
-  };
-  return out;
+  const torch::Tensor figures = torch::stack({last_.total.detach(), last_.prediction.detach(), last_.curvature.detach(),
+                                              last_.delta.norm(2, 1).mean(), mean_psnr(last_.predicted, next),
+                                              mean_psnr(current, next)})
+                                    .to(torch::kFloat);
+  return {figures, applied};
 }
 
 std::vector<Panel> LinearizeLearner::clip_panels() {

@@ -16,7 +16,8 @@ namespace vidssl {
 // the decoder filters.
 //
 //   LinearizeLearner learner(LinearizeOptions(), OptimizerOptions{}, ClipLearnerOptions{}, torch::kCPU);
-//   LearnerStep s = learner.train(triplets);   // B×3×C×H×W, contrast-normalized
+//   learner.train(triplets);                                // B×3×C×H×W, contrast-normalized
+//   std::vector<LearnerStep> steps = learner.read_steps();  // its figures
 class LinearizeLearner final : public ClipLearner {
  public:
   LinearizeLearner(LinearizeOptions model, OptimizerOptions optimizer, ClipLearnerOptions clips, torch::Device device);
@@ -24,13 +25,13 @@ class LinearizeLearner final : public ClipLearner {
   const char* kind() const override { return "linearize"; }
   torch::Device device() const override { return device_; }
   std::int64_t clip_length() const override { return 3; }
-  LearnerStep train(const torch::Tensor& clips) override;
   std::string weights_problem() const override;
   void set_learning_rate_scale(double scale) override;
 
   Linearize& model() { return model_; }
 
  private:
+  StepFigures train_step(const torch::Tensor& clips) override;
   std::int64_t size_multiple() const override { return model_->options.block().space(); }
   std::vector<Panel> clip_panels() override;
   int clip_panel_count() const override { return 6; }

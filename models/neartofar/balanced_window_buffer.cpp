@@ -1,10 +1,12 @@
 #include "models/neartofar/balanced_window_buffer.h"
 
+#include <map>
 #include <stdexcept>
 #include <string>
 
 #include <torch/torch.h>
 
+#include "models/torch_runtime.h"
 #include "models/training/replay_buffer.h"
 
 namespace vidssl {
@@ -23,7 +25,7 @@ BalancedWindowBuffer::BalancedWindowBuffer(BalancedWindowBufferOptions options) 
 }
 
 void BalancedWindowBuffer::clear() {
-  rings_.assign(options_.classes, torch::Tensor());
+  rings_ = torch::Tensor();
   counts_.assign(options_.classes, 0);
   next_.assign(options_.classes, 0);
 }
@@ -31,23 +33,30 @@ void BalancedWindowBuffer::clear() {
 void BalancedWindowBuffer::add(const torch::Tensor& windows, const torch::Tensor& labels) {
   if (windows.dim() != 4 || labels.dim() != 1 || labels.size(0) != windows.size(0))
     throw std::invalid_argument("BalancedWindowBuffer: wants N×C×R×W windows and N labels");
-  const torch::Tensor cpu_labels = labels.to(torch::kCPU, torch::kInt64).contiguous();
-  const auto* label = cpu_labels.data_ptr<std::int64_t>();
-  torch::NoGradGuard no_grad;
+  if (rings_.defined() && rings_.sizes().slice(1) != windows.sizes().slice(1))
+    throw std::invalid_argument("BalancedWindowBuffer: a window's shape changed");
+  const torch::Tensor host_labels = labels.to(torch::kCPU, torch::kInt64).contiguous();
+  const auto* label = host_labels.data_ptr<std::int64_t>();
+  // Ring row of each window, in order; a row written twice in one call keeps the later window.
+  std::map<std::int64_t, std::int64_t> source_of_row;
   for (std::int64_t i = 0; i < windows.size(0); ++i) {
     const std::int64_t c = label[i];
     if (c < 0 || c >= options_.classes) continue;
-    if (!rings_[c].defined()) {
-      std::vector<std::int64_t> shape{per_class_};
-      for (int d = 1; d < 4; ++d) shape.push_back(windows.size(d));
-      rings_[c] = torch::empty(shape, windows.options());
-    }
-    if (rings_[c].sizes().slice(1) != windows.sizes().slice(1))
-      throw std::invalid_argument("BalancedWindowBuffer: a window's shape changed");
-    rings_[c][next_[c]].copy_(windows[i]);
+    source_of_row[c * per_class_ + next_[c]] = i;
     next_[c] = (next_[c] + 1) % per_class_;
     counts_[c] = std::min(counts_[c] + 1, per_class_);
   }
+  if (source_of_row.empty()) return;
+  std::vector<std::int64_t> rows, sources;
+  for (const auto& [row, source] : source_of_row) rows.push_back(row), sources.push_back(source);
+  torch::NoGradGuard no_grad;
+  if (!rings_.defined()) {
+    std::vector<std::int64_t> shape{options_.classes * per_class_};
+    for (int d = 1; d < 4; ++d) shape.push_back(windows.size(d));
+    rings_ = torch::empty(shape, windows.options());
+  }
+  const torch::Device device = rings_.device();
+  rings_.index_copy_(0, upload(torch::tensor(rows), device), windows.index_select(0, upload(torch::tensor(sources), windows.device())));
 }
 
 std::pair<torch::Tensor, torch::Tensor> BalancedWindowBuffer::sample(std::int64_t batch) {
@@ -55,14 +64,14 @@ std::pair<torch::Tensor, torch::Tensor> BalancedWindowBuffer::sample(std::int64_
   for (std::int64_t c = 0; c < options_.classes; ++c)
     if (counts_[c] > 0) present.push_back(c);
   if (present.empty() || batch < 1) return {};
-  std::vector<torch::Tensor> windows;
-  std::vector<std::int64_t> labels;
+  std::vector<std::int64_t> rows, labels;
   for (std::int64_t b = 0; b < batch; ++b) {
     const std::int64_t c = present[rng_() % present.size()];
-    windows.push_back(rings_[c][static_cast<std::int64_t>(rng_() % counts_[c])]);
+    rows.push_back(c * per_class_ + static_cast<std::int64_t>(rng_() % counts_[c]));
     labels.push_back(c);
   }
-  return {torch::stack(windows), torch::tensor(labels, torch::kInt64).to(rings_[present[0]].device())};
+  const torch::Device device = rings_.device();
+  return {rings_.index_select(0, upload(torch::tensor(rows), device)), upload(torch::tensor(labels), device)};
 }
 
 std::map<std::string, torch::Tensor> BalancedWindowBuffer::state() const {
@@ -71,7 +80,7 @@ std::map<std::string, torch::Tensor> BalancedWindowBuffer::state() const {
   out["windows.counts"] = torch::tensor(counts_, torch::kInt64);
   out["windows.next"] = torch::tensor(next_, torch::kInt64);
   for (std::int64_t c = 0; c < options_.classes; ++c)
-    if (counts_[c] > 0) out["windows.class" + std::to_string(c)] = rings_[c].slice(0, 0, counts_[c]).cpu();
+    if (counts_[c] > 0) out["windows.class" + std::to_string(c)] = rings_.slice(0, c * per_class_, c * per_class_ + counts_[c]).cpu();
   return out;
 }
 
@@ -94,10 +103,13 @@ void BalancedWindowBuffer::load_state(const std::map<std::string, torch::Tensor>
     if (n == 0) continue;
     const torch::Tensor saved = at("windows.class" + std::to_string(c));
     if (saved.dim() != 4 || saved.size(0) != n) fail("class " + std::to_string(c) + " has a malformed window tensor");
-    std::vector<std::int64_t> shape{per_class_};
-    for (int d = 1; d < 4; ++d) shape.push_back(saved.size(d));
-    rings_[c] = torch::empty(shape, saved.options().device(device));
-    rings_[c].slice(0, 0, n).copy_(saved);
+    if (!rings_.defined()) {
+      std::vector<std::int64_t> shape{options_.classes * per_class_};
+      for (int d = 1; d < 4; ++d) shape.push_back(saved.size(d));
+      rings_ = torch::empty(shape, saved.options().device(device));
+    }
+    if (rings_.sizes().slice(1) != saved.sizes().slice(1)) fail("class " + std::to_string(c) + " holds windows of another shape");
+    rings_.slice(0, c * per_class_, c * per_class_ + n).copy_(saved);
     counts_[c] = n;
     next_[c] = position;
   }

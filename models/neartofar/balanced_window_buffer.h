@@ -32,10 +32,13 @@ class BalancedWindowBuffer {
  public:
   explicit BalancedWindowBuffer(BalancedWindowBufferOptions options = {});
 
-  // Windows whose label is outside [0, classes) are skipped. Stored on the windows' device.
+  // Windows whose label is outside [0, classes) are skipped. Stored on the windows' device, with
+  // one gather and one scatter: the labels decide where each goes, so they are read on the host
+  // (pass them there: a device tensor is read back first).
   void add(const torch::Tensor& windows, const torch::Tensor& labels);
-  // B windows and their labels: a class drawn uniformly among the non-empty ones, then a window
-  // uniformly in its ring. Empty tensors when the buffer is empty.
+  // B windows and their labels on the buffer's device: a class drawn uniformly among the
+  // non-empty ones, then a window uniformly in its ring, all drawn on the host and gathered in one
+  // index_select. Empty tensors when the buffer is empty.
   std::pair<torch::Tensor, torch::Tensor> sample(std::int64_t batch);
 
   std::int64_t size() const;
@@ -51,7 +54,8 @@ class BalancedWindowBuffer {
  private:
   BalancedWindowBufferOptions options_;
   std::int64_t per_class_ = 0;
-  std::vector<torch::Tensor> rings_;       // per class: per_class × C×R×W, allocated at the first window
+  // The rings, class after class: (classes·per_class) × C×R×W, allocated at the first window.
+  torch::Tensor rings_;
   std::vector<std::int64_t> counts_, next_;
   std::mt19937_64 rng_;
 };

@@ -9,6 +9,9 @@
 
 #include "models/neartofar/stereo_points.h"
 #include "models/ops/pyramid_resample.h"
+#include "models/torch_runtime.h"
+#include "models/training/guarded_step.h"
+#include "models/training/host_read.h"
 #include "models/training/module_state.h"
 
 namespace vidssl {
@@ -24,6 +27,12 @@ void require(bool ok, const std::string& message) {
   if (!ok) throw std::invalid_argument(message);
 }
 
+// A host tensor of labels as a vector.
+std::vector<std::int64_t> labels_of(const torch::Tensor& labels) {
+  const torch::Tensor host = labels.to(torch::kCPU, torch::kInt64).contiguous();
+  return {host.data_ptr<std::int64_t>(), host.data_ptr<std::int64_t>() + host.numel()};
+}
+
 // The camera of pyramid level k: the pyramid keeps even samples, so level pixel j is input pixel 2^k·j.
 StereoCamera level_camera(const StereoCamera& camera, int level) {
   const double f = std::ldexp(1.0, -level);
@@ -35,7 +44,7 @@ StereoCamera level_camera(const StereoCamera& camera, int level) {
 }
 
 torch::Tensor luma_level(const torch::Tensor& image, int level, torch::Device device) {
-  torch::Tensor y = image.select(0, 0).to(device, torch::kFloat32).unsqueeze(0);
+  torch::Tensor y = upload(image.select(0, 0).contiguous(), device).to(torch::kFloat32).unsqueeze(0);
   for (int k = 0; k < level; ++k) y = pyramid_down(y);
   return y.squeeze(0);
 }
@@ -87,16 +96,20 @@ NearToFarResult NearToFar::step(const torch::Tensor& left, const torch::Tensor& 
   torch::NoGradGuard no_grad;
   const StereoCamera stereo_camera = level_camera(camera, options_.stereo_level);
 
-  // 1. Stereo and 3-D points (skipped without a usable calibration).
+  // 1. Stereo and 3-D points on the device (skipped without a usable calibration), then read to
+  // the host in one copy with the disparity: the plane fit and the labels are host work (RANSAC,
+  // integral images), and reading every band's labels or counts one by one made ~60 reads a
+  // frame, each a wait for a GPU.
   auto t = Clock::now();
-  torch::Tensor points;
+  torch::Tensor points;  // 3×H×W on the host
   if (!(camera.baseline > 0) || !(camera.fx > 0)) {
     result.skipped = "calibration has no positive baseline (B = " + std::to_string(camera.baseline) + " m)";
   } else {
     const torch::Tensor disparity =
         matcher_(luma_level(left, options_.stereo_level, device_), luma_level(right, options_.stereo_level, device_));
-    points = disparity_to_points(disparity, stereo_camera);
-    result.disparity = disparity.cpu();
+    const torch::Tensor host = read_to_host(torch::cat({disparity.unsqueeze(0), disparity_to_points(disparity, stereo_camera)}));
+    result.disparity = host[0];
+    points = host.slice(0, 1);
   }
   result.ms.emplace_back("stereo", ms_since(t));
 
@@ -114,7 +127,7 @@ NearToFarResult NearToFar::step(const torch::Tensor& left, const torch::Tensor& 
 
   // 3. Bands (cut with the best plane there is, so prediction goes on when the fit fails).
   t = Clock::now();
-  const torch::Tensor image = left.to(device_, torch::kFloat32) / 255.0;
+  const torch::Tensor image = upload(left, device_).to(torch::kFloat32) / 255.0;
   const std::vector<Band> bands = cut_(image, camera, result.plane);
 
   // Where each window lies in the left image: its label's pixels and the prediction's box.
@@ -123,13 +136,13 @@ NearToFarResult NearToFar::step(const torch::Tensor& left, const torch::Tensor& 
     for (std::int64_t j = 0; j < bands[b].windows(options_.bands); ++j) boxes[b].push_back(bands[b].window_box(j, options_.bands, camera));
   result.ms.emplace_back("bands", ms_since(t));
 
-  // 4. Labels of every window from the heights of its stereo points.
+  // 4. Labels of every window from the heights of its stereo points, on the host.
   t = Clock::now();
-  std::vector<torch::Tensor> labels(bands.size());
+  std::vector<torch::Tensor> labels(bands.size());  // per band, int64 on the host
   if (result.plane_ok) {
     const float nan = std::numeric_limits<float>::quiet_NaN();
-    torch::Tensor heights = ground_.heights(points, result.plane).cpu();
-    const torch::Tensor depth = points.select(0, 2).cpu();
+    torch::Tensor heights = ground_.heights(points, result.plane);
+    const torch::Tensor depth = points.select(0, 2);
     heights.masked_fill_(depth > options_.stereo_max_distance, nan);
     result.heights = heights;
     const double to_level = std::ldexp(1.0, -options_.stereo_level);
@@ -154,81 +167,94 @@ NearToFarResult NearToFar::step(const torch::Tensor& left, const torch::Tensor& 
       const LabelOptions labels_here = options_.labels.at_distance(
           bands[b].distance, result.plane.camera_height(), stereo_camera.fx * stereo_camera.baseline);
       labels[b] = label_windows(footprint, pixels, labels_here);
-      result.labeled_windows += (labels[b] >= 0).sum().item<std::int64_t>();
+      for (const std::int64_t label : labels_of(labels[b])) result.labeled_windows += label >= 0 ? 1 : 0;
     }
   }
   result.ms.emplace_back("labels", ms_since(t));
 
-  // 5. Online learning on the near windows.
+  // 5. Online learning on the near windows: each band's labeled windows gathered in one
+  // index_select, entered into the buffer in one scatter.
   t = Clock::now();
+  torch::Tensor losses;  // per update: the loss and whether it was applied, on the device
   if (result.plane_ok) {
     for (std::size_t b = 0; b < bands.size(); ++b) {
       if (bands[b].distance > options_.train_max_distance) continue;
-      const torch::Tensor mask = labels[b] >= 0;
-      const std::int64_t n = mask.sum().item<std::int64_t>();
-      if (n == 0) continue;
+      std::vector<std::int64_t> labeled, their_labels;
+      const std::vector<std::int64_t> band_labels = labels_of(labels[b]);
+      for (std::size_t j = 0; j < band_labels.size(); ++j)
+        if (band_labels[j] >= 0) labeled.push_back(static_cast<std::int64_t>(j)), their_labels.push_back(band_labels[j]);
+      if (labeled.empty()) continue;
       // C×12×W → windows×C×12×25, the crops the convolutional classifier sees at each output column.
       const torch::Tensor windows = bands[b].image.unfold(2, options_.bands.window_width, options_.bands.window_stride).permute({2, 0, 1, 3});
-      const torch::Tensor index = mask.nonzero().squeeze(1).to(device_);
-      buffer_.add(windows.index_select(0, index), labels[b].to(device_).index_select(0, index));
-      result.trained_windows += n;
+      buffer_.add(windows.index_select(0, upload(torch::tensor(labeled), device_)), torch::tensor(their_labels));
+      result.trained_windows += static_cast<std::int64_t>(labeled.size());
     }
     if (result.trained_windows == 0) result.skipped = "no labeled window nearer than " + std::to_string(options_.train_max_distance) + " m";
   }
-  if (result.skipped.empty()) train(result);
+  if (result.skipped.empty()) losses = train();
   result.ms.emplace_back("train", ms_since(t));
 
-  // 6. Every band, near and far, classified.
+  // 6. Every band, near and far, classified; the probabilities of all bands and this frame's
+  // losses come back in one read.
   t = Clock::now();
+  std::vector<torch::Tensor> on_device;
+  for (std::size_t b = 0; b < bands.size(); ++b)
+    if (bands[b].windows(options_.bands) > 0)
+      on_device.push_back(torch::softmax(net_->forward(bands[b].image.unsqueeze(0)), 1)[0].select(1, 0).t().flatten());
+  if (losses.defined()) on_device.push_back(losses.flatten());
+  const torch::Tensor host = on_device.empty() ? torch::Tensor() : read_to_host(torch::cat(on_device));
+  const float* value = host.defined() ? host.data_ptr<float>() : nullptr;
   for (std::size_t b = 0; b < bands.size(); ++b) {
+    const std::int64_t n = bands[b].windows(options_.bands);
+    if (n == 0) continue;
     BandPrediction band;
     band.index = bands[b].index;
     band.distance = bands[b].distance;
-    const std::int64_t n = bands[b].windows(options_.bands);
-    if (n == 0) continue;
-    const torch::Tensor probabilities = torch::softmax(net_->forward(bands[b].image.unsqueeze(0)), 1)[0].select(1, 0).t().contiguous().cpu();
-    const auto p = probabilities.accessor<float, 2>();
-    const torch::Tensor band_labels = labels[b].defined() ? labels[b] : torch::full({n}, kUnlabeled, torch::kInt64);
-    const auto l = band_labels.accessor<std::int64_t, 1>();
+    const std::vector<std::int64_t> band_labels = labels[b].defined() ? labels_of(labels[b]) : std::vector<std::int64_t>(n, kUnlabeled);
     band.windows.resize(n);
     for (std::int64_t j = 0; j < n; ++j) {
       WindowPrediction& w = band.windows[j];
       w.azimuth = bands[b].azimuth(j, options_.bands, camera);
-      for (int c = 0; c < kTraversabilityClasses; ++c) w.probabilities[c] = p[j][c];
-      w.label = l[j];
+      for (int c = 0; c < kTraversabilityClasses; ++c) w.probabilities[c] = *value++;
+      w.label = band_labels[static_cast<std::size_t>(j)];
       w.box = boxes[b][j];
     }
     result.bands.push_back(std::move(band));
+  }
+  if (losses.defined()) {
+    double loss_sum = 0;
+    for (std::int64_t s = 0; s < losses.size(0); ++s, value += 2) {
+      result.losses.push_back(value[0]);
+      if (value[1] == 0) continue;
+      loss_sum += value[0];
+      ++result.steps;
+    }
+    updates_ += result.steps;
+    if (result.steps > 0) result.loss = loss_sum / static_cast<double>(result.steps);
+    if (result.steps < static_cast<std::int64_t>(result.losses.size())) result.skipped = "non-finite loss";
   }
   result.ms.emplace_back("predict", ms_since(t));
   result.ms.emplace_back("total", ms_since(total));
   return result;
 }
 
-void NearToFar::train(NearToFarResult& result) {
+torch::Tensor NearToFar::train() {
   torch::AutoGradMode grad(true);
   net_->train();
-  double loss_sum = 0;
+  std::vector<torch::Tensor> losses;
   for (std::int64_t s = 0; s < options_.steps_per_frame; ++s) {
     auto [windows, labels] = buffer_.sample(options_.batch);
     if (!windows.defined()) break;
     const torch::Tensor logits = net_->forward(windows).flatten(1);
     const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, labels);
-    const double value = loss.item<double>();
-    result.losses.push_back(value);
-    if (!std::isfinite(value)) {
-      result.skipped = "non-finite loss";
-      break;
-    }
+    const torch::Tensor applied = torch::isfinite(loss.detach());
     optimizer_->zero_grad();
     loss.backward();
-    optimizer_->step();
-    loss_sum += value;
-    ++result.steps;
-    ++updates_;
+    step_where(*optimizer_, applied);
+    losses.push_back(torch::stack({loss.detach(), applied.to(loss.scalar_type())}));
   }
   net_->eval();
-  if (result.steps > 0) result.loss = loss_sum / static_cast<double>(result.steps);
+  return losses.empty() ? torch::Tensor() : torch::stack(losses);
 }
 
 void NearToFar::save(CheckpointData& data) {

@@ -69,7 +69,7 @@ struct NearToFarResult {
   std::int64_t trained_windows = 0;    // of those, entered the buffer (nearer than train_max_distance)
   std::int64_t steps = 0;              // updates made this frame
   double loss = std::numeric_limits<double>::quiet_NaN();  // mean over this frame's updates
-  std::vector<double> losses;          // each update's loss in order; a non-finite one ends the frame's updates unmade
+  std::vector<double> losses;          // each update's loss in order; a non-finite one makes no update
   std::vector<BandPrediction> bands;
   std::vector<std::pair<std::string, double>> ms;  // stereo, plane, labels, bands, train, predict
   torch::Tensor disparity;             // at the stereo level, CPU (display)
@@ -112,7 +112,10 @@ class NearToFar {
   void set_learning_rate_scale(double scale);
 
  private:
-  void train(NearToFarResult& result);
+  // The frame's updates; per update its loss and whether it was applied (steps×2, on the device,
+  // undefined when the buffer is empty). Nothing is read: a non-finite loss makes no update,
+  // decided on the device (models/training/guarded_step.h).
+  torch::Tensor train();
 
   NearToFarOptions options_;
   torch::Device device_;

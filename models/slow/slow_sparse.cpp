@@ -146,7 +146,10 @@ SlowSparseLoss SlowSparseImpl::psd_loss(const torch::Tensor& x, std::int64_t pai
   fista_options.steps = static_cast<int>(options.fista_steps());
   fista_options.initial_lipschitz = options.fista_lipschitz();
   fista_options.backtrack = options.fista_backtrack();
-  out.codes = fista(x, decoder->weight.detach(), guess.detach(), fista_options).codes;  // h*, no gradient
+  if (fista_lipschitz_.defined() && fista_lipschitz_.device() != x.device()) fista_lipschitz_ = torch::Tensor();
+  FistaResult inferred = fista(x, decoder->weight.detach(), guess.detach(), fista_options, fista_lipschitz_);
+  fista_lipschitz_ = inferred.lipschitz;
+  out.codes = inferred.codes;  // h*, no gradient
   out.reconstructed = decode(out.codes);  // gradient reaches the decoder only
   out.pooled = pool(guess);
   out.reconstruction = 0.5 * (x - out.reconstructed).pow(2).sum() / positions;

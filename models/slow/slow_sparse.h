@@ -97,6 +97,11 @@ class SlowSparseImpl : public torch::nn::Module {
   SlowSparseLoss psd_loss(const torch::Tensor& x, std::int64_t pairs);
   void init_encoder_from_decoder();
   torch::Tensor slowness(const torch::Tensor& pooled, std::int64_t pairs, double positions);
+
+  // PSD training: the L the last batch's FISTA ended with, where the next one starts (0-d, on the
+  // device; models/slow/fista.h). A cache, not state: a copy or a loaded model starts from
+  // options.fista_lipschitz again.
+  torch::Tensor fista_lipschitz_;
 };
 TORCH_MODULE(SlowSparse);
 

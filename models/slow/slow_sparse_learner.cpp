@@ -2,54 +2,44 @@
 
 #include <torch/torch.h>
 
+#include "models/training/guarded_step.h"
 #include "models/training/module_state.h"
 #include "models/training/mosaic.h"
 
 namespace vidssl {
 
-double residual_energy(const torch::Tensor& x, const torch::Tensor& reconstruction) {
+torch::Tensor residual_energy(const torch::Tensor& x, const torch::Tensor& reconstruction) {
   torch::NoGradGuard no_grad;
-  return ((x - reconstruction).pow(2).sum() / x.pow(2).sum().clamp_min(1e-12)).item<double>();
+  return (x - reconstruction).pow(2).sum() / x.pow(2).sum().clamp_min(1e-12);
 }
 
-double active_fraction(const torch::Tensor& codes) {
+torch::Tensor active_fraction(const torch::Tensor& codes) {
   torch::NoGradGuard no_grad;
-  return static_cast<double>((codes.abs() > 1e-3).sum().item<std::int64_t>()) / static_cast<double>(codes.numel());
+  return (codes.abs() > 1e-3).sum().to(torch::kFloat) / static_cast<double>(codes.numel());
 }
 
 SlowSparseLearner::SlowSparseLearner(SlowSparseOptions model, OptimizerOptions optimizer, ClipLearnerOptions clips,
                                      torch::Device device)
-    : ClipLearner(clips), model_(model), device_(device) {
+    : ClipLearner(clips, {"loss", "reconstruction", "sparsity", "slowness", "prediction", "residual_energy", "active_fraction"}),
+      model_(model),
+      device_(device) {
   model_->to(device_);
   optimizer_ = make_optimizer(optimizer, model_->parameters());
   lr_ = optimizer.lr;
 }
 
-LearnerStep SlowSparseLearner::train(const torch::Tensor& clips) {
-  LearnerStep out;
+ClipLearner::StepFigures SlowSparseLearner::train_step(const torch::Tensor& clips) {
   optimizer_->zero_grad();
   last_ = model_->loss(clips);
-  const double total = last_.total.item<double>();
-  if (!std::isfinite(total)) {
-    out.step = step_;
-    out.skipped = true;
-    out.values = {{"loss", total}};
-    return out;
-  }
+  const torch::Tensor applied = torch::isfinite(last_.total.detach());
   last_.total.backward();
-  optimizer_->step();
-  model_->normalize_decoder();
-  out.step = ++step_;
-  out.values = {
-      {"loss", total},
-      {"reconstruction", last_.reconstruction.item<double>()},
-      {"sparsity", last_.sparsity.item<double>()},
-      {"slowness", last_.slowness.item<double>()},
-      {"prediction", last_.prediction.item<double>()},
-      {"residual_energy", residual_energy(last_.frames, last_.reconstructed)},
-      {"active_fraction", active_fraction(last_.codes)},
-  };
-  return out;
+  step_where(*optimizer_, applied, [this] { model_->normalize_decoder(); });
+  torch::NoGradGuard no_grad;
+  const torch::Tensor figures =
+      torch::stack({last_.total.detach(), last_.reconstruction.detach(), last_.sparsity.detach(), last_.slowness.detach(),
+                    last_.prediction.detach(), residual_energy(last_.frames, last_.reconstructed), active_fraction(last_.codes)})
+          .to(torch::kFloat);
+  return {figures, applied};
 }
 
 std::vector<Panel> SlowSparseLearner::clip_panels() {

@@ -15,7 +15,8 @@ namespace vidssl {
 // contrast-normalized frame, reconstruction, pooled maps and the decoder filters.
 //
 //   SlowSparseLearner learner(SlowSparseOptions().filters(32), OptimizerOptions{}, ClipLearnerOptions{}, torch::kCPU);
-//   LearnerStep s = learner.train(pairs);   // pairs: B×2×C×H×W
+//   learner.train(pairs);                                 // pairs: B×2×C×H×W
+//   std::vector<LearnerStep> steps = learner.read_steps();  // its figures
 class SlowSparseLearner final : public ClipLearner {
  public:
   SlowSparseLearner(SlowSparseOptions model, OptimizerOptions optimizer, ClipLearnerOptions clips, torch::Device device);
@@ -23,13 +24,13 @@ class SlowSparseLearner final : public ClipLearner {
   const char* kind() const override { return "slow"; }
   torch::Device device() const override { return device_; }
   std::int64_t clip_length() const override { return 2; }
-  LearnerStep train(const torch::Tensor& clips) override;
   std::string weights_problem() const override;
   void set_learning_rate_scale(double scale) override;
 
   SlowSparse& model() { return model_; }
 
  private:
+  StepFigures train_step(const torch::Tensor& clips) override;
   std::int64_t size_multiple() const override { return model_->options.pool_space(); }
   std::vector<Panel> clip_panels() override;
   int clip_panel_count() const override { return 4; }
@@ -43,9 +44,9 @@ class SlowSparseLearner final : public ClipLearner {
   SlowSparseLoss last_;
 };
 
-// ‖x − x̂‖² / ‖x‖²: the share of the input's energy the reconstruction misses.
-double residual_energy(const torch::Tensor& x, const torch::Tensor& reconstruction);
-// Share of code units with |h| > 1e-3.
-double active_fraction(const torch::Tensor& codes);
+// ‖x − x̂‖² / ‖x‖²: the share of the input's energy the reconstruction misses (0-d, on x's device).
+torch::Tensor residual_energy(const torch::Tensor& x, const torch::Tensor& reconstruction);
+// Share of code units with |h| > 1e-3 (0-d float, on the codes' device).
+torch::Tensor active_fraction(const torch::Tensor& codes);
 
 }  // namespace vidssl

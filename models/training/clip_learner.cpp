@@ -13,12 +13,28 @@ void check_options(const ClipLearnerOptions& options) {
   check_options(options.replay);
   if (options.steps_per_frame < 1 || options.steps_per_frame > 1000)
     throw std::invalid_argument("train.steps_per_frame: expected an integer in [1, 1000], got " + std::to_string(options.steps_per_frame));
+  if (options.metrics_every < 0 || options.metrics_every > 100000)
+    throw std::invalid_argument("train.metrics_every: expected an integer in [0, 100000] (0: 1 on the CPU, 16 on a GPU), got " +
+                                std::to_string(options.metrics_every));
   if (!(options.scene_cut >= 0 && options.scene_cut <= 1))
     throw std::invalid_argument("train.scene_cut: expected a share of the 0..255 range in [0, 1] (0: off), got " +
                                 std::to_string(options.scene_cut));
 }
 
-ClipLearner::ClipLearner(ClipLearnerOptions options) : options_((check_options(options), options)), replay_(options.replay) {}
+ClipLearner::ClipLearner(ClipLearnerOptions options, std::vector<std::string> figure_names)
+    : options_((check_options(options), options)), replay_(options.replay), pending_(std::move(figure_names)) {}
+
+void ClipLearner::train(const torch::Tensor& clips) {
+  const StepFigures step = train_step(clips);
+  pending_.add(step.figures, step.applied, {{"replay", static_cast<double>(replay_.size())}});
+  ++step_;
+}
+
+std::vector<LearnerStep> ClipLearner::read_steps() {
+  std::vector<LearnerStep> steps = pending_.read(step_ - static_cast<std::int64_t>(pending_.size()));
+  if (!steps.empty()) step_ = steps.back().step;
+  return steps;
+}
 
 LearnerNeeds ClipLearner::needs() const {
   LearnerNeeds n;
@@ -44,10 +60,9 @@ LearnerUpdate ClipLearner::consume(const LearnerFrame& frame) {
   for (const auto& f : history_) images.push_back(f.image);
   replay_.add(torch::stack(images));
   history_.pop_front();
-  for (std::int64_t i = 0; i < options_.steps_per_frame; ++i) {
-    update.steps.push_back(train(replay_.sample()));
-    update.steps.back().values.emplace_back("replay", static_cast<double>(replay_.size()));
-  }
+  for (std::int64_t i = 0; i < options_.steps_per_frame; ++i) train(replay_.sample());
+  const std::int64_t every = options_.metrics_every > 0 ? options_.metrics_every : (device().is_cpu() ? 1 : 16);
+  if (static_cast<std::int64_t>(pending_.size()) >= every) update.steps = read_steps();
   return update;
 }
 
@@ -81,6 +96,7 @@ void ClipLearner::save(CheckpointData& data) {
 }
 
 void ClipLearner::load(const CheckpointData& data) {
+  pending_.clear();
   load_model(data);
   replay_.load_state(data.state, device());
   history_.clear();

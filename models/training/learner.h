@@ -102,8 +102,14 @@ class Learner {
   // Takes the next frame of the stream and whatever training steps it gives. A non-finite loss
   // makes no update and is returned as a skipped step.
   virtual LearnerUpdate consume(const LearnerFrame& frame) = 0;
-  // Updates made so far.
+  // Updates made so far. A learner that reports its steps late (read_steps()) counts the steps
+  // not yet read as made: one found skipped when read is taken back then.
   virtual std::int64_t steps() const = 0;
+  // The figures of steps made but not yet reported by consume(), read back now. A learner on a
+  // GPU keeps its steps' figures on the device and reports them every few steps (one host read
+  // for many steps, models/training/pending_steps.h); the run asks for the rest before it judges
+  // a checkpoint and at the end. Learners that report every step at once return nothing.
+  virtual std::vector<LearnerStep> read_steps() { return {}; }
 
   // Pictures of what the newest frame gave, panel_layout().count of them (built only when asked:
   // a run without a display or videos never calls it).

@@ -59,5 +59,29 @@ TEST(TorchRuntime, OneOpenMpRuntimeIsMapped) {
   ASSERT_EQ(runtimes.size(), 1u) << "OpenMP runtimes mapped: " << ::testing::PrintToString(runtimes);
 }
 
+
+TEST(TorchRuntime, DeviceNamesAreCheckedAndAMissingGpuIsNamed) {
+  for (const char* good : {"auto", "cpu", "cuda", "cuda:0", "cuda:12"}) EXPECT_NO_THROW(check_device_name(good)) << good;
+  for (const char* bad : {"", "gpu", "cuda:", "cuda:x", "cuda:-1", "cuda:1234", "CPU", "cuda0"}) {
+    try {
+      check_device_name(bad);
+      ADD_FAILURE() << "'" << bad << "' accepted";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("expected auto, cpu, cuda or cuda:N"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(resolve_device("cpu"), torch::Device(torch::kCPU));
+  const auto gpus = torch::cuda::is_available() ? static_cast<int>(torch::cuda::device_count()) : 0;
+  if (gpus > 0) {
+    EXPECT_EQ(resolve_device("cuda:0"), torch::Device(torch::kCUDA, 0));
+  }
+  try {
+    resolve_device("cuda:" + std::to_string(gpus));
+    ADD_FAILURE() << "a GPU past the last accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("cuda:" + std::to_string(gpus)), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace vidssl

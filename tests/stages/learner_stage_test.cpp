@@ -11,6 +11,7 @@
 #include <mutex>
 #include <numeric>
 #include <set>
+#include <utility>
 
 #include "models/slow/slow_sparse_learner.h"
 #include "models/training/module_state.h"
@@ -85,10 +86,16 @@ class FakeLearner final : public Learner {
     s.step = s.skipped ? step : ++step;
     const bool diverging = frame.index >= diverge_from && lr_scale >= 1;  // a rate too high from this frame on
     s.values = {{"loss", s.skipped ? std::nan("") : diverging ? 1000.0 : 1.0}};
+    if (report_every > 1) {  // kept back, as a learner on a GPU keeps its figures on the device
+      late.push_back(s);
+      if (static_cast<int>(late.size()) >= report_every) update.steps = read_steps();
+      return update;
+    }
     update.steps.push_back(s);
     return update;
   }
   std::int64_t steps() const override { return step; }
+  std::vector<LearnerStep> read_steps() override { return std::exchange(late, {}); }
   std::vector<Panel> panels() override { return {}; }
   PanelLayout panel_layout() const override { return {}; }
   void save(CheckpointData& data) override {
@@ -98,6 +105,7 @@ class FakeLearner final : public Learner {
   }
   void load(const CheckpointData& data) override {
     ++loads;
+    late.clear();
     step = data.state.at("learner.step").item<std::int64_t>();
   }
   std::string weights_problem() const override { return step >= bad_weights_from ? "w: |w| up to 3e+37 (above 1e+06)" : ""; }
@@ -105,6 +113,8 @@ class FakeLearner final : public Learner {
   std::int64_t bad_weights_from = std::numeric_limits<std::int64_t>::max();
   std::int64_t diverge_from = std::numeric_limits<std::int64_t>::max();
   double lr_scale = 1;
+  int report_every = 1;           // > 1: steps are reported every this many, or when read_steps() asks
+  std::vector<LearnerStep> late;  // made, not yet reported
 
   // Waits until the learner has taken `n` frames (no sleeping: it notifies as it takes each).
   void wait_for_frames(std::size_t n) {
@@ -257,6 +267,42 @@ TEST(LearnerStage, NonFiniteLossesAreSkippedCountedAndRestoredFrom) {
   }
   EXPECT_EQ(skipped_lines, 3);
   EXPECT_EQ(restored_lines, 1);
+}
+
+// A learner that reports its steps late (every 4 here): every step is still logged (the last
+// ones at the end), judged in order, read before each due checkpoint, and a rollback among them
+// restores as with steps reported at once.
+TEST(LearnerStage, StepsReportedLateAreAllLoggedJudgedAndReadBeforeACheckpoint) {
+  const std::string dir = test::scratch_dir("learner-late");
+  FakeLearner learner;
+  learner.report_every = 4;
+  learner.nan_frames = {10, 11, 12};
+  LearnerStageOptions options = options_in(dir + "/fake");
+  options.checkpoint_every = 5;
+  options.max_nonfinite = 3;
+  MetricsLog metrics(dir + "/metrics.jsonl");
+  Pipeline p;
+  auto& source = p.add<SourceStage>("source", std::make_unique<ListSource>(numbered_frames(30)), [](const std::string&) {});
+  auto& stage = p.add<LearnerStage>("fake", learner, options, &metrics);
+  p.connect(source, stage, {4, EdgePolicy::block});
+  p.start();
+  p.join();
+  EXPECT_EQ(learner.seen().size(), 30u);
+  EXPECT_EQ(learner.loads, 1) << "three non-finite steps in a row restore the last checkpoint";
+  EXPECT_EQ(stage.skipped_steps(), 3);
+  EXPECT_TRUE(learner.late.empty()) << "the end of the run reads what is left";
+  int step_lines = 0, skipped_lines = 0, restored_lines = 0;
+  std::ifstream log(dir + "/metrics.jsonl");
+  for (std::string line; std::getline(log, line);) {
+    step_lines += line.find("\"step\"") != std::string::npos;
+    skipped_lines += line.find("\"skipped\": true") != std::string::npos;
+    restored_lines += line.find("\"event\": \"restored\"") != std::string::npos;
+  }
+  EXPECT_EQ(step_lines, 30);
+  EXPECT_EQ(skipped_lines, 3);
+  EXPECT_EQ(restored_lines, 1);
+  ASSERT_TRUE(stage.last_checkpoint().has_value());
+  EXPECT_EQ(CheckpointStore::load(*stage.last_checkpoint()).state.at("learner.step").item<std::int64_t>(), learner.steps());
 }
 
 std::vector<std::string> lines_with(const std::string& path, const std::string& needle) {

@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include <cstdio>
 #include <algorithm>
+#include <cstdio>
 #include <random>
 #include <utility>
 #include <vector>
@@ -13,6 +13,7 @@
 #include "models/linearize/linearize_metrics.h"
 #include "models/ops/contrast_normalizer.h"
 #include "stages/synthetic_source.h"
+#include "tests/test_data.h"
 
 namespace vidssl {
 namespace {
@@ -70,8 +71,9 @@ void train(LinearizeLearner& learner, const torch::Tensor& triplets, int steps, 
   for (int s = 0; s < steps; ++s) {
     std::vector<torch::Tensor> chosen;
     for (int i = 0; i < batch; ++i) chosen.push_back(triplets[static_cast<std::int64_t>(rng() % triplets.size(0))]);
-    ASSERT_FALSE(learner.train(torch::stack(chosen)).skipped) << "step " << s;
+    learner.train(torch::stack(chosen));
   }
+  for (const auto& step : learner.read_steps()) ASSERT_FALSE(step.skipped) << "step " << step.step;
 }
 
 OptimizerOptions adam(double lr) {
@@ -87,92 +89,103 @@ OptimizerOptions adam(double lr) {
 // the feature stays inside its block, and these sprites move 3-6 px between x^{t−1} and x^{t+1}.
 // Measured (600 steps, seeds 1/2/3): 4×4 blocks, 32 or 64 filters, +1.9 to +2.0 dB over the
 // cross-fade; 8×8 blocks, 32 filters +2.2 to +2.3 dB, 64 filters +2.5 dB (prediction +3.6 dB).
+// Every learning test trains on each device present (CPU, then CUDA where there is one).
 TEST(LinearizeLearning, OnSpritesPredictionBeatsCopyLastAndInterpolationBeatsCrossFade) {
-  torch::manual_seed(1);
-  const auto training = sprite_triplets(24, 1), held_out = sprite_triplets(6, 99);
-  auto options = LinearizeOptions().filters(64).kernel(9);
-  options.block().space(8);
-  LinearizeLearner learner(options, adam(2e-3), ClipLearnerOptions{}, torch::kCPU);
-  train(learner, training, 600, 8, 2);
-  torch::NoGradGuard no_grad;
-  auto& model = learner.model();
-  const auto previous = model->pool(model->encode(held_out.select(1, 0)));
-  const auto current = model->pool(model->encode(held_out.select(1, 1)));
-  const auto next = model->pool(model->encode(held_out.select(1, 2)));
-  const double predict = mean_psnr(model->predict(previous, current), held_out.select(1, 2));
-  const double copy_last = mean_psnr(held_out.select(1, 1), held_out.select(1, 2));
-  const double feature = mean_psnr(model->interpolate(previous, next), held_out.select(1, 1));
-  const double cross_fade = mean_psnr(0.5 * (held_out.select(1, 0) + held_out.select(1, 2)), held_out.select(1, 1));
-  std::printf("held-out sprites: predict %.2f dB vs copy-last %.2f dB; feature interpolation %.2f dB vs cross-fade %.2f dB\n",
-              predict, copy_last, feature, cross_fade);
-  RecordProperty("psnr_predict", std::to_string(predict));
-  RecordProperty("psnr_copy_last", std::to_string(copy_last));
-  RecordProperty("psnr_feature", std::to_string(feature));
-  RecordProperty("psnr_crossfade", std::to_string(cross_fade));
-  EXPECT_GE(predict, copy_last + 3.0);
-  EXPECT_GE(feature, cross_fade + 2.0);
+  for (const auto& device : test::test_devices()) {
+    SCOPED_TRACE(device.str());
+    torch::manual_seed(1);
+    const auto training = sprite_triplets(24, 1).to(device), held_out = sprite_triplets(6, 99).to(device);
+    auto options = LinearizeOptions().filters(64).kernel(9);
+    options.block().space(8);
+    LinearizeLearner learner(options, adam(2e-3), ClipLearnerOptions{}, device);
+    train(learner, training, 600, 8, 2);
+    torch::NoGradGuard no_grad;
+    auto& model = learner.model();
+    const auto previous = model->pool(model->encode(held_out.select(1, 0)));
+    const auto current = model->pool(model->encode(held_out.select(1, 1)));
+    const auto next = model->pool(model->encode(held_out.select(1, 2)));
+    const double predict = mean_psnr(model->predict(previous, current), held_out.select(1, 2)).item<double>();
+    const double copy_last = mean_psnr(held_out.select(1, 1), held_out.select(1, 2)).item<double>();
+    const double feature = mean_psnr(model->interpolate(previous, next), held_out.select(1, 1)).item<double>();
+    const double cross_fade = mean_psnr(0.5 * (held_out.select(1, 0) + held_out.select(1, 2)), held_out.select(1, 1)).item<double>();
+    std::printf("held-out sprites: predict %.2f dB vs copy-last %.2f dB; feature interpolation %.2f dB vs cross-fade %.2f dB\n", predict,
+                copy_last, feature, cross_fade);
+    RecordProperty("psnr_predict", std::to_string(predict));
+    RecordProperty("psnr_copy_last", std::to_string(copy_last));
+    RecordProperty("psnr_feature", std::to_string(feature));
+    RecordProperty("psnr_crossfade", std::to_string(cross_fade));
+    EXPECT_GE(predict, copy_last + 3.0);
+    EXPECT_GE(feature, cross_fade + 2.0);
+  }
 }
 
 // The paper's probe: a model trained on triplets where a frame is skipped at random must spend
 // its latent δ on the skip (the phase moves twice as far), so a linear probe on δ recovers it.
 TEST(LinearizeLearning, ALogisticProbeOnDeltaRecoversASkippedFrame) {
-  torch::manual_seed(1);
-  const auto [training, unused] = skip_triplets(24, 3);
-  LinearizeLearner learner(LinearizeOptions().filters(32).kernel(9), adam(2e-3), ClipLearnerOptions{}, torch::kCPU);
-  train(learner, training, 600, 8, 2);
-  const auto [held_out, labels] = skip_triplets(24, 77);
-  torch::Tensor delta;
-  {
+  for (const auto& device : test::test_devices()) {
+    SCOPED_TRACE(device.str());
+    torch::manual_seed(1);
+    const auto [training, unused] = skip_triplets(24, 3);
+    LinearizeLearner learner(LinearizeOptions().filters(32).kernel(9), adam(2e-3), ClipLearnerOptions{}, device);
+    train(learner, training.to(device), 600, 8, 2);
+    const auto [held_out, labels] = skip_triplets(24, 77);
+    torch::Tensor delta;
+    {
+      torch::NoGradGuard no_grad;
+      delta = learner.model()->loss(held_out.to(device)).delta.cpu();  // N×3, inferred from each triplet
+    }
+    // Standardized δ, a logistic regression fitted on the first half, scored on the second.
+    const auto n = delta.size(0), half = n / 2;
+    const auto mean = delta.slice(0, 0, half).mean(0), std = delta.slice(0, 0, half).std(0).clamp_min(1e-8);
+    const auto features = (delta - mean) / std;
+    auto w = torch::zeros({3}, torch::requires_grad()), b = torch::zeros({1}, torch::requires_grad());
+    torch::optim::LBFGS probe({w, b}, torch::optim::LBFGSOptions(1.0).max_iter(200));
+    probe.step([&] {
+      probe.zero_grad();
+      auto loss = torch::binary_cross_entropy_with_logits(torch::mv(features.slice(0, 0, half), w) + b, labels.slice(0, 0, half));
+      loss.backward();
+      return loss;
+    });
     torch::NoGradGuard no_grad;
-    delta = learner.model()->loss(held_out).delta;  // N×3, inferred from each triplet
+    const auto predicted = (torch::mv(features.slice(0, half), w) + b > 0).to(torch::kFloat);
+    const double accuracy = (predicted == labels.slice(0, half)).to(torch::kFloat).mean().item<double>();
+    const double majority = std::max(labels.slice(0, half).mean().item<double>(), 1 - labels.slice(0, half).mean().item<double>());
+    std::printf("skip probe on delta: accuracy %.3f on %lld held-out triplets (majority class %.3f)\n", accuracy,
+                static_cast<long long>(n - half), majority);
+    RecordProperty("probe_accuracy", std::to_string(accuracy));
+    // Measured over seeds 1, 2, 3 of torch::manual_seed (2026-12-01, 156 held-out triplets, majority
+    // class 0.532): 0.801, 0.769, 0.795 on this machine's AVX-512; 0.827, 0.776, 0.763 with oneDNN and
+    // ATen held to AVX2; 0.731 once on CI's machine with 78 triplets. Seeds and machines spread by
+    // 0.10: the probe must beat the majority class by more than that.
+    EXPECT_GE(accuracy, majority + 0.15);
   }
-  // Standardized δ, a logistic regression fitted on the first half, scored on the second.
-  const auto n = delta.size(0), half = n / 2;
-  const auto mean = delta.slice(0, 0, half).mean(0), std = delta.slice(0, 0, half).std(0).clamp_min(1e-8);
-  const auto features = (delta - mean) / std;
-  auto w = torch::zeros({3}, torch::requires_grad()), b = torch::zeros({1}, torch::requires_grad());
-  torch::optim::LBFGS probe({w, b}, torch::optim::LBFGSOptions(1.0).max_iter(200));
-  probe.step([&] {
-    probe.zero_grad();
-    auto loss = torch::binary_cross_entropy_with_logits(torch::mv(features.slice(0, 0, half), w) + b, labels.slice(0, 0, half));
-    loss.backward();
-    return loss;
-  });
-  torch::NoGradGuard no_grad;
-  const auto predicted = (torch::mv(features.slice(0, half), w) + b > 0).to(torch::kFloat);
-  const double accuracy = (predicted == labels.slice(0, half)).to(torch::kFloat).mean().item<double>();
-  const double majority = std::max(labels.slice(0, half).mean().item<double>(), 1 - labels.slice(0, half).mean().item<double>());
-  std::printf("skip probe on delta: accuracy %.3f on %lld held-out triplets (majority class %.3f)\n", accuracy,
-              static_cast<long long>(n - half), majority);
-  RecordProperty("probe_accuracy", std::to_string(accuracy));
-  // Measured over seeds 1, 2, 3 of torch::manual_seed (2026-12-01, 156 held-out triplets, majority
-  // class 0.532): 0.801, 0.769, 0.795 on this machine's AVX-512; 0.827, 0.776, 0.763 with oneDNN and
-  // ATen held to AVX2; 0.731 once on CI's machine with 78 triplets. Seeds and machines spread by
-  // 0.10: the probe must beat the majority class by more than that.
-  EXPECT_GE(accuracy, majority + 0.15);
 }
 
 // The curvature term straightens phase trajectories: the same model trained identically with
 // λ = 1 (the default) and λ = 0, mean 1 − cos on held-out sprite clips. Measured here: 1.02 against
 // 1.38 (λ = 0.1 gave 1.31: too weak beside the per-pixel prediction error).
 TEST(LinearizeLearning, TheCurvatureTermStraightensPhaseTrajectoriesOnHeldOutClips) {
-  const auto training = sprite_triplets(24, 1), held_out = sprite_triplets(6, 99);
-  double curvature[2];
-  const double lambdas[2] = {1.0, 0.0};
-  for (int i = 0; i < 2; ++i) {
-    torch::manual_seed(1);
-    LinearizeLearner learner(LinearizeOptions().filters(32).kernel(9).curvature(lambdas[i]), adam(2e-3), ClipLearnerOptions{}, torch::kCPU);
-    train(learner, training, 600, 8, 2);
-    torch::NoGradGuard no_grad;
-    auto& model = learner.model();
-    curvature[i] = phase_curvature(model->pool(model->encode(held_out.select(1, 0))).phase,
-                                   model->pool(model->encode(held_out.select(1, 1))).phase,
-                                   model->pool(model->encode(held_out.select(1, 2))).phase).item<double>();
+  for (const auto& device : test::test_devices()) {
+    SCOPED_TRACE(device.str());
+    const auto training = sprite_triplets(24, 1).to(device), held_out = sprite_triplets(6, 99).to(device);
+    double curvature[2];
+    const double lambdas[2] = {1.0, 0.0};
+    for (int i = 0; i < 2; ++i) {
+      torch::manual_seed(1);
+      LinearizeLearner learner(LinearizeOptions().filters(32).kernel(9).curvature(lambdas[i]), adam(2e-3), ClipLearnerOptions{}, device);
+      train(learner, training, 600, 8, 2);
+      torch::NoGradGuard no_grad;
+      auto& model = learner.model();
+      curvature[i] =
+          phase_curvature(model->pool(model->encode(held_out.select(1, 0))).phase, model->pool(model->encode(held_out.select(1, 1))).phase,
+                          model->pool(model->encode(held_out.select(1, 2))).phase)
+              .item<double>();
+    }
+    std::printf("held-out phase curvature (1 - cos): lambda 1 %.4f, lambda 0 %.4f\n", curvature[0], curvature[1]);
+    RecordProperty("curvature_lambda", std::to_string(curvature[0]));
+    RecordProperty("curvature_zero", std::to_string(curvature[1]));
+    EXPECT_LT(curvature[0], 0.9 * curvature[1]);
   }
-  std::printf("held-out phase curvature (1 - cos): lambda 1 %.4f, lambda 0 %.4f\n", curvature[0], curvature[1]);
-  RecordProperty("curvature_lambda", std::to_string(curvature[0]));
-  RecordProperty("curvature_zero", std::to_string(curvature[1]));
-  EXPECT_LT(curvature[0], 0.9 * curvature[1]);
 }
 
 }  // namespace

@@ -34,20 +34,21 @@ void train(SlowSparseLearner& learner, const torch::Tensor& frames, int steps, i
       const int t = i == 0 ? newest : static_cast<int>(rng() % (newest + 1));
       pairs.push_back(frames.slice(0, t, t + 2));
     }
-    ASSERT_FALSE(learner.train(torch::stack(pairs)).skipped);
+    learner.train(torch::stack(pairs));
   }
+  for (const auto& step : learner.read_steps()) ASSERT_FALSE(step.skipped) << "step " << step.step;
 }
 
 double residual_energy_on(SlowSparse& model, const torch::Tensor& frames) {
   torch::NoGradGuard no_grad;
-  return residual_energy(frames, model->decode(model->encode(frames)));
+  return residual_energy(frames, model->decode(model->encode(frames))).item<double>();
 }
 
 double tcr_on(SlowSparse& model, const torch::Tensor& frames, double fps) {
   torch::NoGradGuard no_grad;
   std::vector<FrameTiming> timing(static_cast<std::size_t>(frames.size(0)));
   for (std::size_t i = 0; i < timing.size(); ++i) timing[i].timestamp_us = static_cast<std::int64_t>(1e6 * i / fps);
-  return temporal_coherence_ratio(model->pool(model->encode(frames)).flatten(1), timing);
+  return temporal_coherence_ratio(model->pool(model->encode(frames)).flatten(1).cpu(), timing);
 }
 
 OptimizerOptions adam(double lr) {
@@ -56,22 +57,27 @@ OptimizerOptions adam(double lr) {
   return o;
 }
 
+// Every learning test trains on each device present (CPU, then CUDA where there is one).
 TEST(SlowSparseLearning, ResidualEnergyHalvesAndCodesBecomeSparseOnARealClip) {
-  const auto frames = frames_of("vtest.avi", 300);
-  if (!frames.defined()) GTEST_SKIP() << "vtest.avi (opencv-doc) or ffmpeg not installed";
-  torch::manual_seed(1);
-  SlowSparseLearner learner(SlowSparseOptions().filters(16).kernel(7), adam(3e-3), ClipLearnerOptions{}, torch::kCPU);
-  const double start = residual_energy_on(learner.model(), frames);
-  train(learner, frames, 300, 4, 3);
-  const double end = residual_energy_on(learner.model(), frames);
-  torch::NoGradGuard no_grad;
-  const double active = active_fraction(learner.model()->encode(frames));
-  RecordProperty("residual_energy_start", std::to_string(start));
-  RecordProperty("residual_energy_end", std::to_string(end));
-  RecordProperty("active_fraction", std::to_string(active));
-  std::printf("residual energy %.4f -> %.4f, active fraction %.4f\n", start, end, active);
-  EXPECT_LT(end, 0.5 * start) << "start " << start << ", end " << end;
-  EXPECT_LT(active, 0.3);
+  const auto clip = frames_of("vtest.avi", 300);
+  if (!clip.defined()) GTEST_SKIP() << "vtest.avi (opencv-doc) or ffmpeg not installed";
+  for (const auto& device : test::test_devices()) {
+    SCOPED_TRACE(device.str());
+    const auto frames = clip.to(device);
+    torch::manual_seed(1);
+    SlowSparseLearner learner(SlowSparseOptions().filters(16).kernel(7), adam(3e-3), ClipLearnerOptions{}, device);
+    const double start = residual_energy_on(learner.model(), frames);
+    train(learner, frames, 300, 4, 3);
+    const double end = residual_energy_on(learner.model(), frames);
+    torch::NoGradGuard no_grad;
+    const double active = active_fraction(learner.model()->encode(frames)).item<double>();
+    RecordProperty("residual_energy_start", std::to_string(start));
+    RecordProperty("residual_energy_end", std::to_string(end));
+    RecordProperty("active_fraction", std::to_string(active));
+    std::printf("residual energy %.4f -> %.4f, active fraction %.4f\n", start, end, active);
+    EXPECT_LT(end, 0.5 * start) << "start " << start << ", end " << end;
+    EXPECT_LT(active, 0.3);
+  }
 }
 
 // Decoder filters whose horizontally and vertically adjacent weights correlate by less than 0.3:
@@ -94,19 +100,23 @@ int noise_filters(SlowSparse& model) {
 // Baseline: the same model with the encoder drawn independently (LibTorch's default conv init):
 // features whose codes start unrelated to their decoder filter leave those filters noise.
 TEST(SlowSparseLearning, EncoderInitialisedFromTheDecoderLearnsEveryFilter) {
-  const auto frames = frames_of("vtest.avi", 300);
-  if (!frames.defined()) GTEST_SKIP() << "vtest.avi (opencv-doc) or ffmpeg not installed";
-  int noise[2];
-  for (int independent = 0; independent < 2; ++independent) {
-    torch::manual_seed(1);
-    SlowSparseLearner learner(SlowSparseOptions().filters(32).kernel(9), adam(2e-3), ClipLearnerOptions{}, torch::kCPU);
-    if (independent) learner.model()->encoder_filter->reset_parameters();
-    train(learner, frames, 300, 4, 3);
-    noise[independent] = noise_filters(learner.model());
+  const auto clip = frames_of("vtest.avi", 300);
+  if (!clip.defined()) GTEST_SKIP() << "vtest.avi (opencv-doc) or ffmpeg not installed";
+  for (const auto& device : test::test_devices()) {
+    SCOPED_TRACE(device.str());
+    const auto frames = clip.to(device);
+    int noise[2];
+    for (int independent = 0; independent < 2; ++independent) {
+      torch::manual_seed(1);
+      SlowSparseLearner learner(SlowSparseOptions().filters(32).kernel(9), adam(2e-3), ClipLearnerOptions{}, device);
+      if (independent) learner.model()->encoder_filter->reset_parameters();
+      train(learner, frames, 300, 4, 3);
+      noise[independent] = noise_filters(learner.model());
+    }
+    std::printf("noise filters of 32: encoder from decoder %d, independent encoder %d\n", noise[0], noise[1]);
+    EXPECT_LE(noise[0], 4);
+    EXPECT_GE(noise[1], 16);
   }
-  std::printf("noise filters of 32: encoder from decoder %d, independent encoder %d\n", noise[0], noise[1]);
-  EXPECT_LE(noise[0], 4);
-  EXPECT_GE(noise[1], 16);
 }
 
 // Slowness (β = 2) against the sparse auto-encoder (β = 0), trained identically on cup.mp4 and
@@ -115,21 +125,26 @@ TEST(SlowSparseLearning, EncoderInitialisedFromTheDecoderLearnsEveryFilter) {
 // 80×60 and give the slowness term little to work on; measured here: about 4-8 % after 300-400
 // steps, where cup->box gives 17-20 % after 600).
 TEST(SlowSparseLearning, SlownessLowersTheTemporalCoherenceRatioOnAHeldOutClip) {
-  const auto train_frames = frames_of("cup.mp4", 217);
-  const auto held_out = frames_of("box.mp4", 455);
-  if (!train_frames.defined() || !held_out.defined()) GTEST_SKIP() << "cup.mp4/box.mp4 (opencv-doc) or ffmpeg not installed";
-  double tcr[2];
-  const double betas[2] = {2.0, 0.0};
-  for (int i = 0; i < 2; ++i) {
-    torch::manual_seed(1);
-    SlowSparseLearner learner(SlowSparseOptions().filters(16).kernel(7).alpha(0.2).beta(betas[i]), adam(3e-3), ClipLearnerOptions{}, torch::kCPU);
-    train(learner, train_frames, 600, 8, 3);
-    tcr[i] = tcr_on(learner.model(), held_out, 30000.0 / 1001);
+  const auto train_clip = frames_of("cup.mp4", 217);
+  const auto held_out_clip = frames_of("box.mp4", 455);
+  if (!train_clip.defined() || !held_out_clip.defined()) GTEST_SKIP() << "cup.mp4/box.mp4 (opencv-doc) or ffmpeg not installed";
+  for (const auto& device : test::test_devices()) {
+    SCOPED_TRACE(device.str());
+    const auto train_frames = train_clip.to(device), held_out = held_out_clip.to(device);
+    double tcr[2];
+    const double betas[2] = {2.0, 0.0};
+    for (int i = 0; i < 2; ++i) {
+      torch::manual_seed(1);
+      SlowSparseLearner learner(SlowSparseOptions().filters(16).kernel(7).alpha(0.2).beta(betas[i]), adam(3e-3), ClipLearnerOptions{},
+                                device);
+      train(learner, train_frames, 600, 8, 3);
+      tcr[i] = tcr_on(learner.model(), held_out, 30000.0 / 1001);
+    }
+    RecordProperty("tcr_beta2", std::to_string(tcr[0]));
+    RecordProperty("tcr_beta0", std::to_string(tcr[1]));
+    std::printf("held-out TCR: beta 2 %.4f, beta 0 %.4f (%.1f %% lower)\n", tcr[0], tcr[1], 100 * (1 - tcr[0] / tcr[1]));
+    EXPECT_LE(tcr[0], 0.9 * tcr[1]) << "beta 2: " << tcr[0] << ", beta 0: " << tcr[1];
   }
-  RecordProperty("tcr_beta2", std::to_string(tcr[0]));
-  RecordProperty("tcr_beta0", std::to_string(tcr[1]));
-  std::printf("held-out TCR: beta 2 %.4f, beta 0 %.4f (%.1f %% lower)\n", tcr[0], tcr[1], 100 * (1 - tcr[0] / tcr[1]));
-  EXPECT_LE(tcr[0], 0.9 * tcr[1]) << "beta 2: " << tcr[0] << ", beta 0: " << tcr[1];
 }
 
 }  // namespace

@@ -91,6 +91,32 @@ TEST(SlowSparse, DecoderFiltersHaveUnitNormAfterEveryUpdate) {
   }
 }
 
+// A batch with a NaN in it: the learner makes no update (decided on the device, without reading
+// the loss) and the step reads as skipped; the next batch trains as before.
+TEST(SlowSparse, ANonFiniteBatchMakesNoUpdateAndReadsAsSkipped) {
+  torch::manual_seed(16);
+  for (const auto& device : test::test_devices()) {
+    SlowSparseLearner learner(SlowSparseOptions().filters(8).kernel(5), OptimizerOptions{}, ClipLearnerOptions{}, device);
+    auto pairs = torch::randn({2, 2, 1, 16, 16}, torch::TensorOptions().device(device));
+    learner.train(pairs);
+    const auto weights = learner.model()->decoder->weight.detach().clone();
+    auto broken = pairs.clone();
+    broken[1][0][0][3][3] = std::nan("");
+    learner.train(broken);
+    EXPECT_TRUE(torch::equal(weights, learner.model()->decoder->weight.detach())) << device;
+    learner.train(pairs);
+    const auto steps = learner.read_steps();
+    ASSERT_EQ(steps.size(), 3u);
+    EXPECT_FALSE(steps[0].skipped);
+    EXPECT_TRUE(steps[1].skipped);
+    EXPECT_FALSE(steps[2].skipped);
+    EXPECT_EQ(steps[2].step, 2);
+    EXPECT_EQ(learner.steps(), 2);
+    EXPECT_FALSE(torch::equal(weights, learner.model()->decoder->weight.detach())) << "the next batch trained";
+    EXPECT_EQ(learner.weights_problem(), "");
+  }
+}
+
 TEST(SlowSparse, BetaZeroHasNoSlownessTerm) {
   SlowSparse model(SlowSparseOptions().filters(8).kernel(5).beta(0));
   auto loss = model->loss(torch::randn({1, 2, 1, 8, 8}));
@@ -129,14 +155,14 @@ TEST(SlowSparse, ActiveFractionAndResidualEnergyMatchADirectCount) {
   for (std::int64_t i = 0; i < flat.numel(); ++i) active += std::abs(flat[i].item<float>()) > 1e-3f ? 1 : 0;
   EXPECT_GT(active, 0);
   EXPECT_LT(active, flat.numel());
-  EXPECT_DOUBLE_EQ(active_fraction(codes), static_cast<double>(active) / static_cast<double>(flat.numel()));
+  EXPECT_FLOAT_EQ(active_fraction(codes).item<float>(), static_cast<float>(active) / static_cast<float>(flat.numel()));
   const auto x = torch::randn({2, 1, 4, 4}, torch::kDouble), reconstruction = torch::randn({2, 1, 4, 4}, torch::kDouble);
   double residual = 0, energy = 0;
   for (std::int64_t i = 0; i < x.numel(); ++i) {
     const double v = x.flatten()[i].item<double>(), r = reconstruction.flatten()[i].item<double>();
     residual += (v - r) * (v - r), energy += v * v;
   }
-  EXPECT_NEAR(residual_energy(x, reconstruction), residual / energy, 1e-12);
+  EXPECT_NEAR(residual_energy(x, reconstruction).item<double>(), residual / energy, 1e-12);
 }
 
 TEST(SlowSparse, BadShapesAreRefusedWithTheKeyNamed) {

@@ -6,13 +6,15 @@
 #include <cmath>
 #include <set>
 
+#include "models/training/host_read.h"
+
 namespace vidssl {
 namespace {
 
 // Records the batches it is trained on; its loss is NaN on the calls listed in `nan_calls`.
 class RecordingClipLearner final : public ClipLearner {
  public:
-  explicit RecordingClipLearner(ClipLearnerOptions options) : ClipLearner(options) {}
+  explicit RecordingClipLearner(ClipLearnerOptions options) : ClipLearner(options, {"loss", "call"}) {}
   std::vector<torch::Tensor> batches;
   std::set<int> nan_calls;
   int calls = 0;
@@ -20,18 +22,11 @@ class RecordingClipLearner final : public ClipLearner {
   const char* kind() const override { return "recording"; }
   torch::Device device() const override { return torch::kCPU; }
   std::int64_t clip_length() const override { return 2; }
-  LearnerStep train(const torch::Tensor& clips) override {
+  StepFigures train_step(const torch::Tensor& clips) override {
     batches.push_back(clips);
-    LearnerStep out;
-    if (nan_calls.count(calls++)) {
-      out.skipped = true;
-      out.step = step_;
-      out.values = {{"loss", std::nan("")}};
-      return out;
-    }
-    out.step = ++step_;
-    out.values = {{"loss", 1.0}};
-    return out;
+    const double loss = nan_calls.count(calls) ? std::nan("") : 1.0;
+    const torch::Tensor figures = torch::tensor({loss, static_cast<double>(calls++)}, torch::kFloat);
+    return {figures, torch::isfinite(figures[0])};
   }
   std::string weights_problem() const override { return ""; }
   void set_learning_rate_scale(double) override {}
@@ -109,6 +104,67 @@ TEST(ClipLearner, EveryFrameGivesItsStepsAndSkippedStepsSaySo) {
   EXPECT_TRUE(second.steps[1].skipped);
   EXPECT_EQ(second.steps[2].step, 5) << "the skipped step made no update";
   EXPECT_EQ(second.steps[2].values.back(), (std::pair<std::string, double>{"replay", 2.0}));
+}
+
+// On a GPU a learner reads its figures back every metrics_every steps, one read for all of them:
+// the steps come out late but all of them, in order, numbered as if read at once, and a skipped
+// one found when read is taken back from the count of updates.
+TEST(ClipLearner, FiguresAreReadOnceEveryMetricsEveryStepsAndNoneIsLost) {
+  ClipLearnerOptions options = batch_of_one();
+  options.metrics_every = 4;
+  RecordingClipLearner learner(options);
+  learner.nan_calls = {5};
+  std::vector<LearnerStep> steps;
+  std::vector<std::size_t> reported;  // steps reported by each frame
+  const std::int64_t reads_before = host_reads_on_this_thread();
+  for (std::int64_t i = 0; i < 11; ++i) {  // 10 steps
+    const LearnerUpdate update = learner.consume(frame(i, 0));
+    reported.push_back(update.steps.size());
+    steps.insert(steps.end(), update.steps.begin(), update.steps.end());
+  }
+  EXPECT_EQ(host_reads_on_this_thread() - reads_before, 2);
+  EXPECT_EQ(reported, (std::vector<std::size_t>{0, 0, 0, 0, 4, 0, 0, 0, 4, 0, 0}));
+  EXPECT_EQ(learner.steps(), 9) << "8 read, one of them skipped, and 2 not yet read";
+  for (const auto& step : learner.read_steps()) steps.push_back(step);
+  EXPECT_EQ(host_reads_on_this_thread() - reads_before, 3);
+  EXPECT_TRUE(learner.read_steps().empty());
+  EXPECT_EQ(host_reads_on_this_thread() - reads_before, 3) << "nothing pending: no read";
+  ASSERT_EQ(steps.size(), 10u);
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    EXPECT_EQ(steps[i].skipped, i == 5) << i;
+    EXPECT_EQ(steps[i].step, static_cast<std::int64_t>(i < 5 ? i + 1 : i)) << i;
+    EXPECT_EQ(steps[i].values.front().first, "loss");
+    if (i != 5) {
+      EXPECT_EQ(steps[i].values[1], (std::pair<std::string, double>{"call", static_cast<double>(i)}));
+    }
+  }
+  EXPECT_EQ(learner.steps(), 9);
+}
+
+// A rollback loads an older state: the steps made since, read or not, are forgotten.
+TEST(ClipLearner, LoadingForgetsTheStepsNotYetRead) {
+  ClipLearnerOptions options = batch_of_one();
+  options.metrics_every = 100;
+  RecordingClipLearner learner(options);
+  learner.consume(frame(0, 0));
+  CheckpointData data;
+  learner.save(data);
+  for (std::int64_t i = 1; i < 4; ++i) learner.consume(frame(i, 0));
+  EXPECT_EQ(learner.steps(), 3);
+  learner.load(data);
+  EXPECT_EQ(learner.steps(), 0);
+  EXPECT_TRUE(learner.read_steps().empty());
+}
+
+TEST(ClipLearner, MetricsEveryOutOfRangeIsRefusedByItsKey) {
+  ClipLearnerOptions options;
+  options.metrics_every = -1;
+  try {
+    check_options(options);
+    FAIL() << "no error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("train.metrics_every"), std::string::npos) << e.what();
+  }
 }
 
 // The frames of the clip in progress and the replay buffer are part of the checkpoint: a learner
