@@ -50,13 +50,15 @@ void BalancedWindowBuffer::add(const torch::Tensor& windows, const torch::Tensor
   std::vector<std::int64_t> rows, sources;
   for (const auto& [row, source] : source_of_row) rows.push_back(row), sources.push_back(source);
   torch::NoGradGuard no_grad;
-  if (!rings_.defined()) {
-    std::vector<std::int64_t> shape{options_.classes * per_class_};
-    for (int d = 1; d < 4; ++d) shape.push_back(windows.size(d));
-    rings_ = torch::empty(shape, windows.options());
-  }
+  if (!rings_.defined()) allocate_rings(windows, windows.device());
   const torch::Device device = rings_.device();
   rings_.index_copy_(0, upload(torch::tensor(rows), device), windows.index_select(0, upload(torch::tensor(sources), windows.device())));
+}
+
+void BalancedWindowBuffer::allocate_rings(const torch::Tensor& windows, torch::Device device) {
+  std::vector<std::int64_t> shape{options_.classes * per_class_};
+  for (int d = 1; d < 4; ++d) shape.push_back(windows.size(d));
+  rings_ = torch::empty(shape, windows.options().device(device));
 }
 
 std::pair<torch::Tensor, torch::Tensor> BalancedWindowBuffer::sample(std::int64_t batch) {
@@ -103,11 +105,7 @@ void BalancedWindowBuffer::load_state(const std::map<std::string, torch::Tensor>
     if (n == 0) continue;
     const torch::Tensor saved = at("windows.class" + std::to_string(c));
     if (saved.dim() != 4 || saved.size(0) != n) fail("class " + std::to_string(c) + " has a malformed window tensor");
-    if (!rings_.defined()) {
-      std::vector<std::int64_t> shape{options_.classes * per_class_};
-      for (int d = 1; d < 4; ++d) shape.push_back(saved.size(d));
-      rings_ = torch::empty(shape, saved.options().device(device));
-    }
+    if (!rings_.defined()) allocate_rings(saved, device);
     if (rings_.sizes().slice(1) != saved.sizes().slice(1)) fail("class " + std::to_string(c) + " holds windows of another shape");
     rings_.slice(0, c * per_class_, c * per_class_ + n).copy_(saved);
     counts_[c] = n;

@@ -54,6 +54,9 @@ class BalancedWindowBuffer {
  private:
   BalancedWindowBufferOptions options_;
   std::int64_t per_class_ = 0;
+  // rings_ for windows shaped like these (N×C×R×W), on `device`.
+  void allocate_rings(const torch::Tensor& windows, torch::Device device);
+
   // The rings, class after class: (classes·per_class) × C×R×W, allocated at the first window.
   torch::Tensor rings_;
   std::vector<std::int64_t> counts_, next_;

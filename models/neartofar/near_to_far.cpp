@@ -27,7 +27,7 @@ void require(bool ok, const std::string& message) {
   if (!ok) throw std::invalid_argument(message);
 }
 
-// A host tensor of labels as a vector.
+// Labels on the host as a vector.
 std::vector<std::int64_t> labels_of(const torch::Tensor& labels) {
   const torch::Tensor host = labels.to(torch::kCPU, torch::kInt64).contiguous();
   return {host.data_ptr<std::int64_t>(), host.data_ptr<std::int64_t>() + host.numel()};
@@ -138,7 +138,7 @@ NearToFarResult NearToFar::step(const torch::Tensor& left, const torch::Tensor& 
 
   // 4. Labels of every window from the heights of its stereo points, on the host.
   t = Clock::now();
-  std::vector<torch::Tensor> labels(bands.size());  // per band, int64 on the host
+  std::vector<std::vector<std::int64_t>> labels(bands.size());  // per band; empty without a plane
   if (result.plane_ok) {
     const float nan = std::numeric_limits<float>::quiet_NaN();
     torch::Tensor heights = ground_.heights(points, result.plane);
@@ -166,8 +166,8 @@ NearToFarResult NearToFar::step(const torch::Tensor& left, const torch::Tensor& 
       }
       const LabelOptions labels_here = options_.labels.at_distance(
           bands[b].distance, result.plane.camera_height(), stereo_camera.fx * stereo_camera.baseline);
-      labels[b] = label_windows(footprint, pixels, labels_here);
-      for (const std::int64_t label : labels_of(labels[b])) result.labeled_windows += label >= 0 ? 1 : 0;
+      labels[b] = labels_of(label_windows(footprint, pixels, labels_here));
+      for (const std::int64_t label : labels[b]) result.labeled_windows += label >= 0 ? 1 : 0;
     }
   }
   result.ms.emplace_back("labels", ms_since(t));
@@ -180,9 +180,8 @@ NearToFarResult NearToFar::step(const torch::Tensor& left, const torch::Tensor& 
     for (std::size_t b = 0; b < bands.size(); ++b) {
       if (bands[b].distance > options_.train_max_distance) continue;
       std::vector<std::int64_t> labeled, their_labels;
-      const std::vector<std::int64_t> band_labels = labels_of(labels[b]);
-      for (std::size_t j = 0; j < band_labels.size(); ++j)
-        if (band_labels[j] >= 0) labeled.push_back(static_cast<std::int64_t>(j)), their_labels.push_back(band_labels[j]);
+      for (std::size_t j = 0; j < labels[b].size(); ++j)
+        if (labels[b][j] >= 0) labeled.push_back(static_cast<std::int64_t>(j)), their_labels.push_back(labels[b][j]);
       if (labeled.empty()) continue;
       // C×12×W → windows×C×12×25, the crops the convolutional classifier sees at each output column.
       const torch::Tensor windows = bands[b].image.unfold(2, options_.bands.window_width, options_.bands.window_stride).permute({2, 0, 1, 3});
@@ -210,13 +209,12 @@ NearToFarResult NearToFar::step(const torch::Tensor& left, const torch::Tensor& 
     BandPrediction band;
     band.index = bands[b].index;
     band.distance = bands[b].distance;
-    const std::vector<std::int64_t> band_labels = labels[b].defined() ? labels_of(labels[b]) : std::vector<std::int64_t>(n, kUnlabeled);
     band.windows.resize(n);
     for (std::int64_t j = 0; j < n; ++j) {
       WindowPrediction& w = band.windows[j];
       w.azimuth = bands[b].azimuth(j, options_.bands, camera);
       for (int c = 0; c < kTraversabilityClasses; ++c) w.probabilities[c] = *value++;
-      w.label = band_labels[static_cast<std::size_t>(j)];
+      w.label = labels[b].empty() ? kUnlabeled : labels[b][static_cast<std::size_t>(j)];
       w.box = boxes[b][j];
     }
     result.bands.push_back(std::move(band));
