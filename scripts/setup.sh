@@ -26,7 +26,7 @@ packages=(
   build-essential cmake ninja-build pkg-config ccache
   libboost-dev libgtest-dev libgmock-dev libbenchmark-dev
   libopencv-dev libavformat-dev libavcodec-dev libavdevice-dev libavutil-dev libswscale-dev
-  libyaml-cpp-dev libcli11-dev libspdlog-dev
+  libyaml-cpp-dev libcli11-dev libspdlog-dev libgloo-dev
   ffmpeg opencv-doc xvfb xauth x11-apps imagemagick
   python3 python3-matplotlib
   clang libclang-rt-dev

@@ -3,7 +3,6 @@
 #include <torch/torch.h>
 
 #include "models/linearize/linearize_metrics.h"
-#include "models/training/guarded_step.h"
 #include "models/training/module_state.h"
 #include "models/training/mosaic.h"
 
@@ -23,15 +22,17 @@ ClipLearner::StepFigures LinearizeLearner::train_step(const torch::Tensor& clips
   optimizer_->zero_grad();
   last_triplets_ = clips;
   last_ = model_->loss(clips);
-  const torch::Tensor applied = torch::isfinite(last_.total.detach());
+  const torch::Tensor finite = torch::isfinite(last_.total.detach());
   last_.total.backward();
-  step_where(*optimizer_, applied);
-  torch::NoGradGuard no_grad;
-  const auto next = clips.select(1, 2), current = clips.select(1, 1);
-  const torch::Tensor figures = torch::stack({last_.total.detach(), last_.prediction.detach(), last_.curvature.detach(),
-                                              last_.delta.norm(2, 1).mean(), mean_psnr(last_.predicted, next),
-                                              mean_psnr(current, next)})
-                                    .to(torch::kFloat);
+  torch::Tensor figures;
+  {
+    torch::NoGradGuard no_grad;
+    const auto next = clips.select(1, 2), current = clips.select(1, 1);
+    figures = torch::stack({last_.total.detach(), last_.prediction.detach(), last_.curvature.detach(), last_.delta.norm(2, 1).mean(),
+                            mean_psnr(last_.predicted, next), mean_psnr(current, next)})
+                  .to(torch::kFloat);
+  }
+  const torch::Tensor applied = step(figures, finite);
   return {figures, applied};
 }
 

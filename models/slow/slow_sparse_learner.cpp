@@ -2,7 +2,6 @@
 
 #include <torch/torch.h>
 
-#include "models/training/guarded_step.h"
 #include "models/training/module_state.h"
 #include "models/training/mosaic.h"
 
@@ -31,14 +30,16 @@ SlowSparseLearner::SlowSparseLearner(SlowSparseOptions model, OptimizerOptions o
 ClipLearner::StepFigures SlowSparseLearner::train_step(const torch::Tensor& clips) {
   optimizer_->zero_grad();
   last_ = model_->loss(clips);
-  const torch::Tensor applied = torch::isfinite(last_.total.detach());
+  const torch::Tensor finite = torch::isfinite(last_.total.detach());
   last_.total.backward();
-  step_where(*optimizer_, applied, [this] { model_->normalize_decoder(); });
-  torch::NoGradGuard no_grad;
-  const torch::Tensor figures =
-      torch::stack({last_.total.detach(), last_.reconstruction.detach(), last_.sparsity.detach(), last_.slowness.detach(),
-                    last_.prediction.detach(), residual_energy(last_.frames, last_.reconstructed), active_fraction(last_.codes)})
-          .to(torch::kFloat);
+  torch::Tensor figures;
+  {
+    torch::NoGradGuard no_grad;
+    figures = torch::stack({last_.total.detach(), last_.reconstruction.detach(), last_.sparsity.detach(), last_.slowness.detach(),
+                            last_.prediction.detach(), residual_energy(last_.frames, last_.reconstructed), active_fraction(last_.codes)})
+                  .to(torch::kFloat);
+  }
+  const torch::Tensor applied = step(figures, finite, [this] { model_->normalize_decoder(); });
   return {figures, applied};
 }
 

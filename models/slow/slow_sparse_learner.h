@@ -31,6 +31,7 @@ class SlowSparseLearner final : public ClipLearner {
 
  private:
   StepFigures train_step(const torch::Tensor& clips) override;
+  torch::optim::Optimizer& optimizer() override { return *optimizer_; }
   std::int64_t size_multiple() const override { return model_->options.pool_space(); }
   std::vector<Panel> clip_panels() override;
   int clip_panel_count() const override { return 4; }

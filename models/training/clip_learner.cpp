@@ -4,7 +4,9 @@
 
 #include <stdexcept>
 
+#include "models/distributed/data_parallel.h"
 #include "models/ops/yuv_to_rgb.h"
+#include "models/training/guarded_step.h"
 #include "models/training/scene_cut.h"
 
 namespace vidssl {
@@ -25,9 +27,21 @@ ClipLearner::ClipLearner(ClipLearnerOptions options, std::vector<std::string> fi
     : options_((check_options(options), options)), replay_(options.replay), pending_(std::move(figure_names)) {}
 
 void ClipLearner::train(const torch::Tensor& clips) {
+  if (data_parallel_ && !data_parallel_->begin_step()) return;
   const StepFigures step = train_step(clips);
   pending_.add(step.figures, step.applied, {{"replay", static_cast<double>(replay_.size())}});
   ++step_;
+}
+
+void ClipLearner::join(std::shared_ptr<DataParallel> group) {
+  group->join(optimizer());
+  data_parallel_ = std::move(group);
+}
+
+torch::Tensor ClipLearner::step(torch::Tensor& figures, const torch::Tensor& ok, const std::function<void()>& rule) {
+  if (data_parallel_) return data_parallel_->step(optimizer(), figures, ok, rule);
+  step_where(optimizer(), ok, rule);
+  return ok;
 }
 
 std::vector<LearnerStep> ClipLearner::read_steps() {

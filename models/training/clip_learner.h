@@ -2,7 +2,11 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
+#include <memory>
 #include <vector>
+
+#include <torch/optim/optimizer.h>
 
 #include "models/training/learner.h"
 #include "models/training/pending_steps.h"
@@ -40,6 +44,7 @@ class ClipLearner : public Learner {
   LearnerUpdate consume(const LearnerFrame& frame) final;
   std::int64_t steps() const final { return step_; }
   std::vector<LearnerStep> read_steps() final;
+  void join(std::shared_ptr<DataParallel> group) final;
   // The newest frame as decoded, then the model's pictures.
   std::vector<Panel> panels() final;
   PanelLayout panel_layout() const final;
@@ -47,7 +52,8 @@ class ClipLearner : public Learner {
   void load(const CheckpointData& data) final;
 
   // One update on clips B×K×C×H×W (on device()), K = clip_length(). A non-finite loss makes no
-  // update, and the step reads as skipped. Its figures wait on the device for read_steps().
+  // update, and the step reads as skipped. Its figures wait on the device for read_steps(). In a
+  // data-parallel run, none once another rank's stream ended.
   void train(const torch::Tensor& clips);
   // Frames per training clip (2: a pair for Model A, 3: a triplet for Model B).
   virtual std::int64_t clip_length() const = 0;
@@ -65,6 +71,12 @@ class ClipLearner : public Learner {
   };
   // The model's update on a batch of clips; it reads nothing to the host.
   virtual StepFigures train_step(const torch::Tensor& clips) = 0;
+  // The update after backward(), for train_step(): the optimizer's step where `ok` (a 0-d bool: the
+  // loss was finite), then `rule` (a renormalization). In a data-parallel run the gradients and
+  // `figures` are first averaged over the ranks, and the step is made where every rank's loss was
+  // finite. Returns whether it was made.
+  torch::Tensor step(torch::Tensor& figures, const torch::Tensor& ok, const std::function<void()>& rule = {});
+  virtual torch::optim::Optimizer& optimizer() = 0;
 
   // Frame sides must be multiples of this (the model's pooling).
   virtual std::int64_t size_multiple() const = 0;
@@ -81,6 +93,7 @@ class ClipLearner : public Learner {
   ClipLearnerOptions options_;
   ReplayBuffer replay_;
   PendingSteps pending_;
+  std::shared_ptr<DataParallel> data_parallel_;
   std::deque<LearnerFrame> history_;  // the newest frames of the current clip, at most clip_length
   torch::Tensor newest_decoded_;
 };

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -10,6 +12,8 @@
 #include "models/training/checkpoint.h"
 
 namespace vidssl {
+
+class DataParallel;
 
 // One picture for the display and a learner's videos. Signed data (codes, filters, normalized
 // frames) is shown with 0 as mid-grey; unsigned data is stretched from its min to its max; a
@@ -110,6 +114,12 @@ class Learner {
   // for many steps, models/training/pending_steps.h); the run asks for the rest before it judges
   // a checkpoint and at the end. Learners that report every step at once return nothing.
   virtual std::vector<LearnerStep> read_steps() { return {}; }
+  // Trains data-parallel with the other ranks of `group` from now on (models/distributed/
+  // data_parallel.h): its weights become rank 0's, and every step goes through the group. Called
+  // once, after a resumed state was loaded. A learner that cannot says so.
+  virtual void join(std::shared_ptr<DataParallel> /*group*/) {
+    throw std::runtime_error(std::string("a learner of kind '") + kind() + "' does not train data-parallel yet: run it as one process");
+  }
 
   // Pictures of what the newest frame gave, panel_layout().count of them (built only when asked:
   // a run without a display or videos never calls it).

@@ -32,6 +32,7 @@ class RecordingClipLearner final : public ClipLearner {
   void set_learning_rate_scale(double) override {}
 
  private:
+  torch::optim::Optimizer& optimizer() override { throw std::logic_error("RecordingClipLearner has no optimizer"); }
   std::int64_t size_multiple() const override { return 1; }
   std::vector<Panel> clip_panels() override { return {}; }
   int clip_panel_count() const override { return 0; }
