@@ -9,6 +9,7 @@
 #include "apps/bench_command.h"
 #include "apps/eval_command.h"
 #include "apps/interpolate_command.h"
+#include "apps/launch_command.h"
 #include "apps/plot_command.h"
 #include "apps/probe_command.h"
 #include "apps/run_command.h"
@@ -35,6 +36,13 @@ int main(int argc, char** argv) {
       run_cmd->add_flag("--resume", run.resume, "continue the run folder: every learner from its newest checkpoint that loads");
   run_cmd->add_flag("--force", run.force, "start a new run in a folder that holds one, moving the old run to FOLDER.replaced-<time>")
       ->excludes(resume_flag);
+
+  vidssl::LaunchArgs launch;
+  auto* launch_cmd = app.add_subcommand("launch", "a data-parallel run of N ranks on this machine: vidssl launch -n 2 CONFIG [run flags]");
+  launch_cmd->add_option("-n,--ranks", launch.ranks, "ranks (processes) to start (default 2)");
+  launch_cmd->add_option("--port", launch.port, "the store's port (default: a free one)");
+  // The config and everything after it are vidssl run's: vidssl launch -n 2 configs/clip-slow.yaml --max-frames 100
+  launch_cmd->prefix_command();
 
   vidssl::EvalArgs eval;
   auto* eval_cmd = app.add_subcommand("eval", "evaluate a checkpoint on held-out video; prints one JSON object");
@@ -90,6 +98,10 @@ int main(int argc, char** argv) {
       if (!device.empty()) run.overrides.push_back("run.device=" + device);
       if (!display.empty()) run.overrides.push_back("run.display=" + display);
       return vidssl::run_command(run);
+    }
+    if (*launch_cmd) {
+      for (const auto& extra : launch_cmd->remaining()) launch.run_args.push_back(extra);
+      return vidssl::launch_command(launch);
     }
     if (*eval_cmd) return vidssl::eval_command(eval);
     if (*interpolate_cmd) return vidssl::interpolate_command(interpolate);

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <filesystem>
 #include <fstream>
 
@@ -12,7 +13,10 @@
 #include "apps/learner_kinds.h"
 #include "apps/run_folder.h"
 #include "apps/run_graph.h"
+#include "models/distributed/rank_env.h"
+#include "models/distributed/rendezvous.h"
 #include "models/torch_runtime.h"
+#include "stages/config_reader.h"
 #include "stages/display_sink.h"
 #include "stages/metrics_log.h"
 #include "stages/run_config.h"
@@ -32,23 +36,68 @@ std::uint64_t checkpoint_size(Learner& learner) {
   return bytes;
 }
 
+// A rank's share of the source: `{rank}` in source.path names its own (a camera, a stream, a file
+// per rank); a folder's clips are dealt out by rank; anything else every rank reads whole.
+void shard_source(SourceOptions& source, int rank, int world_size) {
+  if (const auto at = source.path.find("{rank}"); at != std::string::npos) {
+    source.path.replace(at, 6, std::to_string(rank));
+    return;
+  }
+  if (std::error_code error; fs::is_directory(source.path, error) && !fs::is_directory(fs::path(source.path) / "left", error)) {
+    source.shard = rank;
+    source.shards = world_size;
+    return;
+  }
+  spdlog::warn("source.path {} is one input and every rank reads it whole: give each rank its own with {{rank}} in the path, or a folder",
+               source.path);
+}
+
 }  // namespace
 
 int run_command(const RunArgs& args) {
-  const RunConfig config = load_run_config(args.config, args.overrides, learner_kinds());
+  RunConfig config = load_run_config(args.config, args.overrides, learner_kinds());
   configure_torch_runtime(config.threads);
   configure_cuda(config.cuda);
   const torch::Device device = resolve_device(config.device);
-  const std::string run_dir = choose_run_folder(args.config, config.out, args.resume);
-  if (const std::string moved = prepare_run_folder(run_dir, args.resume, args.force); !moved.empty())
-    spdlog::info("the run that was in {} is moved to {}", run_dir, moved);
-  write_run_file((fs::path(run_dir) / "config.yaml").string(), config.yaml);
-  MetricsLog metrics((fs::path(run_dir) / "metrics.jsonl").string());
+
+  // A rank of a data-parallel run (MASTER_ADDR, RANK, WORLD_SIZE set): it meets the others first,
+  // reads its own share of the source, and works in the folder rank 0 chose.
+  std::optional<RankEnv> rank_env;
+  try {
+    rank_env = read_rank_env(std::getenv);
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(std::string("environment: ") + e.what());
+  }
+  std::unique_ptr<Rendezvous> rendezvous;
+  if (rank_env && rank_env->world_size > 1) {
+    const DistBackend backend = config.dist_backend.value_or(device.is_cuda() ? DistBackend::nccl : DistBackend::gloo);
+    spdlog::info("rank {} of {}: meeting the others at {}:{} over {}", rank_env->rank, rank_env->world_size, rank_env->master_addr,
+                 rank_env->master_port, to_string(backend));
+    rendezvous = std::make_unique<Rendezvous>(*rank_env, backend, std::chrono::milliseconds(static_cast<std::int64_t>(config.dist_timeout_s * 1000)));
+    shard_source(config.source, rank_env->rank, rank_env->world_size);
+  }
+  const int rank = rendezvous ? rendezvous->rank() : 0;
+  std::string run_dir;
+  if (rank == 0) {
+    run_dir = choose_run_folder(args.config, config.out, args.resume);
+    if (const std::string moved = prepare_run_folder(run_dir, args.resume, args.force); !moved.empty())
+      spdlog::info("the run that was in {} is moved to {}", run_dir, moved);
+    write_run_file((fs::path(run_dir) / "config.yaml").string(), config.yaml);
+  }
+  if (rendezvous) run_dir = rendezvous->from_rank0("run folder", run_dir);
+  // Rank 0 writes the run's checkpoints and its metrics (the steps' figures are the ranks' mean);
+  // every other rank its own metrics, records and videos, under <run>/rank<r>.
+  const std::string rank_dir = rank == 0 ? run_dir : (fs::path(run_dir) / ("rank" + std::to_string(rank))).string();
+  fs::create_directories(rank_dir);
+  if (rank > 0) config.display = "none";
+  MetricsLog metrics((fs::path(rank_dir) / "metrics.jsonl").string());
 
   std::string note;
   DisplayOptions display_options = parse_display(config.display, (fs::path(run_dir) / "display.avi").string(), &note);
   RunGraphOptions graph_options;
   graph_options.run_dir = run_dir;
+  graph_options.rank_dir = rank_dir;
+  graph_options.rendezvous = rendezvous.get();
   graph_options.device = device;
   graph_options.resume = args.resume;
   graph_options.panel_interval_s = display_options.mode == DisplayOptions::Mode::none ? -1 : 0.1;
@@ -89,6 +138,10 @@ int run_command(const RunArgs& args) {
     spdlog::info("{}: {} frames, {} steps in {:.1f} s ({:.1f} steps/s), now at step {}, {} skipped as non-finite", l.config->name,
                  l.stage->frames(), steps, run.seconds, static_cast<double>(steps) / std::max(run.seconds, 1e-9), l.stage->steps(),
                  l.stage->skipped_steps());
+    if (const DataParallel* group = l.stage->data_parallel())
+      spdlog::info("{}: rank {} of {}, {:.1f} KB all-reduced per step, {:.2f} s in exchanges ({:.0f} % of the run)", l.config->name,
+                   group->rank(), group->world_size(), group->bytes_per_step() / 1024, group->exchange_seconds(),
+                   100 * group->exchange_seconds() / std::max(run.seconds, 1e-9));
     if (l.stage->last_checkpoint()) spdlog::info("{}: checkpoint {}", l.config->name, *l.stage->last_checkpoint());
     if (fs::exists(l.stage->records_path())) spdlog::info("{}: predictions {}", l.config->name, l.stage->records_path());
     if (l.video)

@@ -115,11 +115,12 @@ std::unique_ptr<RunGraph> build_run_graph(const RunConfig& config, const Learner
   for (RunLearner& l : graph->learners) {
     const LearnerConfig& lc = *l.config;
     LearnerStageOptions stage = lc.stage;
-    stage.folder = (fs::path(options.run_dir) / lc.name).string();
+    stage.folder = (fs::path(options.rank_dir.empty() ? options.run_dir : options.rank_dir) / lc.name).string();
     stage.config_yaml = config.yaml;
     stage.panel_interval_s = options.panel_interval_s;
     l.stage = &p.add<LearnerStage>(lc.name, *l.learner, stage, options.metrics);
-    if (options.resume) l.first_frame = resume_learner(l, stage.folder, kinds);
+    if (options.resume) l.first_frame = resume_learner(l, (fs::path(options.run_dir) / lc.name).string(), kinds);
+    if (options.rendezvous) l.stage->join(std::make_shared<DataParallel>(options.rendezvous->group(lc.name), config.dist, lc.name));
     earliest = std::min(earliest, l.first_frame);
     latest = std::max(latest, l.first_frame);
     l.latest = p.tap(*l.stage, graph->bell);

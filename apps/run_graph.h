@@ -7,6 +7,7 @@
 
 #include <torch/types.h>
 
+#include "models/distributed/rendezvous.h"
 #include "models/training/learner.h"
 #include "pipeline/doorbell.h"
 #include "pipeline/mailbox.h"
@@ -23,6 +24,11 @@ namespace vidssl {
 // How a run's graph is built beyond its config.
 struct RunGraphOptions {
   std::string run_dir;
+  // A data-parallel run (null: one process): every learner joins a group of its own, after resuming.
+  Rendezvous* rendezvous = nullptr;
+  // Where this rank's own files go (its learners' records, videos): run_dir for rank 0 and a single
+  // process, <run_dir>/rank<r> for the others. Checkpoints are resumed from run_dir.
+  std::string rank_dir;
   torch::Device device = torch::kCPU;
   bool resume = false;            // every learner goes on from its newest checkpoint in <run_dir>/<name>
   double panel_interval_s = 0.1;  // panels for the display at most this often; < 0: no display, no panels

@@ -63,6 +63,15 @@ FfmpegSource::FfmpegSource(SourceOptions options, FfmpegSourceOptions ffmpeg, Cl
   } else if (std::error_code error; fs::is_directory(options_.path, error)) {
     kind_ = Kind::folder;
     files_ = list_video_files(options_.path);
+    if (options_.shards > 1) {
+      std::vector<std::string> share;
+      for (std::size_t i = static_cast<std::size_t>(options_.shard); i < files_.size(); i += static_cast<std::size_t>(options_.shards))
+        share.push_back(files_[i]);
+      if (share.empty())
+        throw SourceError(options_.path + ": " + std::to_string(files_.size()) + " clip(s) for " + std::to_string(options_.shards) +
+                          " ranks: rank " + std::to_string(options_.shard) + " has none (fewer ranks, or more clips)");
+      files_ = std::move(share);
+    }
   }
 
   // A camera or a pipe that ends is reopened; a filter graph that ends is done (its own duration).

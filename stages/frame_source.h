@@ -45,6 +45,10 @@ struct SourceOptions {
   // A camera, FIFO, character device or socket that ends is reopened (a run waits for it to come
   // back, stages/live_input.h); false: its end is the stream's end (`vidssl eval` reads a pipe once).
   bool reopen_live = true;
+  // A data-parallel run's rank reads its own share of a folder: the clips whose place in the sorted
+  // list is `shard` modulo `shards` (every clip once over the ranks).
+  int shard = 0;
+  int shards = 1;
 };
 
 struct SourceInfo {

@@ -80,7 +80,14 @@ void LearnerStage::process(Frame frame, Outputs<LearnerReport>& out) {
   input.right = frame.right;
   const std::int64_t steps_before = learner_.steps();
   LearnerReport report;
-  report.update = learner_.consume(input);
+  try {
+    report.update = learner_.consume(input);
+  } catch (const DataParallelError&) {
+    // Another rank died or stalled: the failed step was not applied, so rank 0 keeps the last
+    // complete one, if its steps were healthy, before the run ends.
+    if (writes_checkpoints()) checkpoint_last_state();
+    throw;
+  }
   ++frames_;
   next_frame_index_ = frame.index + 1;
   // A due checkpoint is judged on every step before it: those the learner has not reported yet
@@ -112,7 +119,15 @@ void LearnerStage::process(Frame frame, Outputs<LearnerReport>& out) {
   report.dropped = missed_;
   out.emit(report);
   if (options_.max_steps >= 0 && steps >= options_.max_steps) stop_pipeline();
+  if (data_parallel_ && data_parallel_->ended()) stop_pipeline();  // another rank's stream ended
 }
+
+void LearnerStage::join(std::shared_ptr<DataParallel> group) {
+  learner_.join(group);
+  data_parallel_ = std::move(group);
+}
+
+bool LearnerStage::writes_checkpoints() const { return !data_parallel_ || data_parallel_->rank() == 0; }
 
 bool LearnerStage::take(const std::vector<LearnerStep>& steps) {
   for (const auto& step : steps) {
@@ -243,6 +258,11 @@ LearnerStage::Snapshot LearnerStage::snapshot() {
 }
 
 std::string LearnerStage::write(const Snapshot& s) {
+  if (!writes_checkpoints()) {  // rank 0 writes the group's (identical) state
+    frames_at_checkpoint_ = s.frames;
+    initial_.reset();
+    return "";
+  }
   last_checkpoint_ = store_.save(s.data);
   frames_at_checkpoint_ = s.frames;
   initial_.reset();
@@ -250,6 +270,9 @@ std::string LearnerStage::write(const Snapshot& s) {
 }
 
 void LearnerStage::roll_back(const std::string& cause) {
+  if (data_parallel_)
+    throw std::runtime_error("training diverged (" + cause + "); a data-parallel run does not roll back: --resume from the last checkpoint " +
+                             "with a lower train.lr");
   if (rollbacks_ >= options_.max_rollbacks)
     throw std::runtime_error("training diverged after " + std::to_string(rollbacks_) + " rollbacks (train.max_rollbacks), the learning rate at " +
                              std::to_string(lr_scale_) + " x train.lr: " + cause + "; lower train.lr");
@@ -296,6 +319,12 @@ std::int64_t LearnerStage::resume(const CheckpointData& checkpoint, const std::s
 }
 
 void LearnerStage::finish(Outputs<LearnerReport>&) {
+  // The other ranks stop at their next exchange instead of waiting for this one.
+  if (data_parallel_) data_parallel_->leave();
+  checkpoint_last_state();
+}
+
+void LearnerStage::checkpoint_last_state() {
   // The steps the learner has not reported yet are logged and judged like the others; a rollback
   // among them leaves the restored checkpoint the newest.
   LearnerUpdate late;

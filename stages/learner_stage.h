@@ -5,10 +5,12 @@
 #include <deque>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "models/distributed/data_parallel.h"
 #include "models/training/checkpoint.h"
 #include "models/training/learner.h"
 #include "pipeline/frame.h"
@@ -81,6 +83,11 @@ class LearnerStage final : public Stage<Frame, LearnerReport> {
   // Continues from a checkpoint this stage's learner wrote (the caller checked its kind): the
   // learner's whole state and the run's counters. Returns the index of the next frame to consume.
   std::int64_t resume(const CheckpointData& checkpoint, const std::string& folder);
+  // Trains data-parallel with the group's other ranks (after resume(): every rank starts from the
+  // same state). Every rank judges the same mean figures; rank 0 alone writes checkpoints; a
+  // rollback ends the run instead (the ranks would have to roll back at the same step); when
+  // another rank's stream ended this one stops too, and at its own end it leaves the group.
+  void join(std::shared_ptr<DataParallel> group);
   // Writes a checkpoint of the current state now, unchecked.
   std::string checkpoint();
 
@@ -90,6 +97,7 @@ class LearnerStage final : public Stage<Frame, LearnerReport> {
   int rollbacks() const { return rollbacks_; }
   double learning_rate_scale() const { return lr_scale_; }
   std::optional<std::string> last_checkpoint() const { return last_checkpoint_; }
+  const DataParallel* data_parallel() const { return data_parallel_.get(); }
   // <folder>/predictions.jsonl, when the learner writes records.
   std::string records_path() const;
 
@@ -106,6 +114,8 @@ class LearnerStage final : public Stage<Frame, LearnerReport> {
   // Whether the updates since `steps_before` reached the next multiple of checkpoint_every.
   bool crosses_checkpoint(std::int64_t steps_before) const;
   void write_record(const std::string& record);
+  // Rank 0 of a data-parallel run, or the one process.
+  bool writes_checkpoints() const;
   // Judges a step; true when healthy. `cause` says why not.
   bool judge(const LearnerStep& step, std::string& cause);
   // A state and the run's counters, kept to write or to go back to.
@@ -115,6 +125,9 @@ class LearnerStage final : public Stage<Frame, LearnerReport> {
   };
   // Takes the due checkpoint's candidate if the state is healthy; rolls back if its weights are not.
   void checkpoint_if_healthy();
+  // At the end (or when a data-parallel exchange failed): the steps not yet reported judged, and
+  // the last state written if they were healthy.
+  void checkpoint_last_state();
   Snapshot snapshot();
   std::string write(const Snapshot& snapshot);
   void roll_back(const std::string& cause);
@@ -122,6 +135,7 @@ class LearnerStage final : public Stage<Frame, LearnerReport> {
 
   Learner& learner_;
   LearnerStageOptions options_;
+  std::shared_ptr<DataParallel> data_parallel_;  // null: one process
   MetricsLog* metrics_;
   CheckpointStore store_;
   std::int64_t next_frame_index_ = 0;     // first source frame not yet consumed

@@ -114,6 +114,16 @@ RunConfig read_config(ConfigReader& r, const LearnerKinds& kinds) {
   check_under("run.", [&] { check_device_name(c.device); });
   r.read("run.cudnn_benchmark", c.cuda.cudnn_benchmark);
   r.read("run.tf32", c.cuda.tf32);
+  std::string backend = "auto";
+  r.read("run.dist_backend", backend);
+  require(backend == "auto" || backend == "gloo" || backend == "nccl", "run.dist_backend", "auto, gloo or nccl");
+  if (backend == "gloo") c.dist_backend = DistBackend::gloo;
+  if (backend == "nccl") c.dist_backend = DistBackend::nccl;
+  r.read("dist.sync_every", c.dist.sync_every);
+  r.read("dist.bucket_mb", c.dist.bucket_mb);
+  check_under("", [&] { check_options(c.dist); });
+  r.read("dist.timeout", c.dist_timeout_s);
+  require(c.dist_timeout_s >= 1 && c.dist_timeout_s <= 86400, "dist.timeout", "a number of seconds in [1, 86400]");
   r.read("run.display", c.display);
   r.read("run.out", c.out);
   r.read("run.threads", c.threads);

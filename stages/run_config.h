@@ -2,9 +2,12 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "models/distributed/data_parallel.h"
+#include "models/distributed/rendezvous.h"
 #include "models/torch_runtime.h"
 #include "pipeline/edge_options.h"
 #include "stages/frame_source.h"
@@ -49,6 +52,12 @@ struct RunConfig {
   std::uint64_t seed = 1;
   std::string device = "auto";  // auto, cpu, cuda or cuda:N
   CudaSettings cuda;            // run.cudnn_benchmark, run.tf32
+  // A run of several ranks (MASTER_ADDR, RANK, WORLD_SIZE in the environment; apps/launch_command.h):
+  // run.dist_backend (auto: gloo on the CPU, nccl on a GPU), dist.sync_every, dist.bucket_mb and
+  // dist.timeout (seconds a rank waits for the others, at the rendezvous and in every exchange).
+  std::optional<DistBackend> dist_backend;  // auto
+  DataParallelOptions dist;
+  double dist_timeout_s = 60;
   std::string display = "window";
   std::string out;          // run folder; empty: runs/<config name>-<date>-<time>
   int threads = 0;          // LibTorch intra-op threads per learner; 0: all cores

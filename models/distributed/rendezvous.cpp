@@ -1,5 +1,10 @@
 #include "models/distributed/rendezvous.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <stdexcept>
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
@@ -19,6 +24,19 @@ const char* to_string(DistBackend backend) {
       return "nccl";
   }
   return "?";
+}
+
+int free_loopback_port() {
+  const int s = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  const bool ok = s >= 0 && ::bind(s, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+                  ::getsockname(s, reinterpret_cast<sockaddr*>(&address), &length) == 0;
+  if (s >= 0) ::close(s);
+  if (!ok) throw std::runtime_error("no free loopback port for the store");
+  return ntohs(address.sin_port);
 }
 
 bool in_build(DistBackend backend) {
@@ -48,6 +66,21 @@ Rendezvous::Rendezvous(const RankEnv& env, DistBackend backend, std::chrono::mil
                                                  " s (MASTER_ADDR, MASTER_PORT; port in use, or ranks missing?): " + e.what()
                                            : "rank " + std::to_string(env.rank) + ": cannot reach rank 0's store at " + address +
                                                  " within " + seconds + " s (MASTER_ADDR, MASTER_PORT): " + e.what());
+  }
+}
+
+std::string Rendezvous::from_rank0(const std::string& key, const std::string& value) {
+  const std::string name = "vidssl/rank0/" + key;
+  if (env_.rank == 0) {
+    store_->set(name, std::vector<std::uint8_t>(value.begin(), value.end()));
+    return value;
+  }
+  try {
+    const std::vector<std::uint8_t> bytes = store_->get(name);
+    return std::string(bytes.begin(), bytes.end());
+  } catch (const std::exception& e) {
+    throw std::runtime_error("rank " + std::to_string(env_.rank) + ": rank 0 did not say its " + key + " within " +
+                             std::to_string(timeout_.count() / 1000) + " s: " + e.what());
   }
 }
 

@@ -12,6 +12,8 @@ namespace vidssl {
 // The c10d backend a run's collectives go through: Gloo on CPUs, NCCL between GPUs.
 enum class DistBackend { gloo, nccl };
 const char* to_string(DistBackend backend);
+// A loopback port free now (the kernel's pick for port 0), for a one-machine run's store.
+int free_loopback_port();
 // Whether this build can make groups of that backend (Gloo needs headers a PyTorch wheel lacks).
 bool in_build(DistBackend backend);
 
@@ -31,6 +33,8 @@ class Rendezvous {
 
   int rank() const { return env_.rank; }
   int world_size() const { return env_.world_size; }
+  // Rank 0's `value` on every rank (the run's folder, which rank 0 alone chooses), through the store.
+  std::string from_rank0(const std::string& key, const std::string& value);
   // A process group of its own, for the learner called `name`; every rank asks for the same names.
   c10::intrusive_ptr<Collectives> group(const std::string& name);
 

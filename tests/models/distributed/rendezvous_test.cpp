@@ -13,7 +13,7 @@ namespace {
 // A rank that cannot reach rank 0's store says so, naming the address, once its timeout is over.
 TEST(Rendezvous, AnUnreachableStoreIsNamedAfterTheTimeout) {
   RankEnv env;
-  env.master_port = test::free_port();  // nobody serves it
+  env.master_port = free_loopback_port();  // nobody serves it
   env.rank = 1;
   env.world_size = 2;
   try {

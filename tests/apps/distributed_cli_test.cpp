@@ -1,0 +1,96 @@
+// Data-parallel runs through the vidssl binary (issue 15): two ranks launched on one machine over
+// loopback train one model from a folder dealt out between them, resume as two ranks and as one
+// process, and a rank that is killed ends the other within dist.timeout, its last step saved.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "models/distributed/rendezvous.h"
+#include "tests/apps/command_line.h"
+#include "tests/test_data.h"
+
+namespace fs = std::filesystem;
+
+namespace vidssl {
+namespace {
+
+using Result = test::CommandResult;
+std::string vidssl() { return VIDSSL_BINARY; }
+
+// A folder of two real clips: rank 0 reads one, rank 1 the other.
+std::string two_clip_folder() {
+  const std::string a = test::opencv_clip("vtest.avi"), b = test::opencv_clip("tree.avi");
+  if (a.empty() || b.empty()) return "";
+  const std::string dir = test::scratch_dir("dist-clips");
+  fs::copy_file(a, dir + "/a.avi", fs::copy_options::overwrite_existing);
+  fs::copy_file(b, dir + "/b.avi", fs::copy_options::overwrite_existing);
+  return dir;
+}
+
+std::string small_slow(const std::string& clips, const std::string& out, int max_steps) {
+  return std::string(VIDSSL_SOURCE_DIR) + "/configs/clip-slow.yaml --display none --out " + out + " --set source.path=" + clips +
+         " --set models.slow.filters=8 --set models.slow.train.checkpoint_every=4 --set models.slow.train.max_steps=" +
+         std::to_string(max_steps);
+}
+
+// The "loss" of every step line of a metrics file, in order.
+std::vector<std::string> losses(const std::string& metrics) {
+  std::vector<std::string> out;
+  std::istringstream in(test::read_all(metrics));
+  for (std::string line; std::getline(in, line);) {
+    const auto at = line.find("\"loss\":");
+    if (line.find("\"step\":") != std::string::npos && at != std::string::npos) out.push_back(line.substr(at, line.find(',', at) - at));
+  }
+  return out;
+}
+
+TEST(DistributedCli, TwoRanksTrainAndResumeAsTwoRanksOrAsOneProcess) {
+  if (!in_build(DistBackend::gloo)) GTEST_SKIP() << "Gloo is not in this build";
+  const std::string clips = two_clip_folder();
+  if (clips.empty()) GTEST_SKIP() << "opencv-doc's clips are absent";
+  const std::string out = test::scratch_dir("dist-run");
+  fs::remove_all(out);
+  // One process first, then two ranks go on from its checkpoint, then one process from theirs.
+  Result r = test::run_command_line(vidssl() + " run " + small_slow(clips, out, 4));
+  ASSERT_EQ(r.status, 0) << r.err;
+  r = test::run_command_line(vidssl() + " launch -n 2 " + small_slow(clips, out, 12) + " --resume");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("rank 1 of 2"), std::string::npos) << r.err;
+  EXPECT_TRUE(fs::exists(out + "/slow/checkpoints/step-0000000012")) << r.err;
+  EXPECT_FALSE(fs::exists(out + "/rank1/slow/checkpoints/step-0000000012")) << "rank 0 alone writes checkpoints";
+  // Every rank logs the same figures: the means over the ranks.
+  const auto rank0 = losses(out + "/metrics.jsonl"), rank1 = losses(out + "/rank1/metrics.jsonl");
+  ASSERT_EQ(rank1.size(), 8u);
+  EXPECT_EQ(std::vector<std::string>(rank0.end() - 8, rank0.end()), rank1);
+  r = test::run_command_line(vidssl() + " run " + small_slow(clips, out, 16) + " --resume");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(fs::exists(out + "/slow/checkpoints/step-0000000016")) << r.err;
+}
+
+TEST(DistributedCli, AKilledRankEndsTheOtherWithinTheTimeoutAfterItsLastStepIsSaved) {
+  if (!in_build(DistBackend::gloo)) GTEST_SKIP() << "Gloo is not in this build";
+  const std::string clips = two_clip_folder();
+  if (clips.empty()) GTEST_SKIP() << "opencv-doc's clips are absent";
+  const std::string out = test::scratch_dir("dist-killed");
+  fs::remove_all(out);
+  const std::string env = "MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(free_loopback_port()) + " WORLD_SIZE=2 ";
+  const std::string config = small_slow(clips, out, 100000) + " --set dist.timeout=10";
+  // Rank 1 is killed (no goodbye) 6 s in, while both train; rank 0 runs in the foreground.
+  const auto started = std::chrono::steady_clock::now();
+  const Result r = test::run_command_line("(" + env + "RANK=1 timeout -s KILL 6 " + vidssl() + " run " + config + " >/dev/null 2>&1 &) ; " +
+                                          env + "RANK=0 " + vidssl() + " run " + config);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.err.find("rank 0 of 2"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("rank 1 died, stalled"), std::string::npos) << r.err;
+  EXPECT_LT(seconds, 6 + 10 + 10) << "within dist.timeout of the kill";
+  // The last complete step is saved.
+  EXPECT_FALSE(fs::is_empty(out + "/slow/checkpoints")) << r.err;
+}
+
+}  // namespace
+}  // namespace vidssl
