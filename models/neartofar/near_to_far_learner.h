@@ -31,6 +31,7 @@ class NearToFarLearner final : public Learner {
   void load(const CheckpointData& data) override { model_.load(data); }
   std::string weights_problem() const override { return model_.weights_problem(); }
   void set_learning_rate_scale(double scale) override { model_.set_learning_rate_scale(scale); }
+  void join(std::shared_ptr<DataParallel> group) override { model_.join(std::move(group)); }
 
   NearToFar& model() { return model_; }
   const NearToFarResult& last_result() const { return last_; }

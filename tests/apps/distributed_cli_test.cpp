@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "models/distributed/rendezvous.h"
@@ -90,6 +91,29 @@ TEST(DistributedCli, AKilledRankEndsTheOtherWithinTheTimeoutAfterItsLastStepIsSa
   EXPECT_LT(seconds, 6 + 10 + 10) << "within dist.timeout of the kill";
   // The last complete step is saved.
   EXPECT_FALSE(fs::is_empty(out + "/slow/checkpoints")) << r.err;
+}
+
+// Bad settings and an unreachable store are one line naming the key, the variable or the address.
+TEST(DistributedCli, BadSettingsAreOneLineNamingTheKeyTheVariableOrTheAddress) {
+  const std::string base = vidssl() + " run " + std::string(VIDSSL_SOURCE_DIR) + "/configs/clip-slow.yaml --display none --out " +
+                           test::scratch_dir("dist-bad") + "/run ";
+  const int port = free_loopback_port();  // nobody serves it
+  const std::vector<std::tuple<std::string, int, std::string>> cases = {
+      {base + "--set dist.sync_every=0", 2, "dist.sync_every: expected an integer in [1, 1000000]"},
+      {base + "--set run.dist_backend=mpi", 2, "run.dist_backend: expected auto, gloo or nccl"},
+      {base + "--set dist.timeout=0", 2, "dist.timeout: expected a number of seconds in [1, 86400]"},
+      {"RANK=0 " + base, 2, "environment: WORLD_SIZE: not set"},
+      {"RANK=1 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port) + " " + base + "--set dist.timeout=1", 1,
+       "rank 1: cannot reach rank 0's store at 127.0.0.1:" + std::to_string(port) + " within 1 s"},
+  };
+  for (const auto& [command, status, message] : cases) {
+    const Result r = test::run_command_line(command);
+    EXPECT_EQ(r.status, status) << command << ": " << r.err;
+    const auto error = r.err.find("error: ");
+    ASSERT_NE(error, std::string::npos) << command << ": " << r.err;
+    EXPECT_NE(r.err.find(message, error), std::string::npos) << command << ": " << r.err;
+    EXPECT_EQ(r.err.find('\n', error), r.err.size() - 1) << "one line: " << r.err;
+  }
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include "models/training/checkpoint.h"
 #include "models/training/host_read.h"
+#include "tests/models/distributed/loopback_ranks.h"
 #include "tests/models/host_sync_counter.h"
 #include "tests/test_data.h"
 
@@ -154,6 +155,36 @@ TEST(NearToFarKitti, ACheckpointResumesTheSameLearning) {
   for (std::size_t i = 0; i < a.bands.size(); ++i)
     for (std::size_t j = 0; j < a.bands[i].windows.size(); ++j)
       ASSERT_EQ(a.bands[i].windows[j].probabilities, b.bands[i].windows[j].probabilities) << i << " " << j;
+}
+
+// Issue 15: two ranks that see different frames train one classifier: the same weights on both,
+// bit for bit, and the same (mean) losses.
+TEST(NearToFarKitti, TwoRanksOnDifferentFramesEndWithTheSameClassifier) {
+  SKIP_WITHOUT_KITTI();
+  if (!in_build(DistBackend::gloo)) GTEST_SKIP() << "Gloo is not in this build";
+  std::vector<std::unique_ptr<NearToFar>> models;
+  for (int r = 0; r < 2; ++r) {
+    NearToFarOptions o = kitti_options();
+    o.seed = 5 + static_cast<std::uint64_t>(r);  // unlike initial weights: join makes them rank 0's
+    models.push_back(std::make_unique<NearToFar>(o, torch::kCPU));
+  }
+  std::vector<std::vector<double>> losses(2);
+  test::run_ranks(2, [&](int rank, Rendezvous& rendezvous) {
+    NearToFar& model = *models[static_cast<std::size_t>(rank)];
+    model.join(std::make_shared<DataParallel>(rendezvous.group("neartofar"), DataParallelOptions{}, "neartofar"));
+    for (int i = rank; i < 6; i += 2) {
+      const auto [left, right] = kitti_pair(i);
+      const NearToFarResult r = model.step(left, right, kKitti);
+      losses[static_cast<std::size_t>(rank)].insert(losses[static_cast<std::size_t>(rank)].end(), r.losses.begin(), r.losses.end());
+    }
+  });
+  EXPECT_EQ(models[0]->updates(), models[1]->updates());
+  EXPECT_GT(models[0]->updates(), 0);
+  EXPECT_EQ(losses[0], losses[1]);
+  CheckpointData a, b;
+  models[0]->save(a);
+  models[1]->save(b);
+  for (const auto& [key, weight] : a.weights) EXPECT_TRUE(torch::equal(weight, b.weights.at(key))) << key;
 }
 
 // The issue's bad input: no positive baseline skips training for that frame, says why, and still predicts.
