@@ -1,11 +1,11 @@
 #include "models/neartofar/near_to_far.h"
 
-#include <torch/torch.h>
-
 #include <chrono>
 #include <cmath>
 #include <stdexcept>
 #include <string>
+
+#include <torch/torch.h>
 
 #include "models/neartofar/stereo_points.h"
 #include "models/ops/pyramid_resample.h"
@@ -19,7 +19,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double ms_since(Clock::time_point start) { return std::chrono::duration<double, std::milli>(Clock::now() - start).count(); }
+double ms_since(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
 
 void require(bool ok, const std::string& message) {
   if (!ok) throw std::invalid_argument(message);
@@ -53,8 +55,7 @@ void NearToFarOptions::check() const {
   require(stereo_level >= 0 && stereo_level <= 3, "stereo_level must be 0 … 3, got " + std::to_string(stereo_level));
   require(stereo_max_distance > 0, "stereo_max_distance must be > 0 m");
   require(ground_max_distance > 0, "ground_max_distance must be > 0 m");
-  require(steps_per_frame >= 0 && steps_per_frame <= 1000,
-          "train.steps_per_frame must be 0 … 1000, got " + std::to_string(steps_per_frame));
+  require(steps_per_frame >= 0 && steps_per_frame <= 1000, "train.steps_per_frame must be 0 … 1000, got " + std::to_string(steps_per_frame));
   require(batch >= 1 && batch <= 65536, "train.batch must be 1 … 65536, got " + std::to_string(batch));
   require(train_max_distance > 0, "train_max_distance must be > 0 m");
   require(net.classes() == kTraversabilityClasses && buffer.classes == kTraversabilityClasses,
@@ -79,7 +80,8 @@ NearToFar::NearToFar(NearToFarOptions options, torch::Device device)
       net_(options_.net),
       buffer_(options_.buffer) {
   net_->to(device_);
-  std::vector<torch::Tensor> parameters = options_.train_all_layers ? net_->parameters() : net_->logistic->parameters();
+  std::vector<torch::Tensor> parameters =
+      options_.train_all_layers ? net_->parameters() : net_->logistic->parameters();
   optimizer_ = make_optimizer(options_.optimizer, parameters);
 }
 
@@ -87,8 +89,8 @@ NearToFarResult NearToFar::step(const torch::Tensor& left, const torch::Tensor& 
   if (left.dim() != 3 || right.dim() != 3 || left.sizes() != right.sizes())
     throw std::invalid_argument("NearToFar: wants a left and a right C×H×W image of one size");
   if (left.size(0) != options_.net.in_channels())
-    throw std::invalid_argument("NearToFar: the classifier wants " + std::to_string(options_.net.in_channels()) + "-channel frames, got " +
-                                std::to_string(left.size(0)) + " (source.channels)");
+    throw std::invalid_argument("NearToFar: the classifier wants " + std::to_string(options_.net.in_channels()) +
+                                "-channel frames, got " + std::to_string(left.size(0)) + " (source.channels)");
   NearToFarResult result;
   const auto total = Clock::now();
   torch::NoGradGuard no_grad;
@@ -162,8 +164,8 @@ NearToFarResult NearToFar::step(const torch::Tensor& left, const torch::Tensor& 
         a[j][2] = static_cast<std::int64_t>(std::ceil(box[2] * to_level));
         a[j][3] = static_cast<std::int64_t>(std::floor(box[3] * to_level)) + 1;
       }
-      const LabelOptions labels_here =
-          options_.labels.at_distance(bands[b].distance, result.plane.camera_height(), stereo_camera.fx * stereo_camera.baseline);
+      const LabelOptions labels_here = options_.labels.at_distance(
+          bands[b].distance, result.plane.camera_height(), stereo_camera.fx * stereo_camera.baseline);
       labels[b] = labels_of(label_windows(footprint, pixels, labels_here));
       for (const std::int64_t label : labels[b]) result.labeled_windows += label >= 0 ? 1 : 0;
     }
@@ -182,8 +184,7 @@ NearToFarResult NearToFar::step(const torch::Tensor& left, const torch::Tensor& 
         if (labels[b][j] >= 0) labeled.push_back(static_cast<std::int64_t>(j)), their_labels.push_back(labels[b][j]);
       if (labeled.empty()) continue;
       // C×12×W → windows×C×12×25, the crops the convolutional classifier sees at each output column.
-      const torch::Tensor windows =
-          bands[b].image.unfold(2, options_.bands.window_width, options_.bands.window_stride).permute({2, 0, 1, 3});
+      const torch::Tensor windows = bands[b].image.unfold(2, options_.bands.window_width, options_.bands.window_stride).permute({2, 0, 1, 3});
       buffer_.add(windows.index_select(0, upload(torch::tensor(labeled), device_)), torch::tensor(their_labels));
       result.trained_windows += static_cast<std::int64_t>(labeled.size());
     }

@@ -1,7 +1,5 @@
 #pragma once
 
-#include <torch/types.h>
-
 #include <array>
 #include <cstdint>
 #include <limits>
@@ -11,7 +9,8 @@
 #include <utility>
 #include <vector>
 
-#include "models/distributed/data_parallel.h"
+#include <torch/types.h>
+
 #include "models/neartofar/balanced_window_buffer.h"
 #include "models/neartofar/distance_bands.h"
 #include "models/neartofar/ground_plane.h"
@@ -20,6 +19,7 @@
 #include "models/neartofar/traversability_net.h"
 #include "models/ops/stereo_matcher.h"
 #include "models/training/checkpoint.h"
+#include "models/distributed/data_parallel.h"
 #include "models/training/optimizer_options.h"
 
 namespace vidssl {
@@ -38,7 +38,7 @@ struct NearToFarOptions {
   OptimizerOptions optimizer;
   std::int64_t steps_per_frame = 4;
   std::int64_t batch = 64;
-  bool train_all_layers = true;  // false: only the logistic layer learns (features frozen)
+  bool train_all_layers = true;       // false: only the logistic layer learns (features frozen)
   // Windows of bands farther than this never train (the near-to-far evaluation sets D_near = 15 m);
   // their stereo labels are still reported, for scoring.
   double train_max_distance = 1000.0;
@@ -62,19 +62,19 @@ struct BandPrediction {
 
 // What one frame gave.
 struct NearToFarResult {
-  std::string skipped;  // why training was skipped this frame; empty when it trained
+  std::string skipped;                 // why training was skipped this frame; empty when it trained
   bool plane_ok = false;
-  PlaneFit plane_fit;                // this frame's fit (reason set when it failed)
-  Plane plane;                       // the plane the bands were cut with (this frame's, else the last good one, else the prior)
-  std::int64_t labeled_windows = 0;  // this frame, all distances
-  std::int64_t trained_windows = 0;  // of those, entered the buffer (nearer than train_max_distance)
-  std::int64_t steps = 0;            // updates made this frame
+  PlaneFit plane_fit;                  // this frame's fit (reason set when it failed)
+  Plane plane;                         // the plane the bands were cut with (this frame's, else the last good one, else the prior)
+  std::int64_t labeled_windows = 0;    // this frame, all distances
+  std::int64_t trained_windows = 0;    // of those, entered the buffer (nearer than train_max_distance)
+  std::int64_t steps = 0;              // updates made this frame
   double loss = std::numeric_limits<double>::quiet_NaN();  // mean over this frame's updates
-  std::vector<double> losses;                              // each update's loss in order; a non-finite one makes no update
+  std::vector<double> losses;          // each update's loss in order; a non-finite one makes no update
   std::vector<BandPrediction> bands;
   std::vector<std::pair<std::string, double>> ms;  // stereo, plane, labels, bands, train, predict
-  torch::Tensor disparity;                         // at the stereo level, CPU (display)
-  torch::Tensor heights;                           // height above the plane at the stereo level, NaN without stereo, CPU
+  torch::Tensor disparity;             // at the stereo level, CPU (display)
+  torch::Tensor heights;               // height above the plane at the stereo level, NaN without stereo, CPU
 };
 
 // Near-to-far traversability learned online from stereo (Hadsell et al., "Learning long-range
