@@ -251,7 +251,8 @@ DriveResult drive_pipeline(RunGraph& graph, DisplaySink& display, const DriveOpt
   }
   result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   for (const auto& r : pipeline.reports()) {
-    if (log_line(stage_report_line(r, result.seconds))) continue;
+    result.final_reports.push_back(stage_report_line(r, result.seconds));
+    if (log_line(result.final_reports.back())) continue;
     result.failed = true;
     break;
   }

@@ -27,6 +27,7 @@ struct DriveResult {
   // run on detached, their final checkpoints are not written; the exit status is 1.
   std::vector<std::string> left_behind;
   double seconds = 0;    // from start to join
+  std::vector<std::string> final_reports;  // every stage's report at the end, as metrics.jsonl lines
 };
 
 // One stage report as a metrics.jsonl line.

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
+#include <sstream>
 #include <filesystem>
 #include <fstream>
 
@@ -52,6 +53,25 @@ void shard_source(SourceOptions& source, int rank, int world_size) {
                source.path);
 }
 
+// One run, one record: every other rank's final stage reports (its frames, throughput and drops)
+// join rank 0's metrics.jsonl, tagged by rank. Rank 0 waits for them (at most dist.timeout: the
+// others end at their next exchange after it), and they wait for rank 0 to have them, since its
+// store goes when it exits.
+void merge_final_reports(Rendezvous& rendezvous, const std::vector<std::string>& reports, MetricsLog& metrics) {
+  if (rendezvous.rank() > 0) {
+    std::string tagged;
+    for (const auto& line : reports) tagged += "{\"rank\": " + std::to_string(rendezvous.rank()) + ", " + line.substr(1) + "\n";
+    rendezvous.set("final reports " + std::to_string(rendezvous.rank()), tagged);
+    rendezvous.get("final reports merged");
+    return;
+  }
+  for (int r = 1; r < rendezvous.world_size(); ++r) {
+    std::istringstream lines(rendezvous.get("final reports " + std::to_string(r)));
+    for (std::string line; std::getline(lines, line);) metrics.write(line);
+  }
+  rendezvous.set("final reports merged", "yes");
+}
+
 }  // namespace
 
 int run_command(const RunArgs& args) {
@@ -84,7 +104,8 @@ int run_command(const RunArgs& args) {
       spdlog::info("the run that was in {} is moved to {}", run_dir, moved);
     write_run_file((fs::path(run_dir) / "config.yaml").string(), config.yaml);
   }
-  if (rendezvous) run_dir = rendezvous->from_rank0("run folder", run_dir);
+  if (rendezvous && rank == 0) rendezvous->set("run folder", run_dir);
+  if (rendezvous && rank > 0) run_dir = rendezvous->get("run folder");
   // Rank 0 writes the run's checkpoints and its metrics (the steps' figures are the ranks' mean);
   // every other rank its own metrics, records and videos, under <run>/rank<r>.
   const std::string rank_dir = rank == 0 ? run_dir : (fs::path(run_dir) / ("rank" + std::to_string(rank))).string();
@@ -125,6 +146,7 @@ int run_command(const RunArgs& args) {
   drive.stop_timeout_s = config.stop_timeout_s;
   const DriveResult run = drive_pipeline(*graph, display, drive, metrics);
   if (run.failed) return 1;
+  if (rendezvous) merge_final_reports(*rendezvous, run.final_reports, metrics);
   if (!run.left_behind.empty()) {
     // A stage left behind still runs on its thread and uses the learners, the log and the
     // display; tearing them down under it could crash. What was written is flushed; end here.

@@ -69,18 +69,17 @@ Rendezvous::Rendezvous(const RankEnv& env, DistBackend backend, std::chrono::mil
   }
 }
 
-std::string Rendezvous::from_rank0(const std::string& key, const std::string& value) {
-  const std::string name = "vidssl/rank0/" + key;
-  if (env_.rank == 0) {
-    store_->set(name, std::vector<std::uint8_t>(value.begin(), value.end()));
-    return value;
-  }
+void Rendezvous::set(const std::string& key, const std::string& value) {
+  store_->set("vidssl/words/" + key, std::vector<std::uint8_t>(value.begin(), value.end()));
+}
+
+std::string Rendezvous::get(const std::string& key) {
   try {
-    const std::vector<std::uint8_t> bytes = store_->get(name);
+    const std::vector<std::uint8_t> bytes = store_->get("vidssl/words/" + key);
     return std::string(bytes.begin(), bytes.end());
   } catch (const std::exception& e) {
-    throw std::runtime_error("rank " + std::to_string(env_.rank) + ": rank 0 did not say its " + key + " within " +
-                             std::to_string(timeout_.count() / 1000) + " s: " + e.what());
+    throw std::runtime_error("rank " + std::to_string(env_.rank) + ": no '" + key + "' from the other ranks within " +
+                             std::to_string(timeout_.count() / 1000) + " s (dist.timeout): " + e.what());
   }
 }
 

@@ -33,8 +33,10 @@ class Rendezvous {
 
   int rank() const { return env_.rank; }
   int world_size() const { return env_.world_size; }
-  // Rank 0's `value` on every rank (the run's folder, which rank 0 alone chooses), through the store.
-  std::string from_rank0(const std::string& key, const std::string& value);
+  // A few words between ranks through the store (rank 0's run folder, the others' final reports):
+  // get() waits for the key until the timeout, then throws std::runtime_error naming it.
+  void set(const std::string& key, const std::string& value);
+  std::string get(const std::string& key);
   // A process group of its own, for the learner called `name`; every rank asks for the same names.
   c10::intrusive_ptr<Collectives> group(const std::string& name);
 

@@ -67,6 +67,8 @@ TEST(DistributedCli, TwoRanksTrainAndResumeAsTwoRanksOrAsOneProcess) {
   const auto rank0 = losses(out + "/metrics.jsonl"), rank1 = losses(out + "/rank1/metrics.jsonl");
   ASSERT_EQ(rank1.size(), 8u);
   EXPECT_EQ(std::vector<std::string>(rank0.end() - 8, rank0.end()), rank1);
+  // Rank 1's final stage reports (its frames, throughput, drops) joined rank 0's record.
+  EXPECT_NE(test::read_all(out + "/metrics.jsonl").find("{\"rank\": 1, \"time\": "), std::string::npos);
   r = test::run_command_line(vidssl() + " run " + small_slow(clips, out, 16) + " --resume");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(fs::exists(out + "/slow/checkpoints/step-0000000016")) << r.err;
