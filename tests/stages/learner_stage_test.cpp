@@ -18,6 +18,7 @@
 #include "pipeline/clock.h"
 #include "pipeline/pipeline.h"
 #include "stages/source_stage.h"
+#include "tests/models/distributed/loopback_ranks.h"
 #include "tests/test_data.h"
 
 namespace vidssl {
@@ -74,6 +75,7 @@ class FakeLearner final : public Learner {
   torch::Device device() const override { return torch::kCPU; }
   LearnerUpdate consume(const LearnerFrame& frame) override {
     if (frame.index == throw_at) throw std::runtime_error("cannot learn from frame " + std::to_string(frame.index));
+    if (group && !group->begin_step()) return {};  // another rank's stream ended
     {
       std::unique_lock<std::mutex> lock(mutex_);
       frames.push_back(frame.index);
@@ -110,6 +112,14 @@ class FakeLearner final : public Learner {
   }
   std::string weights_problem() const override { return step >= bad_weights_from ? "w: |w| up to 3e+37 (above 1e+06)" : ""; }
   void set_learning_rate_scale(double scale) override { lr_scale = scale; }
+  // Data-parallel: exchanges only "who goes on" (its one weight never changes).
+  void join(std::shared_ptr<DataParallel> g) override {
+    g->join(optimizer);
+    group = std::move(g);
+  }
+  torch::Tensor weight = torch::zeros({1}, torch::requires_grad());
+  torch::optim::SGD optimizer{std::vector<torch::Tensor>{weight}, torch::optim::SGDOptions(0.1)};
+  std::shared_ptr<DataParallel> group;
   std::int64_t bad_weights_from = std::numeric_limits<std::int64_t>::max();
   std::int64_t diverge_from = std::numeric_limits<std::int64_t>::max();
   double lr_scale = 1;
@@ -322,6 +332,52 @@ TEST(LearnerStage, ADivergingLossRollsBackToTheLastCheckpointWithALowerRateAndTr
   for (const auto step : steps) EXPECT_TRUE(step <= 15 || step >= 20) << "a checkpoint from the diverged stretch: " << step;
   const CheckpointData last = CheckpointStore::load(CheckpointStore::all(dir + "/fake").back());
   EXPECT_DOUBLE_EQ(last.state.at("run.lr_scale").item<double>(), 0.5) << "a resumed run keeps the lowered rate";
+}
+
+// Issue 15, two ranks of one run: rank 0 alone writes checkpoints; a divergence ends the run on every
+// rank instead of a rollback (the ranks would have to roll back at the same step); a rank whose
+// stream ends leaves, and the other stops at its next step.
+TEST(LearnerStage, InADataParallelRunRankZeroAloneCheckpointsADivergenceEndsItAndTheShortestStreamEndsIt) {
+  if (!in_build(DistBackend::gloo)) GTEST_SKIP() << "Gloo is not in this build";
+  const std::string dir = test::scratch_dir("learner-ranks");
+  for (const bool diverge : {true, false}) {
+    SCOPED_TRACE(diverge ? "diverging" : "rank 1's stream shorter");
+    std::vector<std::string> errors(2);
+    std::vector<std::int64_t> steps(2);
+    test::run_ranks(2, [&](int rank, Rendezvous& rendezvous) {
+      FakeLearner learner;
+      if (diverge) learner.diverge_from = 20;
+      LearnerStageOptions options = options_in(dir + "/" + std::to_string(diverge) + "/rank" + std::to_string(rank));
+      options.checkpoint_every = 5;
+      options.max_nonfinite = 3;
+      Pipeline p;
+      const int frames = !diverge && rank == 1 ? 12 : 40;
+      auto& source = p.add<SourceStage>("source", std::make_unique<ListSource>(numbered_frames(frames)), [](const std::string&) {});
+      auto& stage = p.add<LearnerStage>("fake", learner, options, nullptr);
+      p.connect(source, stage, {4, EdgePolicy::block});
+      stage.join(std::make_shared<DataParallel>(rendezvous.group("fake"), DataParallelOptions{}, "fake"));
+      p.start();
+      try {
+        p.join();
+      } catch (const StageError& e) {
+        errors[static_cast<std::size_t>(rank)] = e.what();
+      }
+      steps[static_cast<std::size_t>(rank)] = learner.step;
+    });
+    for (int rank = 0; rank < 2; ++rank) {
+      const auto checkpoints = CheckpointStore::all(dir + "/" + std::to_string(diverge) + "/rank" + std::to_string(rank));
+      EXPECT_EQ(checkpoints.empty(), rank == 1) << "rank " << rank;
+      const std::string& error = errors[static_cast<std::size_t>(rank)];
+      if (diverge)
+        EXPECT_NE(error.find("a data-parallel run does not roll back"), std::string::npos) << "rank " << rank << ": " << error;
+      else
+        EXPECT_EQ(error, "") << "rank " << rank;
+    }
+    if (!diverge) {
+      EXPECT_EQ(steps[1], 12);
+      EXPECT_EQ(steps[0], 12) << "rank 0 stops at its first step after rank 1 left";
+    }
+  }
 }
 
 TEST(LearnerStage, WeightsUnfitToCheckpointAreNeverWrittenAndTheRunGivesUpAfterMaxRollbacks) {
