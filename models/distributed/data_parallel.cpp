@@ -58,6 +58,25 @@ void DataParallel::join(torch::optim::Optimizer& optimizer) {
     buckets_.back().numel += p->numel();
   }
   const auto started = std::chrono::steady_clock::now();
+  // Ranks whose models differ (another config) would exchange buffers of other sizes: refused here,
+  // by comparing each rank's parameter count and size with the ranks' sum.
+  std::int64_t numel = 0;
+  for (const auto& p : parameters) numel += p.numel();
+  const std::int64_t shape[2] = {static_cast<std::int64_t>(parameters.size()), numel};
+  std::vector<torch::Tensor> sums{torch::tensor({shape[0], shape[1]}, torch::kInt64)};
+  c10::intrusive_ptr<c10d::Work> check;
+  try {
+    check = group_->allreduce(sums);
+  } catch (const std::exception& e) {
+    fail("comparison of the ranks' models", e);
+  }
+  wait(check, "comparison of the ranks' models");
+  if (sums[0][0].item<std::int64_t>() != shape[0] * world_size_ || sums[0][1].item<std::int64_t>() != shape[1] * world_size_) {
+    ended_ = true;
+    throw DataParallelError("learner '" + name_ + "', rank " + std::to_string(rank_) + " of " + std::to_string(world_size_) + ": its model (" +
+                            std::to_string(shape[0]) + " tensors, " + std::to_string(shape[1]) +
+                            " weights) is not every rank's: run every rank with the same config");
+  }
   for (auto& b : buckets_) {
     b.flat = torch::empty({b.numel}, parameters.front().options());
     std::int64_t offset = 0;

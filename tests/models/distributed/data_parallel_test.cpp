@@ -194,6 +194,22 @@ TEST(DataParallel, WhenARankLeavesTheOthersStopAtTheirNextExchange) {
   }
 }
 
+// Ranks whose models differ (another config on one of them) are refused at join, on every rank.
+TEST(DataParallel, RanksWithDifferentModelsAreRefusedAtJoin) {
+  SKIP_WITHOUT_GLOO();
+  std::vector<std::string> errors(2);
+  test::run_ranks(2, [&](int rank, Rendezvous& rendezvous) {
+    torch::manual_seed(1);
+    SlowSparseLearner learner(SlowSparseOptions().filters(rank == 0 ? 8 : 16).kernel(5), OptimizerOptions{}, ClipLearnerOptions{}, torch::kCPU);
+    try {
+      learner.join(std::make_shared<DataParallel>(rendezvous.group("slow"), DataParallelOptions{}, "slow"));
+    } catch (const DataParallelError& e) {
+      errors[static_cast<std::size_t>(rank)] = e.what();
+    }
+  });
+  for (const auto& e : errors) EXPECT_NE(e.find("is not every rank's: run every rank with the same config"), std::string::npos) << e;
+}
+
 // A rank that stalls past the timeout, or dies, fails the others' step with an error naming it.
 TEST(DataParallel, AStalledOrDeadRankFailsTheOthersWithinTheTimeout) {
   SKIP_WITHOUT_GLOO();
