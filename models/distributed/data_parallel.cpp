@@ -30,6 +30,14 @@ void DataParallel::fail(const char* what, const std::exception& e) {
                           " died, stalled past dist.timeout_s or left the group out of step; the step was not applied): " + e.what());
 }
 
+c10::intrusive_ptr<c10d::Work> DataParallel::start_all_reduce(std::vector<torch::Tensor>& tensors, const char* what) {
+  try {
+    return group_->allreduce(tensors);
+  } catch (const std::exception& e) {
+    fail(what, e);
+  }
+}
+
 void DataParallel::wait(const c10::intrusive_ptr<c10d::Work>& work, const char* what) {
   try {
     work->wait();
@@ -64,13 +72,7 @@ void DataParallel::join(torch::optim::Optimizer& optimizer) {
   for (const auto& p : parameters) numel += p.numel();
   const std::int64_t shape[2] = {static_cast<std::int64_t>(parameters.size()), numel};
   std::vector<torch::Tensor> sums{torch::tensor({shape[0], shape[1]}, torch::kInt64)};
-  c10::intrusive_ptr<c10d::Work> check;
-  try {
-    check = group_->allreduce(sums);
-  } catch (const std::exception& e) {
-    fail("comparison of the ranks' models", e);
-  }
-  wait(check, "comparison of the ranks' models");
+  wait(start_all_reduce(sums, "comparison of the ranks' models"), "comparison of the ranks' models");
   if (sums[0][0].item<std::int64_t>() != shape[0] * world_size_ || sums[0][1].item<std::int64_t>() != shape[1] * world_size_) {
     ended_ = true;
     throw DataParallelError("learner '" + name_ + "', rank " + std::to_string(rank_) + " of " + std::to_string(world_size_) + ": its model (" +
@@ -106,13 +108,7 @@ void DataParallel::join(torch::optim::Optimizer& optimizer) {
 bool DataParallel::all_going(bool going) {
   const auto started = std::chrono::steady_clock::now();
   std::vector<torch::Tensor> flag{torch::full({1}, going ? 0 : 1, torch::kInt32)};
-  c10::intrusive_ptr<c10d::Work> work;
-  try {
-    work = group_->allreduce(flag);
-  } catch (const std::exception& e) {
-    fail("exchange of who goes on", e);
-  }
-  wait(work, "exchange of who goes on");
+  wait(start_all_reduce(flag, "exchange of who goes on"), "exchange of who goes on");
   exchange_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (flag[0].item<std::int32_t>() > 0) ended_ = true;
   return !ended_;
@@ -139,11 +135,7 @@ void DataParallel::all_reduce_buckets(const std::function<void(Bucket&, bool las
   for (std::size_t i = 0; i < buckets_.size(); ++i) {
     pack(buckets_[i], i + 1 == buckets_.size());
     std::vector<torch::Tensor> tensors{buckets_[i].flat};
-    try {
-      works.push_back(group_->allreduce(tensors));  // sent while the next bucket is packed
-    } catch (const std::exception& e) {
-      fail("all-reduce", e);
-    }
+    works.push_back(start_all_reduce(tensors, "all-reduce"));  // sent while the next bucket is packed
   }
   for (auto& w : works) wait(w, "all-reduce");
   for (auto& b : buckets_) b.flat.div_(world_size_);

@@ -91,6 +91,8 @@ class DataParallel {
   bool all_going(bool going);
   // All-reduces the buckets (each filled by `pack`), waits, divides by the ranks.
   void all_reduce_buckets(const std::function<void(Bucket&, bool last)>& pack);
+  // A collective started, and waited for; a failure of either names `what` (fail()).
+  c10::intrusive_ptr<c10d::Work> start_all_reduce(std::vector<torch::Tensor>& tensors, const char* what);
   void wait(const c10::intrusive_ptr<c10d::Work>& work, const char* what);
   [[noreturn]] void fail(const char* what, const std::exception& e);
 
