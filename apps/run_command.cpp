@@ -1,6 +1,7 @@
 #include "apps/run_command.h"
 
 #include <spdlog/spdlog.h>
+#include <c10/util/Logging.h>
 #include <torch/torch.h>
 
 #include <cstdio>
@@ -93,6 +94,9 @@ int run_command(const RunArgs& args) {
     const DistBackend backend = config.dist_backend.value_or(device.is_cuda() ? DistBackend::nccl : DistBackend::gloo);
     spdlog::info("rank {} of {}: meeting the others at {}:{} over {}", rank_env->rank, rank_env->world_size, rank_env->master_addr,
                  rank_env->master_port, to_string(backend));
+    // c10d logs every failure it then throws (a glog line before ours, which already says it).
+    FLAGS_caffe2_log_level = 3;  // fatal only
+    c10::UpdateLoggingLevelsFromFlags();
     rendezvous = std::make_unique<Rendezvous>(*rank_env, backend, std::chrono::milliseconds(static_cast<std::int64_t>(config.dist_timeout_s * 1000)));
     shard_source(config.source, rank_env->rank, rank_env->world_size);
   }
