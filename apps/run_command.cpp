@@ -1,15 +1,15 @@
 #include "apps/run_command.h"
 
-#include <spdlog/spdlog.h>
 #include <c10/util/Logging.h>
+#include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
 #include <cstdio>
 #include <cstdlib>
-#include <optional>
-#include <sstream>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <sstream>
 
 #include "apps/drive_pipeline.h"
 #include "apps/learner_kinds.h"
@@ -107,9 +107,10 @@ int run_command(const RunArgs& args) {
     if (const std::string moved = prepare_run_folder(run_dir, args.resume, args.force); !moved.empty())
       spdlog::info("the run that was in {} is moved to {}", run_dir, moved);
     write_run_file((fs::path(run_dir) / "config.yaml").string(), config.yaml);
+    if (rendezvous) rendezvous->set("run folder", run_dir);
+  } else {
+    run_dir = rendezvous->get("run folder");
   }
-  if (rendezvous && rank == 0) rendezvous->set("run folder", run_dir);
-  if (rendezvous && rank > 0) run_dir = rendezvous->get("run folder");
   // Rank 0 writes the run's checkpoints and its metrics (the steps' figures are the ranks' mean);
   // every other rank its own metrics, records and videos, under <run>/rank<r>.
   const std::string rank_dir = rank == 0 ? run_dir : (fs::path(run_dir) / ("rank" + std::to_string(rank))).string();

@@ -234,6 +234,8 @@ void LearnerStage::checkpoint_if_healthy() {
 
 LearnerStage::Snapshot LearnerStage::snapshot() {
   Snapshot s;
+  s.frames = frames_;
+  if (!writes_checkpoints()) return s;  // rank 0 keeps the group's (identical) state: nothing to copy here
   learner_.save(s.data);
   // A learner's tensors may share storage with its live weights and buffers (a detached parameter,
   // a slice of a ring, the replay buffer's stacking buffer), and the next step must not change a
@@ -253,20 +255,14 @@ LearnerStage::Snapshot LearnerStage::snapshot() {
   s.data.state["run.skipped_total"] = torch::tensor(skipped_total_);
   s.data.state["run.lr_scale"] = torch::tensor(lr_scale_, torch::kFloat64);
   s.data.state["run.rollbacks"] = torch::tensor(static_cast<std::int64_t>(rollbacks_));
-  s.frames = frames_;
   return s;
 }
 
 std::string LearnerStage::write(const Snapshot& s) {
-  if (!writes_checkpoints()) {  // rank 0 writes the group's (identical) state
-    frames_at_checkpoint_ = s.frames;
-    initial_.reset();
-    return "";
-  }
-  last_checkpoint_ = store_.save(s.data);
+  if (writes_checkpoints()) last_checkpoint_ = store_.save(s.data);
   frames_at_checkpoint_ = s.frames;
   initial_.reset();
-  return *last_checkpoint_;
+  return last_checkpoint_.value_or("");
 }
 
 void LearnerStage::roll_back(const std::string& cause) {

@@ -88,7 +88,8 @@ class LearnerStage final : public Stage<Frame, LearnerReport> {
   // rollback ends the run instead (the ranks would have to roll back at the same step); when
   // another rank's stream ended this one stops too, and at its own end it leaves the group.
   void join(std::shared_ptr<DataParallel> group);
-  // Writes a checkpoint of the current state now, unchecked.
+  // Writes a checkpoint of the current state now, unchecked; returns its folder, or "" on a rank
+  // other than 0 of a data-parallel run (rank 0 alone writes).
   std::string checkpoint();
 
   std::int64_t steps() const { return learner_.steps(); }
@@ -128,6 +129,7 @@ class LearnerStage final : public Stage<Frame, LearnerReport> {
   // At the end (or when a data-parallel exchange failed): the steps not yet reported judged, and
   // the last state written if they were healthy.
   void checkpoint_last_state();
+  // A rank other than 0 of a data-parallel run keeps only the frame count: rank 0 writes the state.
   Snapshot snapshot();
   std::string write(const Snapshot& snapshot);
   void roll_back(const std::string& cause);

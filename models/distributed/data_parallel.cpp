@@ -27,7 +27,7 @@ void DataParallel::fail(const char* what, const std::exception& e) {
   std::string peers = world_size_ == 2 ? "rank " + std::to_string(1 - rank_) : "another rank";
   throw DataParallelError("learner '" + name_ + "', rank " + std::to_string(rank_) + " of " + std::to_string(world_size_) + ": the " +
                           what + " of step " + std::to_string(steps_) + " failed (" + peers +
-                          " died, stalled past dist.timeout_s or left the group out of step; the step was not applied): " + e.what());
+                          " died, stalled past dist.timeout or left the group out of step; the step was not applied): " + e.what());
 }
 
 c10::intrusive_ptr<c10d::Work> DataParallel::start_all_reduce(std::vector<torch::Tensor>& tensors, const char* what) {
@@ -81,11 +81,7 @@ void DataParallel::join(torch::optim::Optimizer& optimizer) {
   }
   for (auto& b : buckets_) {
     b.flat = torch::empty({b.numel}, parameters.front().options());
-    std::int64_t offset = 0;
-    for (auto& p : b.parameters) {
-      b.flat.narrow(0, offset, p.numel()).copy_(p.reshape(-1));
-      offset += p.numel();
-    }
+    for_each_slot(b, [](torch::Tensor& p, torch::Tensor slot) { slot.copy_(p.reshape(-1)); });
     std::vector<torch::Tensor> tensors{b.flat};
     c10d::BroadcastOptions broadcast;
     broadcast.rootRank = 0;
@@ -96,11 +92,7 @@ void DataParallel::join(torch::optim::Optimizer& optimizer) {
       fail("broadcast of rank 0's weights", e);
     }
     wait(work, "broadcast of rank 0's weights");
-    offset = 0;
-    for (auto& p : b.parameters) {
-      p.copy_(b.flat.narrow(0, offset, p.numel()).view_as(p));
-      offset += p.numel();
-    }
+    for_each_slot(b, [](torch::Tensor& p, torch::Tensor slot) { p.copy_(slot.view_as(p)); });
   }
   exchange_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 }
@@ -154,30 +146,23 @@ torch::Tensor DataParallel::step(torch::optim::Optimizer& optimizer, torch::Tens
       extras_ = extras;
     }
     all_reduce_buckets([&](Bucket& b, bool last) {
-      std::int64_t offset = 0;
-      for (auto& p : b.parameters) {
-        auto slot = b.flat.narrow(0, offset, p.numel());
+      for_each_slot(b, [](torch::Tensor& p, torch::Tensor slot) {
         if (p.grad().defined())
           slot.copy_(p.grad().reshape(-1));
         else
           slot.zero_();
-        offset += p.numel();
-      }
+      });
       if (!last) return;
-      b.flat.narrow(0, offset, figures.numel()).copy_(figures.reshape(-1));
-      b.flat[offset + figures.numel()].copy_(ok.logical_not());
+      b.flat.narrow(0, b.numel, figures.numel()).copy_(figures.reshape(-1));
+      b.flat[b.numel + figures.numel()].copy_(ok.logical_not());
     });
-    for (auto& b : buckets_) {
-      std::int64_t offset = 0;
-      for (auto& p : b.parameters) {
-        auto mean = b.flat.narrow(0, offset, p.numel()).view_as(p);
+    for (auto& b : buckets_)
+      for_each_slot(b, [](torch::Tensor& p, torch::Tensor slot) {
         if (p.grad().defined())
-          p.mutable_grad().copy_(mean);
+          p.mutable_grad().copy_(slot.view_as(p));
         else
-          p.mutable_grad() = mean.clone();
-        offset += p.numel();
-      }
-    }
+          p.mutable_grad() = slot.view_as(p).clone();
+      });
     const torch::Tensor& tail = buckets_.back().flat;
     const std::int64_t at = buckets_.back().numel;
     figures.copy_(tail.narrow(0, at, figures.numel()).view_as(figures));
@@ -186,23 +171,21 @@ torch::Tensor DataParallel::step(torch::optim::Optimizer& optimizer, torch::Tens
   step_where(optimizer, applied, rule);
   if (options_.sync_every > 1 && steps_ % options_.sync_every == 0) {
     all_reduce_buckets([](Bucket& b, bool) {
-      std::int64_t offset = 0;
-      for (auto& p : b.parameters) {
-        b.flat.narrow(0, offset, p.numel()).copy_(p.detach().reshape(-1));
-        offset += p.numel();
-      }
+      for_each_slot(b, [](torch::Tensor& p, torch::Tensor slot) { slot.copy_(p.detach().reshape(-1)); });
     });
     torch::NoGradGuard no_grad;
-    for (auto& b : buckets_) {
-      std::int64_t offset = 0;
-      for (auto& p : b.parameters) {
-        p.detach().copy_(b.flat.narrow(0, offset, p.numel()).view_as(p));
-        offset += p.numel();
-      }
-    }
+    for (auto& b : buckets_) for_each_slot(b, [](torch::Tensor& p, torch::Tensor slot) { p.detach().copy_(slot.view_as(p)); });
     if (rule) rule();
   }
   return applied;
+}
+
+void DataParallel::for_each_slot(Bucket& b, const std::function<void(torch::Tensor& parameter, torch::Tensor slot)>& f) {
+  std::int64_t offset = 0;
+  for (auto& p : b.parameters) {
+    f(p, b.flat.narrow(0, offset, p.numel()));
+    offset += p.numel();
+  }
 }
 
 double DataParallel::bytes_per_step() const {
@@ -210,6 +193,13 @@ double DataParallel::bytes_per_step() const {
   for (const auto& b : buckets_) bytes += static_cast<double>(b.numel * static_cast<std::int64_t>(b.flat.element_size()));
   if (options_.sync_every == 1) return bytes + static_cast<double>(extras_ * 4) + 4;  // + the "goes on" flag
   return (bytes + 4) / static_cast<double>(options_.sync_every);
+}
+
+torch::Tensor step_where(torch::optim::Optimizer& optimizer, DataParallel* group, torch::Tensor& figures, const torch::Tensor& ok,
+                         const std::function<void()>& rule) {
+  if (group) return group->step(optimizer, figures, ok, rule);
+  step_where(optimizer, ok, rule);
+  return ok;
 }
 
 }  // namespace vidssl

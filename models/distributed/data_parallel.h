@@ -91,6 +91,8 @@ class DataParallel {
   bool all_going(bool going);
   // All-reduces the buckets (each filled by `pack`), waits, divides by the ranks.
   void all_reduce_buckets(const std::function<void(Bucket&, bool last)>& pack);
+  // Calls `f(parameter, its slot)` for each parameter of `b`, its slot the view of b.flat it travels in.
+  static void for_each_slot(Bucket& b, const std::function<void(torch::Tensor& parameter, torch::Tensor slot)>& f);
   // A collective started, and waited for; a failure of either names `what` (fail()).
   c10::intrusive_ptr<c10d::Work> start_all_reduce(std::vector<torch::Tensor>& tensors, const char* what);
   void wait(const c10::intrusive_ptr<c10d::Work>& work, const char* what);
@@ -107,5 +109,13 @@ class DataParallel {
   bool ended_ = false;
   double exchange_seconds_ = 0;
 };
+
+// The update after backward() of a learner that may train data-parallel: `group`'s step (gradients
+// and figures averaged over the ranks) when it is in one, else step_where() alone. Returns whether
+// the step was made (0-d bool).
+//
+//   const torch::Tensor applied = step_where(*optimizer, data_parallel_.get(), figures, torch::isfinite(loss.detach()));
+torch::Tensor step_where(torch::optim::Optimizer& optimizer, DataParallel* group, torch::Tensor& figures, const torch::Tensor& ok,
+                         const std::function<void()>& rule = {});
 
 }  // namespace vidssl

@@ -246,14 +246,10 @@ torch::Tensor NearToFar::train() {
     if (data_parallel_ && !data_parallel_->begin_step()) break;  // another rank's stream ended
     const torch::Tensor logits = net_->forward(windows).flatten(1);
     const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, labels);
-    torch::Tensor applied = torch::isfinite(loss.detach());
     optimizer_->zero_grad();
     loss.backward();
     torch::Tensor figures = loss.detach().reshape({1}).clone();  // the ranks' mean loss, in a data-parallel run
-    if (data_parallel_)
-      applied = data_parallel_->step(*optimizer_, figures, applied);
-    else
-      step_where(*optimizer_, applied);
+    const torch::Tensor applied = step_where(*optimizer_, data_parallel_.get(), figures, torch::isfinite(loss.detach()));
     losses.push_back(torch::stack({figures[0], applied.to(loss.scalar_type())}));
   }
   net_->eval();

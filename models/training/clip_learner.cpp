@@ -6,7 +6,6 @@
 
 #include "models/distributed/data_parallel.h"
 #include "models/ops/yuv_to_rgb.h"
-#include "models/training/guarded_step.h"
 #include "models/training/scene_cut.h"
 
 namespace vidssl {
@@ -39,9 +38,7 @@ void ClipLearner::join(std::shared_ptr<DataParallel> group) {
 }
 
 torch::Tensor ClipLearner::step(torch::Tensor& figures, const torch::Tensor& ok, const std::function<void()>& rule) {
-  if (data_parallel_) return data_parallel_->step(optimizer(), figures, ok, rule);
-  step_where(optimizer(), ok, rule);
-  return ok;
+  return step_where(optimizer(), data_parallel_.get(), figures, ok, rule);
 }
 
 std::vector<LearnerStep> ClipLearner::read_steps() {
