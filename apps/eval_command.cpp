@@ -12,8 +12,10 @@ int eval_command(const EvalArgs& args) {
   r.source = args.source;
   r.max_frames = args.max_frames;
   r.scene_seconds = args.scene_seconds;
+  r.scene_gap_seconds = args.scene_gap_seconds;
   r.min_gap_seconds = args.min_gap_seconds;
   r.near_distance = args.near_distance;
+  r.gap = args.gap;
   std::printf("%s\n", c.learner->recipe->evaluate(r).c_str());
   return 0;
 }

@@ -17,6 +17,7 @@ int interpolate_command(const InterpolateArgs& args) {
   r.source = args.source;
   r.max_frames = args.max_frames;
   r.strip_every = args.every;
+  r.gap = args.gap;
   // A checkpoint sits in <run>/<learner>/checkpoints/step-N: strips go beside them, in <run>/<learner>/interpolate.
   r.strips_dir = !args.out.empty() ? args.out : (fs::path(r.checkpoint_folder).parent_path().parent_path() / "interpolate").string();
   std::printf("%s\n", c.learner->recipe->interpolate(r).c_str());

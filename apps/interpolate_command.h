@@ -9,6 +9,7 @@ namespace vidssl {
 // for a Model B checkpoint, writes a PNG strip for every N-th held-out triplet (x^{t−1} |
 // cross-fade | feature-space x̃^t | true x^t | x^{t+1}, and below it the codes decoded along the
 // straight path at t = 0, ½, …, 3) and prints one JSON object with the PSNRs of `vidssl eval`.
+// `--gap G` takes the triplets G frames apart.
 struct InterpolateArgs {
   std::string checkpoint;
   std::string model;
@@ -16,6 +17,7 @@ struct InterpolateArgs {
   std::string out;              // default: <run folder>/<learner>/interpolate
   std::int64_t every = 10;
   std::int64_t max_frames = -1;
+  std::int64_t gap = 1;         // triplets x^{t−gap}, x^t, x^{t+gap}
   std::string device = "auto";
 };
 

@@ -81,7 +81,7 @@ std::string evaluate_linearize(const LinearizeOptions& model_options, double sce
         const std::int64_t number = triplets + i;
         if (number % request.strip_every != 0) continue;
         auto picture = [](const torch::Tensor& t) { return t[0].cpu(); };  // channel 0
-        // x(t-1) | cross-fade | feature-space x~(t) | true x(t) | x(t+1); below, the decoded path.
+        // x(t-g) | cross-fade | feature-space x~(t) | true x(t) | x(t+g); below, the decoded path.
         const cv::Mat top = strip_of({picture(x[i][0]), picture(fade[i]), picture(middle[i]), picture(x[i][1]), picture(x[i][2])});
         std::vector<torch::Tensor> steps;
         for (std::int64_t k = 0; k < path.size(1); ++k) steps.push_back(picture(path[i][k]));
@@ -98,7 +98,10 @@ std::string evaluate_linearize(const LinearizeOptions& model_options, double sce
     triplets += x.size(0);
     batch.clear();
   };
-  std::deque<Frame> recent;  // the frames of the triplet in progress, preprocessed; original kept
+  // The newest frames of the continuous run in progress, preprocessed (originals kept): the
+  // triplet is its first, middle and last of 2·gap + 1.
+  const auto span = static_cast<std::size_t>(2 * request.gap + 1);
+  std::deque<Frame> recent;
   Frame frame;
   while (source->read(frame)) {
     for (const auto& w : source->take_warnings()) spdlog::warn("{}", w);
@@ -109,19 +112,22 @@ std::string evaluate_linearize(const LinearizeOptions& model_options, double sce
     prepared.original = frame.image;
     prepared.image = preprocess.prepare(frame.image);
     recent.push_back(prepared);
-    if (recent.size() < 3) continue;
-    batch.push_back(torch::stack({recent[0].image, recent[1].image, recent[2].image}));
+    if (recent.size() < span) continue;
+    batch.push_back(torch::stack({recent.front().image, recent[span / 2].image, recent.back().image}));
     recent.pop_front();
     if (batch.size() == 16) flush();
   }
   for (const auto& w : source->take_warnings()) spdlog::warn("{}", w);
   flush();
-  if (triplets == 0) throw std::runtime_error(request.source + ": no triplet of consecutive frames to evaluate on");
+  if (triplets == 0)
+    throw std::runtime_error(request.source + ": no run of " + std::to_string(span) + " consecutive frames (a triplet at gap " +
+                             std::to_string(request.gap) + ") to evaluate on");
   JsonLine line;
   line.add("model", "linearize")
       .add("checkpoint", request.checkpoint_folder)
       .add("step", request.checkpoint.step)
       .add("source", request.source)
+      .add("gap", request.gap)
       .add("n_triplets", triplets)
       .add("psnr_feature", feature.mean())
       .add("psnr_crossfade", cross_fade.mean())

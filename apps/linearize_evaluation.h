@@ -10,11 +10,11 @@
 
 namespace vidssl {
 
-// Model B on held-out video (`vidssl eval`, `vidssl interpolate`): every triplet of consecutive
-// frames (never across a clip, a dropped frame or a scene cut, as in training) is predicted and
+// Model B on held-out video (`vidssl eval`, `vidssl interpolate`): every triplet x^{t−g}, x^t,
+// x^{t+g} of g = request.gap (never across a clip, a dropped frame or a scene cut, as in training) is predicted and
 // interpolated, and compared with its baselines. Returns one JSON object: psnr_feature,
-// psnr_crossfade (interpolating x^t from x^{t−1} and x^{t+1}), psnr_predict (δ = 0),
-// psnr_copy_last (predicting x^{t+1}), curvature (mean 1 − cos of the phase trajectories),
+// psnr_crossfade (interpolating x^t from x^{t−g} and x^{t+g}), psnr_predict (x^{t+g}, δ = 0),
+// psnr_copy_last (x^t for x^{t+g}), curvature (mean 1 − cos of the phase trajectories),
 // psnr_autoencode (x^t through pooling and unpooling: what the representation keeps at all, the
 // ceiling of the other two), n_triplets, and, where strips were written (request.strips_dir), strips
 // and the folder.

@@ -50,7 +50,10 @@ int main(int argc, char** argv) {
   eval_cmd->add_option("--model", eval.model, "the learner of a run that trained several (its name under models:)");
   eval_cmd->add_option("--source", eval.source, "video file, folder or Y4M to evaluate on")->required();
   eval_cmd->add_option("--max-frames", eval.max_frames, "use at most N frames");
-  eval_cmd->add_option("--scene-seconds", eval.scene_seconds, "temporal AUC: scene length (default 2)");
+  eval_cmd->add_option("--scene-seconds", eval.scene_seconds, "temporal AUC: scene length (default 2)")->check(CLI::PositiveNumber);
+  eval_cmd->add_option("--scene-gap", eval.scene_gap_seconds, "temporal AUC: seconds left out after each scene (default 0)")
+      ->check(CLI::NonNegativeNumber);
+  eval_cmd->add_option("--gap", eval.gap, "Models A and B: evaluate at a time step of N frames (default 1)")->check(CLI::Range(1, 1000));
   eval_cmd->add_option("--near", eval.near_distance, "Model C: train on bands nearer than this, score beyond it (m, default 15)");
   eval_cmd->add_option("--device", eval.device, "auto, cpu, cuda or cuda:N");
 
@@ -63,6 +66,7 @@ int main(int argc, char** argv) {
   interpolate_cmd->add_option("--out", interpolate.out, "folder for the strips (default RUN/<learner>/interpolate)");
   interpolate_cmd->add_option("--every", interpolate.every, "a strip for every N-th triplet (default 10)");
   interpolate_cmd->add_option("--max-frames", interpolate.max_frames, "use at most N frames");
+  interpolate_cmd->add_option("--gap", interpolate.gap, "triplets x(t-N), x(t), x(t+N) (default 1)")->check(CLI::Range(1, 1000));
   interpolate_cmd->add_option("--device", interpolate.device, "auto, cpu, cuda or cuda:N");
 
   auto* bench_cmd = app.add_subcommand("bench", "measure decode, preprocessing and training speed; prints JSON lines");

@@ -106,6 +106,7 @@ struct FarScore {
 
 std::string evaluate_neartofar(const NearToFarOptions& options, const std::string& init_from, const EvaluationRequest& request) {
   if (!(request.near_distance > 0)) throw std::runtime_error("--near: expected metres > 0");
+  if (request.gap != 1) throw std::runtime_error("--gap: Model C scores each stereo frame on its own; a gap applies to Models A and B");
   SourceOptions source_options = request.source_options;
   source_options.path = request.source;
   source_options.max_frames = request.max_frames;

@@ -33,7 +33,9 @@ struct EvaluationRequest {
   std::string source;                  // held-out video, folder or Y4M (a stereo folder for Model C)
   std::int64_t max_frames = -1;
   double scene_seconds = 2.0;          // Model A: temporal AUC scenes
+  double scene_gap_seconds = 0;        // Model A: temporal AUC, frames left out after each scene
   double min_gap_seconds = 2.0;        // Model A: TCR's far frames
+  std::int64_t gap = 1;                // Models A and B: frames apart (TCR's near pairs; B's triplets x^{t−g}, x^t, x^{t+g})
   double near_distance = 15.0;         // Model C: D_near
   std::string strips_dir;              // Model B: interpolation strips go here (interpolate)
   std::int64_t strip_every = 10;

@@ -7,6 +7,7 @@ ClipLearnerOptions read_clip_learner_options(ConfigReader& r, const std::string&
   r.read(prefix + "train.batch", o.replay.batch);
   r.read(prefix + "train.replay_capacity", o.replay.capacity);
   r.read(prefix + "train.steps_per_frame", o.steps_per_frame);
+  r.read(prefix + "train.frame_gap", o.frame_gap);
   r.read(prefix + "train.scene_cut", o.scene_cut);
   r.read(prefix + "train.metrics_every", o.metrics_every);
   o.replay.seed = context.seed;

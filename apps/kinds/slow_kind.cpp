@@ -4,6 +4,9 @@
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
+#include <cmath>
+#include <filesystem>
+#include <map>
 #include <stdexcept>
 #include <vector>
 
@@ -15,9 +18,50 @@
 #include "models/training/module_state.h"
 #include "stages/config_reader.h"
 #include "stages/preprocess_stage.h"
+#include "stages/video_folder.h"
+
+namespace fs = std::filesystem;
 
 namespace vidssl {
 namespace {
+
+// Each clip's TCR and temporal AUC within the whole held-out set, as a JSON array: its near pairs
+// against far frames of every clip, its scenes' queries ranked among every frame. A folder's clips
+// are named by their files (when none was skipped, else by number).
+std::string per_clip_figures(const torch::Tensor& features, const std::vector<FrameTiming>& timing, const std::vector<std::int64_t>& scenes,
+                             const EvaluationRequest& request) {
+  std::map<std::int32_t, std::int64_t> frames;
+  std::map<std::int64_t, std::int32_t> clip_of_scene;
+  for (std::size_t i = 0; i < timing.size(); ++i) {
+    ++frames[timing[i].clip_id];
+    clip_of_scene[scenes[i]] = timing[i].clip_id;
+  }
+  std::vector<std::string> names;
+  if (fs::is_directory(request.source)) names = list_video_files(request.source);
+  if (names.size() != frames.size()) names.clear();
+  const auto precision = scene_average_precision(features, scenes);
+  std::string out = "[";
+  std::size_t order = 0;  // clip numbers grow with each clip read; a folder reads its files in order
+  for (const auto& [clip, count] : frames) {
+    double ap_sum = 0;
+    int queries = 0;
+    for (const auto& [scene, ap] : precision)
+      if (clip_of_scene.at(scene) == clip) ap_sum += ap, ++queries;
+    JsonLine line;
+    line.add("clip", clip);
+    if (!names.empty()) line.add("name", fs::path(names[order]).filename().string());
+    ++order;
+    line.add("frames", count);
+    try {
+      line.add("tcr", temporal_coherence_ratio(features, timing, {.min_gap_s = request.min_gap_seconds, .near_gap = request.gap, .clip = clip}));
+    } catch (const std::invalid_argument&) {
+      line.add("tcr", std::nan(""));  // a clip too short for one near pair: null
+    }
+    line.add("temporal_auc", queries ? ap_sum / queries : std::nan(""));
+    out += (out.size() > 1 ? ", " : "") + line.str();
+  }
+  return out + "]";
+}
 
 // Model A on held-out frames: features are the pooled codes P(h) of each frame.
 std::string evaluate_slow(const SlowSparseOptions& model_options, const EvaluationRequest& request) {
@@ -58,17 +102,21 @@ std::string evaluate_slow(const SlowSparseOptions& model_options, const Evaluati
   if (timing.size() < 3)
     throw std::runtime_error(request.source + ": only " + std::to_string(timing.size()) + " frames; eval needs at least 3");
   const auto all = torch::cat(features);
+  const auto scenes = fixed_length_scenes(timing, request.scene_seconds, request.scene_gap_seconds);
   return JsonLine()
       .add("model", "slow")
       .add("checkpoint", request.checkpoint_folder)
       .add("step", request.checkpoint.step)
       .add("source", request.source)
       .add("frames", static_cast<std::int64_t>(timing.size()))
-      .add("tcr", temporal_coherence_ratio(all, timing, request.min_gap_seconds))
-      .add("temporal_auc", temporal_auc(all, fixed_length_scenes(timing, request.scene_seconds)))
+      .add("gap", request.gap)
+      .add("tcr", temporal_coherence_ratio(all, timing, {.min_gap_s = request.min_gap_seconds, .near_gap = request.gap}))
+      .add("temporal_auc", temporal_auc(all, scenes))
       .add("residual_energy", residual / std::max(energy, 1e-12))
       .add("active_fraction", active / std::max(units, 1.0))
       .add("scene_seconds", request.scene_seconds)
+      .add("scene_gap", request.scene_gap_seconds)
+      .add_raw("clips", per_clip_figures(all, timing, scenes, request))
       .str();
 }
 

@@ -10,19 +10,21 @@
 
 namespace vidssl {
 
-double temporal_coherence_ratio(const torch::Tensor& features, const std::vector<FrameTiming>& timing,
-                                double min_gap_s, std::uint64_t seed) {
+double temporal_coherence_ratio(const torch::Tensor& features, const std::vector<FrameTiming>& timing, const CoherenceOptions& options) {
   torch::NoGradGuard no_grad;
   const auto f = features.to(torch::kCPU, torch::kDouble).flatten(1);
   const auto n = static_cast<std::int64_t>(timing.size());
+  const auto g = options.near_gap;
   if (f.size(0) != n) throw std::invalid_argument("temporal_coherence_ratio: one timing per feature row expected");
-  const auto min_gap_us = static_cast<std::int64_t>(min_gap_s * 1e6);
-  std::mt19937_64 rng(seed);
+  if (g < 1) throw std::invalid_argument("temporal_coherence_ratio: near_gap must be >= 1");
+  const auto min_gap_us = static_cast<std::int64_t>(options.min_gap_s * 1e6);
+  std::mt19937_64 rng(options.seed);
   double near_sum = 0, far_sum = 0;
   std::int64_t near_count = 0, far_count = 0;
   for (std::int64_t t = 0; t < n; ++t) {
-    if (t + 1 < n && timing[t + 1].clip_id == timing[t].clip_id) {
-      near_sum += (f[t] - f[t + 1]).abs().sum().item<double>();
+    if (options.clip >= 0 && timing[t].clip_id != options.clip) continue;
+    if (t + g < n && timing[t + g].clip_id == timing[t].clip_id) {
+      near_sum += (f[t] - f[t + g]).abs().sum().item<double>();
       ++near_count;
     }
     std::vector<std::int64_t> far;
@@ -35,12 +37,12 @@ double temporal_coherence_ratio(const torch::Tensor& features, const std::vector
     ++far_count;
   }
   if (near_count == 0 || far_count == 0)
-    throw std::invalid_argument("temporal_coherence_ratio: need consecutive frames and frames at least " +
-                                std::to_string(min_gap_s) + " s apart");
+    throw std::invalid_argument("temporal_coherence_ratio: need frames " + std::to_string(g) + " apart in one clip and frames at least " +
+                                std::to_string(options.min_gap_s) + " s apart");
   return (near_sum / near_count) / std::max(far_sum / far_count, 1e-300);
 }
 
-double temporal_auc(const torch::Tensor& features, const std::vector<std::int64_t>& scene) {
+std::map<std::int64_t, double> scene_average_precision(const torch::Tensor& features, const std::vector<std::int64_t>& scene) {
   torch::NoGradGuard no_grad;
   auto f = features.to(torch::kCPU, torch::kDouble).flatten(1);
   const auto n = f.size(0);
@@ -48,16 +50,16 @@ double temporal_auc(const torch::Tensor& features, const std::vector<std::int64_
   f = f / f.norm(2, 1, true).clamp_min(1e-12);
   const auto similarity = torch::matmul(f, f.t());
   std::map<std::int64_t, std::vector<std::int64_t>> members;
-  for (std::int64_t i = 0; i < n; ++i) members[scene[i]].push_back(i);
-  double ap_sum = 0;
-  int queries = 0;
+  for (std::int64_t i = 0; i < n; ++i)
+    if (scene[i] >= 0) members[scene[i]].push_back(i);
+  std::map<std::int64_t, double> precision;
   for (const auto& [label, frames] : members) {
     if (frames.size() < 2) continue;  // no other frame of the scene to find
     const std::int64_t q = frames[frames.size() / 2];
     const auto row = similarity[q];
     std::vector<std::int64_t> order;
     for (std::int64_t i = 0; i < n; ++i)
-      if (i != q) order.push_back(i);
+      if (i != q && scene[i] >= 0) order.push_back(i);
     const auto* s = row.data_ptr<double>();
     std::stable_sort(order.begin(), order.end(), [&](std::int64_t a, std::int64_t b) { return s[a] > s[b]; });
     double hits = 0, precision_sum = 0;
@@ -66,25 +68,32 @@ double temporal_auc(const torch::Tensor& features, const std::vector<std::int64_
       hits += 1;
       precision_sum += hits / static_cast<double>(rank + 1);
     }
-    ap_sum += precision_sum / static_cast<double>(frames.size() - 1);
-    ++queries;
+    precision[label] = precision_sum / static_cast<double>(frames.size() - 1);
   }
-  if (queries == 0) throw std::invalid_argument("temporal_auc: no scene has two frames");
-  return ap_sum / queries;
+  return precision;
 }
 
-std::vector<std::int64_t> fixed_length_scenes(const std::vector<FrameTiming>& timing, double scene_s) {
+double temporal_auc(const torch::Tensor& features, const std::vector<std::int64_t>& scene) {
+  const auto precision = scene_average_precision(features, scene);
+  if (precision.empty()) throw std::invalid_argument("temporal_auc: no scene has two frames");
+  double sum = 0;
+  for (const auto& [label, ap] : precision) sum += ap;
+  return sum / static_cast<double>(precision.size());
+}
+
+std::vector<std::int64_t> fixed_length_scenes(const std::vector<FrameTiming>& timing, double scene_s, double gap_s) {
   std::vector<std::int64_t> scene(timing.size());
   const auto length_us = static_cast<std::int64_t>(scene_s * 1e6);
+  const auto period_us = length_us + static_cast<std::int64_t>(gap_s * 1e6);
   std::int64_t label = -1, start_us = 0;
   std::int32_t clip = -1;
   for (std::size_t i = 0; i < timing.size(); ++i) {
-    if (timing[i].clip_id != clip || timing[i].timestamp_us - start_us >= length_us) {
+    if (timing[i].clip_id != clip || timing[i].timestamp_us - start_us >= period_us) {
       ++label;
       clip = timing[i].clip_id;
       start_us = timing[i].timestamp_us;
     }
-    scene[i] = label;
+    scene[i] = timing[i].timestamp_us - start_us < length_us ? label : -1;
   }
   return scene;
 }

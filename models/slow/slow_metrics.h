@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <vector>
 
 #include <torch/types.h>
@@ -13,19 +14,34 @@ struct FrameTiming {
   std::int64_t timestamp_us = 0;
 };
 
+struct CoherenceOptions {
+  double min_gap_s = 2.0;     // a far frame is from another clip or at least this far away in its own
+  std::uint64_t seed = 1;     // draws the far frames
+  std::int64_t near_gap = 1;  // near pairs are this many rows apart in one clip (1: consecutive frames)
+  std::int32_t clip = -1;     // only the frames t of this clip (their far frames may be any); -1: all
+};
+
 // Temporal coherence ratio (lower is slower):
-//   TCR = E‖f_t − f_{t+1}‖₁ / E‖f_s − f_t‖₁
-// over consecutive frames t, t+1 of one clip, and for each t one frame s drawn (seeded) from
-// another clip or at least `min_gap_s` away in the same clip. features: T×D, one row per frame.
+//   TCR = E‖f_t − f_{t+g}‖₁ / E‖f_s − f_t‖₁
+// over frames t, t+g of one clip, and for each t one frame s drawn (seeded) from another clip or
+// at least `min_gap_s` away in the same clip. features: T×D, one row per frame, in order.
+// On one clip of a steady shot the far frames show the same scene as the near ones; where the
+// features are evaluated on several clips at once, `clip` gives each clip's ratio against far
+// frames of the whole set, as the paper draws its random pairs from the whole dataset.
 double temporal_coherence_ratio(const torch::Tensor& features, const std::vector<FrameTiming>& timing,
-                                double min_gap_s = 2.0, std::uint64_t seed = 1);
+                                const CoherenceOptions& options = {});
 
 // The temporal AUC of Goroshin et al.: each scene's middle frame queries all other frames by
-// cosine similarity; "relevant" means the same scene. Returns the area under the
-// precision–recall curve (average precision), averaged over the queries. scene: T labels.
+// cosine similarity; "relevant" means the same scene. The area under the precision–recall curve
+// (average precision) of each scene's query, by scene label (scenes of one frame have none), and
+// their mean. scene: T labels; frames labelled −1 take no part.
+std::map<std::int64_t, double> scene_average_precision(const torch::Tensor& features, const std::vector<std::int64_t>& scene);
 double temporal_auc(const torch::Tensor& features, const std::vector<std::int64_t>& scene);
 
-// Scenes by cutting every clip into consecutive segments of `scene_s` seconds.
-std::vector<std::int64_t> fixed_length_scenes(const std::vector<FrameTiming>& timing, double scene_s);
+// Scenes by cutting every clip into consecutive segments of `scene_s` seconds. With `gap_s` > 0 the
+// frames of the first `gap_s` seconds after each scene belong to none (label −1): the scenes of one
+// steady shot are then apart in time as the paper's scenes, distinct clips, are, and a query is not
+// asked to tell its scene's last frame from the next scene's first.
+std::vector<std::int64_t> fixed_length_scenes(const std::vector<FrameTiming>& timing, double scene_s, double gap_s = 0);
 
 }  // namespace vidssl

@@ -17,6 +17,8 @@ void check_options(const ClipLearnerOptions& options) {
   if (options.metrics_every < 0 || options.metrics_every > 100000)
     throw std::invalid_argument("train.metrics_every: expected an integer in [0, 100000] (0: 1 on the CPU, 16 on a GPU), got " +
                                 std::to_string(options.metrics_every));
+  if (options.frame_gap < 1 || options.frame_gap > 1000)
+    throw std::invalid_argument("train.frame_gap: expected an integer in [1, 1000], got " + std::to_string(options.frame_gap));
   if (!(options.scene_cut >= 0 && options.scene_cut <= 1))
     throw std::invalid_argument("train.scene_cut: expected a share of the 0..255 range in [0, 1] (0: off), got " +
                                 std::to_string(options.scene_cut));
@@ -66,9 +68,9 @@ LearnerUpdate ClipLearner::consume(const LearnerFrame& frame) {
   }
   if (!continues) history_.clear();
   history_.push_back(frame);
-  if (static_cast<std::int64_t>(history_.size()) < clip_length()) return update;
+  if (static_cast<std::int64_t>(history_.size()) < history_length()) return update;
   std::vector<torch::Tensor> images;
-  for (const auto& f : history_) images.push_back(f.image);
+  for (std::int64_t k = 0; k < clip_length(); ++k) images.push_back(history_[k * options_.frame_gap].image);
   replay_.add(torch::stack(images));
   history_.pop_front();
   for (std::int64_t i = 0; i < options_.steps_per_frame; ++i) train(replay_.sample());
@@ -122,6 +124,8 @@ void ClipLearner::load(const CheckpointData& data) {
     f.timestamp_us = meta[i][2].item<std::int64_t>();
     history_.push_back(f);
   }
+  // A checkpoint of a run with a larger frame_gap holds more frames than this one's clips span.
+  while (static_cast<std::int64_t>(history_.size()) >= history_length()) history_.pop_front();
 }
 
 }  // namespace vidssl

@@ -14,10 +14,15 @@
 
 namespace vidssl {
 
-//   models: { slow: { train: { batch: 8, replay_capacity: 256, steps_per_frame: 1, scene_cut: 0.15, metrics_every: 0 } } }
+//   models: { slow: { train: { batch: 8, replay_capacity: 256, steps_per_frame: 1, frame_gap: 1, scene_cut: 0.15 } } }
 struct ClipLearnerOptions {
   ReplayBufferOptions replay;
   std::int64_t steps_per_frame = 1;
+  // The frames of a training clip are this many frames apart (x^t, x^{t+g}, …): the time step the
+  // model learns at. A pair of consecutive frames of a 30 fps clip differs by under a pixel; a gap
+  // trains on the larger motion between them. Each new frame still gives one clip, so the clips of
+  // one stream overlap; a clip never spans a clip boundary, a dropped frame or a scene cut.
+  std::int64_t frame_gap = 1;
   // Steps whose figures are read back to the host at once (models/training/pending_steps.h);
   // 0: every step on the CPU, where a read costs nothing, and every 16 on a GPU, where each read
   // waits for the device to finish.
@@ -94,7 +99,8 @@ class ClipLearner : public Learner {
   ReplayBuffer replay_;
   PendingSteps pending_;
   std::shared_ptr<DataParallel> data_parallel_;
-  std::deque<LearnerFrame> history_;  // the newest frames of the current clip, at most clip_length
+  std::int64_t history_length() const { return (clip_length() - 1) * options_.frame_gap + 1; }
+  std::deque<LearnerFrame> history_;  // the newest frames of the current clip, at most history_length()
   torch::Tensor newest_decoded_;
 };
 

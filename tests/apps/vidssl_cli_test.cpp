@@ -110,6 +110,21 @@ TEST(VidsslCli, ARunWritesConfigMetricsAndACheckpointThatLoadsInPythonAndEvaluat
   for (const char* key : {"\"tcr\": ", "\"temporal_auc\": ", "\"residual_energy\": ", "\"active_fraction\": "})
     EXPECT_NE(e.out.find(key), std::string::npos) << key << " missing in " << e.out;
   EXPECT_EQ(count_lines_with(e.out, "{"), 1) << "one JSON object on stdout";
+  const auto gap = run(vidssl() + " eval --checkpoint " + out + " --source " + test::opencv_clip("tree.avi") + " --max-frames 60 --gap 3");
+  ASSERT_EQ(gap.status, 0) << gap.err;
+  EXPECT_NE(gap.out.find("\"gap\": 3, \"tcr\": "), std::string::npos) << gap.out;
+
+  // On a folder of two clips, each clip's figures against the whole set, named by its file.
+  const std::string held_out = out + "/held-out";
+  fs::create_directories(held_out);
+  fs::copy_file(test::opencv_clip("tree.avi"), held_out + "/a.avi");
+  fs::copy_file(test::opencv_clip("tree.avi"), held_out + "/b.avi");
+  const auto folder = run(vidssl() + " eval --checkpoint " + out + " --source " + held_out + " --scene-seconds 1 --scene-gap 1");
+  ASSERT_EQ(folder.status, 0) << folder.err;
+  EXPECT_NE(folder.out.find("\"scene_gap\": 1, \"clips\": [{\"clip\": 0, \"name\": \"a.avi\", \"frames\": 68, \"tcr\": "),
+            std::string::npos)
+      << folder.out;
+  EXPECT_NE(folder.out.find("{\"clip\": 1, \"name\": \"b.avi\", \"frames\": 68, \"tcr\": "), std::string::npos) << folder.out;
 
   const auto plot = run(vidssl() + " plot " + out);
   ASSERT_EQ(plot.status, 0) << plot.err;
@@ -155,6 +170,20 @@ TEST(VidsslCli, AModelBRunTrainsOnTripletsAndItsCheckpointEvaluatesAndInterpolat
   ASSERT_EQ(i.status, 0) << i.err;
   EXPECT_NE(i.out.find("\"strips\": 4"), std::string::npos) << i.out;  // triplets 0, 5, 10, 15
   EXPECT_TRUE(fs::exists(out + "/linearize/interpolate/triplet_000015.png"));
+
+  // At a gap of 4 frames: triplets x(t-4), x(t), x(t+4) of 20 frames are 12, trained at that gap too.
+  const auto gap_run = run(vidssl() + " run " + config("clips-linearize.yaml") + " --max-frames 12 --out " + out + "-gap --display none" +
+                           " --set source.path=" + test::opencv_clip("vtest.avi") + " --set models.linearize.filters=8 --set source.width=64" +
+                           " --set source.height=48 --set models.linearize.train.batch=2 --set run.threads=1 --set models.linearize.train.frame_gap=4");
+  ASSERT_EQ(gap_run.status, 0) << gap_run.err;
+  EXPECT_EQ(count_lines_with(read_all(out + "-gap/metrics.jsonl"), "\"model\": \"linearize\""), 4) << "12 frames make 4 triplets 4 apart";
+  const auto gap = run(vidssl() + " eval --checkpoint " + out + "-gap" + held_out + " --gap 4");
+  ASSERT_EQ(gap.status, 0) << gap.err;
+  EXPECT_NE(gap.out.find("\"gap\": 4, \"n_triplets\": 12"), std::string::npos) << gap.out;
+  const auto too_long = run(vidssl() + " eval --checkpoint " + out + held_out + " --gap 10");
+  EXPECT_EQ(too_long.status, 1) << too_long.err;
+  EXPECT_NE(too_long.err.find("no run of 21 consecutive frames (a triplet at gap 10)"), std::string::npos) << too_long.err;
+  EXPECT_EQ(count_lines_with(too_long.err, ""), 1) << too_long.err;
 
   // A Model A key under a Model B entry is refused, naming it.
   const auto bad = run(vidssl() + " run " + config("clips-linearize.yaml") + " --set models.linearize.alpha=0.5 --out " + out + "-bad");

@@ -16,7 +16,7 @@ TEST(TemporalCoherenceRatio, ConstantStepFeaturesGiveTheRatioOfDistances) {
   // f_t = t along one axis: consecutive distance 1; every pair ≥ 2 s apart (20 frames at 10 fps)
   // has distance ≥ 20, so TCR ≤ 1/20.
   auto features = torch::arange(100, torch::kDouble).view({100, 1});
-  const double tcr = temporal_coherence_ratio(features, one_clip(100, 10), 2.0);
+  const double tcr = temporal_coherence_ratio(features, one_clip(100, 10));
   EXPECT_LE(tcr, 1.0 / 20);
   EXPECT_GT(tcr, 1.0 / 100);
 }
@@ -30,9 +30,32 @@ TEST(TemporalCoherenceRatio, BoundedByHandOnTwoClips) {
   for (int i = 5; i < 10; ++i) timing[i].clip_id = 1;
   // near: 8 consecutive pairs, total distance 1; far: each t draws from the other clip: distances
   // 2 (for frame 0), 3 (frames 1-4), 3 (frames 5-9 to frames 1-4) or 2 (to frame 0).
-  const double tcr = temporal_coherence_ratio(features, timing, 2.0, 7);
+  const double tcr = temporal_coherence_ratio(features, timing, {.seed = 7});
   EXPECT_GT(tcr, (1.0 / 8) / 3.0 - 1e-12);
   EXPECT_LT(tcr, (1.0 / 8) / 2.0 + 1e-12);
+}
+
+TEST(TemporalCoherenceRatio, NearPairsAtAGapSpanThatManyFrames) {
+  // f_t = t² on one clip of 4 frames, every frame 2 s from any other (fps 0.5), with a single
+  // far candidate structure known by hand: at gap 2 the near pairs are (0, 2) and (1, 3), distances
+  // 4 and 8; each t draws one of the other three frames, whose mean distance bounds the ratio.
+  auto features = torch::tensor({0.0, 1.0, 4.0, 9.0}, torch::kDouble).view({4, 1});
+  const auto timing = one_clip(4, 0.5);
+  const double gap1 = temporal_coherence_ratio(features, timing, {.seed = 3, .near_gap = 1});
+  const double gap2 = temporal_coherence_ratio(features, timing, {.seed = 3, .near_gap = 2});
+  // Same seed, same far draws: the ratio of the two is the ratio of the near means, 6 / (9/3).
+  EXPECT_NEAR(gap2 / gap1, 6.0 / 3.0, 1e-12);
+  EXPECT_THROW(temporal_coherence_ratio(features, timing, {.seed = 3, .near_gap = 4}), std::invalid_argument) << "no pair 4 frames apart in 4 frames";
+}
+
+TEST(TemporalCoherenceRatio, OneClipOfSeveralAgainstFarFramesOfTheWholeSet) {
+  // Clip 0 = {0, 1}, clip 1 = {10, 10, 10}, one dimension, all within 2 s: every far frame is
+  // from the other clip, whatever the draw. Clip 0: near 1, far 10 (t = 0) and 9 (t = 1).
+  auto features = torch::tensor({0.0, 1.0, 10.0, 10.0, 10.0}, torch::kDouble).view({5, 1});
+  auto timing = one_clip(5, 10);
+  for (int i = 2; i < 5; ++i) timing[i].clip_id = 1;
+  EXPECT_NEAR(temporal_coherence_ratio(features, timing, {.clip = 0}), 1.0 / 9.5, 1e-12);
+  EXPECT_NEAR(temporal_coherence_ratio(features, timing, {.clip = 1}), 0.0, 1e-12) << "clip 1 does not change";
 }
 
 TEST(TemporalAuc, PerfectScenesScoreOneAndShuffledScoreNearChance) {
@@ -60,6 +83,10 @@ TEST(TemporalAuc, AveragePrecisionOfAHandRankedExample) {
   auto features = torch::tensor({{1.0, 0.1}, {1.0, 0.0}, {0.0, 1.0}, {0.9, 0.5}, {0.8, 0.6}}, torch::kDouble);
   const double ap_query_1 = (1.0 + 2.0 / 4) / 2;
   EXPECT_NEAR(temporal_auc(features, {0, 0, 0, 1, 1}), (ap_query_1 + 1.0) / 2, 1e-12);
+  const auto per_scene = scene_average_precision(features, {0, 0, 0, 1, 1});
+  ASSERT_EQ(per_scene.size(), 2u);
+  EXPECT_NEAR(per_scene.at(0), ap_query_1, 1e-12);
+  EXPECT_NEAR(per_scene.at(1), 1.0, 1e-12);
 }
 
 TEST(FixedLengthScenes, CutsEachClipIntoSegments) {
@@ -74,6 +101,25 @@ TEST(FixedLengthScenes, CutsEachClipIntoSegments) {
   EXPECT_EQ(scenes[10], 1);
   EXPECT_EQ(scenes[19], 1);
   EXPECT_EQ(scenes[20], 2) << "a new clip starts a new scene";
+
+  // 1-s scenes with 0.5 s left out after each: frames 0-9 scene 0, 10-14 none, 15-24 scene 1 …
+  const auto apart = fixed_length_scenes(one_clip(40, 10), 1.0, 0.5);
+  EXPECT_EQ(apart[9], 0);
+  EXPECT_EQ(apart[10], -1);
+  EXPECT_EQ(apart[14], -1);
+  EXPECT_EQ(apart[15], 1);
+  EXPECT_EQ(apart[24], 1);
+  EXPECT_EQ(apart[25], -1);
+  EXPECT_EQ(apart[30], 2);
+}
+
+TEST(TemporalAuc, FramesOfNoSceneAreNeitherQueriedNorRanked) {
+  // Frame 2 equals scene 0's query (frame 1). Labelled scene 1, it ranks first for that query
+  // (AP ½), and scene 1's query (frame 3) finds it third after frames 4 and 1 (AP (1 + ⅔)/2);
+  // labelled −1, it is left out and each query finds its scene first.
+  auto features = torch::tensor({{1.0, 0.0}, {0.9, 0.1}, {0.9, 0.1}, {0.1, 0.9}, {0.0, 1.0}}, torch::kDouble);
+  EXPECT_NEAR(temporal_auc(features, {0, 0, 1, 1, 1}), (0.5 + (1.0 + 2.0 / 3) / 2) / 2, 1e-12);
+  EXPECT_NEAR(temporal_auc(features, {0, 0, -1, 1, 1}), 1.0, 1e-12);
 }
 
 }  // namespace

@@ -72,6 +72,31 @@ TEST(ClipLearner, ClipsNeverSpanAClipBoundaryOrADroppedFrame) {
   EXPECT_EQ(learner.steps(), 6);
 }
 
+TEST(ClipLearner, AFrameGapPairsFramesThatFarApartAndStillNeverSpansADrop) {
+  ClipLearnerOptions options = batch_of_one();
+  options.frame_gap = 3;
+  RecordingClipLearner learner(options);
+  // Frames 0-7, frame 8 dropped, then 9-12: one pair per frame once 3 frames back exist.
+  for (std::int64_t i : {0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12}) learner.consume(frame(i, 0));
+  EXPECT_EQ(pairs_of(learner), (std::vector<std::pair<int, int>>{{0, 3}, {1, 4}, {2, 5}, {3, 6}, {4, 7}, {9, 12}}));
+
+  // Its checkpoint holds the 3 frames in progress; a learner at gap 1 continues from the newest.
+  CheckpointData data;
+  learner.save(data);
+  RecordingClipLearner consecutive(batch_of_one());
+  consecutive.load(data);
+  consecutive.consume(frame(13, 0));
+  EXPECT_EQ(pairs_of(consecutive), (std::vector<std::pair<int, int>>{{12, 13}}));
+
+  options.frame_gap = 0;
+  try {
+    check_options(options);
+    FAIL() << "no error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("train.frame_gap"), std::string::npos) << e.what();
+  }
+}
+
 TEST(ClipLearner, ClipsNeverSpanASceneCutAndTheCutIsReported) {
   for (const double threshold : {0.0, 0.2}) {
     ClipLearnerOptions options = batch_of_one();
