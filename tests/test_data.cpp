@@ -52,7 +52,7 @@ std::string kitti_dir() {
 
 torch::Tensor decode_luma(const std::string& path, int width, int height, int max_frames) {
   if (path.empty() || std::system("ffmpeg -version > /dev/null 2>&1") != 0) return {};
-  const std::string cmd = "ffmpeg -nostdin -v quiet -i '" + path + "' -vf scale=" + std::to_string(width) + ":" +
+  const std::string cmd = "ffmpeg -nostdin -v quiet -i '" + path + "' -fps_mode passthrough -vf scale=" + std::to_string(width) + ":" +
                           std::to_string(height) + " -frames:v " + std::to_string(max_frames) +
                           " -pix_fmt gray -f rawvideo - 2>/dev/null";
   FILE* pipe = popen(cmd.c_str(), "r");

@@ -15,7 +15,8 @@ std::string opencv_clip(const std::string& name);
 std::string kitti_dir();
 
 // Frames of a clip as T×1×H×W uint8 luma at width×height, decoded by the ffmpeg command-line tool
-// (so model tests need no FFmpeg library). Empty when ffmpeg or the clip is missing.
+// (so model tests need no FFmpeg library), each decoded frame once (a variable-rate clip such as
+// tree.avi is not filled up to a constant rate). Empty when ffmpeg or the clip is missing.
 torch::Tensor decode_luma(const std::string& path, int width, int height, int max_frames);
 
 // A fresh empty folder under the build tree's test scratch space.

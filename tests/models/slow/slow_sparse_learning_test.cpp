@@ -24,15 +24,16 @@ torch::Tensor frames_of(const std::string& name, int max_frames) {
 }
 
 // Online-style training: each step takes the pair ending at the stream's current position plus
-// batch − 1 earlier pairs drawn at random (what the replay buffer does).
-void train(SlowSparseLearner& learner, const torch::Tensor& frames, int steps, int batch, unsigned seed) {
+// batch − 1 earlier pairs drawn at random (what the replay buffer does); a pair is frames t and
+// t + gap (train.frame_gap).
+void train(SlowSparseLearner& learner, const torch::Tensor& frames, int steps, int batch, unsigned seed, int gap = 1) {
   std::mt19937 rng(seed);
   for (int s = 0; s < steps; ++s) {
-    const int newest = s % static_cast<int>(frames.size(0) - 1);
+    const int newest = s % static_cast<int>(frames.size(0) - gap);
     std::vector<torch::Tensor> pairs;
     for (int i = 0; i < batch; ++i) {
       const int t = i == 0 ? newest : static_cast<int>(rng() % (newest + 1));
-      pairs.push_back(frames.slice(0, t, t + 2));
+      pairs.push_back(torch::stack({frames[t], frames[t + gap]}));
     }
     learner.train(torch::stack(pairs));
   }
@@ -155,31 +156,47 @@ TEST(SlowSparseLearning, EncoderInitialisedFromTheDecoderLearnsEveryFilter) {
   }
 }
 
-// Slowness (β = 2) against the sparse auto-encoder (β = 0), trained identically on cup.mp4 and
-// measured on box.mp4. The clips are chosen for their motion: a hand moves an object through
-// the frame, so consecutive frames differ (vtest.avi's walkers move under a pixel per frame at
-// 80×60 and give the slowness term little to work on; measured here: about 4-8 % after 300-400
-// steps, where cup->box gives 17-20 % after 600).
-TEST(SlowSparseLearning, SlownessLowersTheTemporalCoherenceRatioOnAHeldOutClip) {
+// Slowness against the sparse auto-encoder (β = 0), trained identically on cup.mp4 at the shipped
+// time step (pairs 4 frames apart, configs/clip-slow.yaml) and measured on three clips never
+// trained on, together: each clip's TCR over its consecutive frames against far frames of the
+// whole set (docs/results.md, Model A). At 160×120 (docs/results.md) β = 4 is 20-32 % lower than
+// β = 0 on every clip and seed; here, 80×60 and 16 filters so that CI trains it in a minute, the
+// margin asserted is 15 % on every clip, for each of two seeds.
+TEST(SlowSparseLearning, SlownessLowersTheTemporalCoherenceRatioOnEveryHeldOutClip) {
   const auto train_clip = frames_of("cup.mp4", 217);
-  const auto held_out_clip = frames_of("box.mp4", 455);
-  if (!train_clip.defined() || !held_out_clip.defined()) GTEST_SKIP() << "cup.mp4/box.mp4 (opencv-doc) or ffmpeg not installed";
+  const std::vector<std::pair<std::string, double>> held_out_clips = {{"box.mp4", 30000.0 / 1001}, {"tree.avi", 68 / 29.5}, {"Megamind.avi", 23.976}};
+  std::vector<torch::Tensor> held_out;
+  std::vector<FrameTiming> timing;
+  for (const auto& [name, fps] : held_out_clips) {
+    held_out.push_back(frames_of(name, 300));
+    if (!held_out.back().defined()) GTEST_SKIP() << name << " (opencv-doc) or ffmpeg not installed";
+    for (std::int64_t i = 0; i < held_out.back().size(0); ++i)
+      timing.push_back({static_cast<std::int32_t>(held_out.size() - 1), static_cast<std::int64_t>(1e6 * i / fps)});
+  }
+  if (!train_clip.defined()) GTEST_SKIP() << "cup.mp4 (opencv-doc) or ffmpeg not installed";
+  const auto held_out_frames = torch::cat(held_out);
   for (const auto& device : test::test_devices()) {
-    SCOPED_TRACE(device.str());
-    const auto train_frames = train_clip.to(device), held_out = held_out_clip.to(device);
-    double tcr[2];
-    const double betas[2] = {2.0, 0.0};
-    for (int i = 0; i < 2; ++i) {
-      torch::manual_seed(1);
-      SlowSparseLearner learner(SlowSparseOptions().filters(16).kernel(7).alpha(0.2).beta(betas[i]), adam(3e-3), ClipLearnerOptions{},
-                                device);
-      train(learner, train_frames, 600, 8, 3);
-      tcr[i] = tcr_on(learner.model(), held_out, 30000.0 / 1001);
+    for (const int seed : {1, 2}) {
+      SCOPED_TRACE(device.str() + " seed " + std::to_string(seed));
+      double tcr[2][3];
+      const double betas[2] = {4.0, 0.0};
+      for (int b = 0; b < 2; ++b) {
+        torch::manual_seed(seed);
+        SlowSparseLearner learner(SlowSparseOptions().filters(16).kernel(7).beta(betas[b]), adam(3e-3), ClipLearnerOptions{}, device);
+        train(learner, train_clip.to(device), 600, 8, seed, 4);
+        torch::NoGradGuard no_grad;
+        const auto features = learner.model()->pool(learner.model()->encode(held_out_frames.to(device))).flatten(1).cpu();
+        for (int c = 0; c < 3; ++c) tcr[b][c] = temporal_coherence_ratio(features, timing, {.clip = c});
+      }
+      for (int c = 0; c < 3; ++c) {
+        const auto& name = held_out_clips[static_cast<std::size_t>(c)].first;
+        RecordProperty("tcr_beta4_" + name + "_seed" + std::to_string(seed), std::to_string(tcr[0][c]));
+        RecordProperty("tcr_beta0_" + name + "_seed" + std::to_string(seed), std::to_string(tcr[1][c]));
+        std::printf("seed %d %s: TCR beta 4 %.4f, beta 0 %.4f (%.1f %% lower)\n", seed, name.c_str(), tcr[0][c], tcr[1][c],
+                    100 * (1 - tcr[0][c] / tcr[1][c]));
+        EXPECT_LE(tcr[0][c], 0.85 * tcr[1][c]) << name << ": beta 4 " << tcr[0][c] << ", beta 0 " << tcr[1][c];
+      }
     }
-    RecordProperty("tcr_beta2", std::to_string(tcr[0]));
-    RecordProperty("tcr_beta0", std::to_string(tcr[1]));
-    std::printf("held-out TCR: beta 2 %.4f, beta 0 %.4f (%.1f %% lower)\n", tcr[0], tcr[1], 100 * (1 - tcr[0] / tcr[1]));
-    EXPECT_LE(tcr[0], 0.9 * tcr[1]) << "beta 2: " << tcr[0] << ", beta 0: " << tcr[1];
   }
 }
 
