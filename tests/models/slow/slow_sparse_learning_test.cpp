@@ -156,12 +156,12 @@ TEST(SlowSparseLearning, EncoderInitialisedFromTheDecoderLearnsEveryFilter) {
   }
 }
 
-// Slowness against the sparse auto-encoder (β = 0), trained identically on cup.mp4 at the shipped
-// time step (pairs 4 frames apart, configs/clip-slow.yaml) and measured on three clips never
-// trained on, together: each clip's TCR over its consecutive frames against far frames of the
-// whole set (docs/results.md, Model A). At 160×120 (docs/results.md) β = 4 is 20-32 % lower than
-// β = 0 on every clip and seed; here, 80×60 and 16 filters so that CI trains it in a minute, the
-// margin asserted is 15 % on every clip, for each of two seeds.
+// Slowness at the shipped β = 2 against the sparse auto-encoder (β = 0), trained identically on
+// cup.mp4 at the shipped time step (pairs 4 frames apart, configs/clip-slow.yaml) and measured on
+// three clips never trained on, together: each clip's TCR over its consecutive frames against far
+// frames of the whole set (docs/results.md, Model A). Measured here (80×60, 16 filters, so that CI
+// trains it in a minute): 15-29 % lower on every clip for seeds 1 and 2; at 160×120 on the study's
+// training set, 9-15 %. The margin asserted is 8 % on every clip and seed.
 TEST(SlowSparseLearning, SlownessLowersTheTemporalCoherenceRatioOnEveryHeldOutClip) {
   const auto train_clip = frames_of("cup.mp4", 217);
   const std::vector<std::pair<std::string, double>> held_out_clips = {{"box.mp4", 30000.0 / 1001}, {"tree.avi", 68 / 29.5}, {"Megamind.avi", 23.976}};
@@ -179,7 +179,7 @@ TEST(SlowSparseLearning, SlownessLowersTheTemporalCoherenceRatioOnEveryHeldOutCl
     for (const int seed : {1, 2}) {
       SCOPED_TRACE(device.str() + " seed " + std::to_string(seed));
       double tcr[2][3];
-      const double betas[2] = {4.0, 0.0};
+      const double betas[2] = {2.0, 0.0};  // the shipped β, the baseline
       for (int b = 0; b < 2; ++b) {
         torch::manual_seed(seed);
         SlowSparseLearner learner(SlowSparseOptions().filters(16).kernel(7).beta(betas[b]), adam(3e-3), ClipLearnerOptions{}, device);
@@ -190,11 +190,11 @@ TEST(SlowSparseLearning, SlownessLowersTheTemporalCoherenceRatioOnEveryHeldOutCl
       }
       for (int c = 0; c < 3; ++c) {
         const auto& name = held_out_clips[static_cast<std::size_t>(c)].first;
-        RecordProperty("tcr_beta4_" + name + "_seed" + std::to_string(seed), std::to_string(tcr[0][c]));
+        RecordProperty("tcr_beta2_" + name + "_seed" + std::to_string(seed), std::to_string(tcr[0][c]));
         RecordProperty("tcr_beta0_" + name + "_seed" + std::to_string(seed), std::to_string(tcr[1][c]));
-        std::printf("seed %d %s: TCR beta 4 %.4f, beta 0 %.4f (%.1f %% lower)\n", seed, name.c_str(), tcr[0][c], tcr[1][c],
+        std::printf("seed %d %s: TCR beta 2 %.4f, beta 0 %.4f (%.1f %% lower)\n", seed, name.c_str(), tcr[0][c], tcr[1][c],
                     100 * (1 - tcr[0][c] / tcr[1][c]));
-        EXPECT_LE(tcr[0][c], 0.85 * tcr[1][c]) << name << ": beta 4 " << tcr[0][c] << ", beta 0 " << tcr[1][c];
+        EXPECT_LE(tcr[0][c], 0.92 * tcr[1][c]) << name << ": beta 2 " << tcr[0][c] << ", beta 0 " << tcr[1][c];
       }
     }
   }
