@@ -26,10 +26,10 @@ namespace vidssl {
 namespace {
 
 // Each clip's TCR and temporal AUC within the whole held-out set, as a JSON array: its near pairs
-// against far frames of every clip, its scenes' queries ranked among every frame. A folder's clips
-// are named by their files (when none was skipped, else by number).
+// against far frames of every clip, its scenes' queries ranked among every frame (`precision`, by
+// scene). A folder's clips are named by their files (when none was skipped, else by number).
 std::string per_clip_figures(const torch::Tensor& features, const std::vector<FrameTiming>& timing, const std::vector<std::int64_t>& scenes,
-                             const EvaluationRequest& request) {
+                             const std::map<std::int64_t, double>& precision, const EvaluationRequest& request) {
   std::map<std::int32_t, std::int64_t> frames;
   std::map<std::int64_t, std::int32_t> clip_of_scene;
   for (std::size_t i = 0; i < timing.size(); ++i) {
@@ -39,14 +39,16 @@ std::string per_clip_figures(const torch::Tensor& features, const std::vector<Fr
   std::vector<std::string> names;
   if (fs::is_directory(request.source)) names = list_video_files(request.source);
   if (names.size() != frames.size()) names.clear();
-  const auto precision = scene_average_precision(features, scenes);
   std::string out = "[";
   std::size_t order = 0;  // clip numbers grow with each clip read; a folder reads its files in order
   for (const auto& [clip, count] : frames) {
     double ap_sum = 0;
     int queries = 0;
-    for (const auto& [scene, ap] : precision)
-      if (clip_of_scene.at(scene) == clip) ap_sum += ap, ++queries;
+    for (const auto& [scene, ap] : precision) {
+      if (clip_of_scene.at(scene) != clip) continue;
+      ap_sum += ap;
+      ++queries;
+    }
     JsonLine line;
     line.add("clip", clip);
     if (!names.empty()) line.add("name", fs::path(names[order]).filename().string());
@@ -103,6 +105,7 @@ std::string evaluate_slow(const SlowSparseOptions& model_options, const Evaluati
     throw std::runtime_error(request.source + ": only " + std::to_string(timing.size()) + " frames; eval needs at least 3");
   const auto all = torch::cat(features);
   const auto scenes = fixed_length_scenes(timing, request.scene_seconds, request.scene_gap_seconds);
+  const auto precision = scene_average_precision(all, scenes);
   return JsonLine()
       .add("model", "slow")
       .add("checkpoint", request.checkpoint_folder)
@@ -111,12 +114,12 @@ std::string evaluate_slow(const SlowSparseOptions& model_options, const Evaluati
       .add("frames", static_cast<std::int64_t>(timing.size()))
       .add("gap", request.gap)
       .add("tcr", temporal_coherence_ratio(all, timing, {.min_gap_s = request.min_gap_seconds, .near_gap = request.gap}))
-      .add("temporal_auc", temporal_auc(all, scenes))
+      .add("temporal_auc", mean_average_precision(precision))
       .add("residual_energy", residual / std::max(energy, 1e-12))
       .add("active_fraction", active / std::max(units, 1.0))
       .add("scene_seconds", request.scene_seconds)
       .add("scene_gap", request.scene_gap_seconds)
-      .add_raw("clips", per_clip_figures(all, timing, scenes, request))
+      .add_raw("clips", per_clip_figures(all, timing, scenes, precision, request))
       .str();
 }
 

@@ -73,12 +73,15 @@ std::map<std::int64_t, double> scene_average_precision(const torch::Tensor& feat
   return precision;
 }
 
-double temporal_auc(const torch::Tensor& features, const std::vector<std::int64_t>& scene) {
-  const auto precision = scene_average_precision(features, scene);
+double mean_average_precision(const std::map<std::int64_t, double>& precision) {
   if (precision.empty()) throw std::invalid_argument("temporal_auc: no scene has two frames");
   double sum = 0;
   for (const auto& [label, ap] : precision) sum += ap;
   return sum / static_cast<double>(precision.size());
+}
+
+double temporal_auc(const torch::Tensor& features, const std::vector<std::int64_t>& scene) {
+  return mean_average_precision(scene_average_precision(features, scene));
 }
 
 std::vector<std::int64_t> fixed_length_scenes(const std::vector<FrameTiming>& timing, double scene_s, double gap_s) {

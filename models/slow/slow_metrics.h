@@ -36,6 +36,7 @@ double temporal_coherence_ratio(const torch::Tensor& features, const std::vector
 // (average precision) of each scene's query, by scene label (scenes of one frame have none), and
 // their mean. scene: T labels; frames labelled −1 take no part.
 std::map<std::int64_t, double> scene_average_precision(const torch::Tensor& features, const std::vector<std::int64_t>& scene);
+double mean_average_precision(const std::map<std::int64_t, double>& precision);  // throws when there is none
 double temporal_auc(const torch::Tensor& features, const std::vector<std::int64_t>& scene);
 
 // Scenes by cutting every clip into consecutive segments of `scene_s` seconds. With `gap_s` > 0 the
