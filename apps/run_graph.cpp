@@ -76,7 +76,9 @@ std::unique_ptr<RunGraph> build_run_graph(const RunConfig& config, const Learner
     decoding.decoder_threads = config.decoder_threads;
     decoding.spare_cores = spare_cores(static_cast<int>(std::thread::hardware_concurrency()), static_cast<int>(config.learners.size()),
                                        config.threads, options.device.is_cuda());
-    source = open_source(config.source, nullptr, decoding);
+    SourceOptions opening = config.source;
+    opening.pinned = options.device.is_cuda();  // the learners' uploads are then asynchronous
+    source = open_source(opening, nullptr, decoding);
   }
   graph->source = source->info();
   const SourceInfo& info = graph->source;

@@ -12,6 +12,8 @@
 //               preprocessing, then each learner's consume(); frames/s, then ms per model per frame
 //               with the device synchronized between them. A and B train on `batch` clips from their
 //               replay buffers every frame (the newest and older ones), one step per frame
+//   decoder_conv  (only when --only names it) the decoder of Models A and B three ways, forward
+//               and backward: decoder_conv2d, conv2d under autograd, conv_transpose2d
 //   pipeline    the same models in the core's pipeline as `vidssl run` wires them: source →
 //               preprocessing → one learner stage per model, each on its own thread, block edges
 //               (capacity 4); frames/s of the slowest learner
@@ -52,6 +54,7 @@
 #include "bench/road_scene.h"
 #include "models/linearize/linearize_learner.h"
 #include "models/neartofar/near_to_far_learner.h"
+#include "models/layers/decoder_conv.h"
 #include "models/slow/slow_sparse_learner.h"
 #include "models/torch_runtime.h"
 #include "models/training/json_line.h"
@@ -83,6 +86,7 @@ struct Args {
   int slow_filters = 64;       // Model A
   int linearize_filters = 64;  // Model B
   int delta_steps = 5;         // Model B
+  Precision precision = Precision::fp32;  // every model's training forward pass (run.precision)
   std::vector<std::string> only{"train_step", "frame_step", "loop", "pipeline"};
   std::string out;
 };
@@ -92,8 +96,9 @@ struct Args {
                "vidssl_core_bench: %s\n"
                "usage: vidssl_core_bench [--device auto|cpu|cuda] [--sizes WxH,...] [--batches B,...] [--steps N]\n"
                "                         [--frames N] [--warmup N] [--seconds S] [--threads N] [--slow-filters N]\n"
-               "                         [--linearize-filters N] [--delta-steps K] [--only train_step,frame_step,loop,pipeline]\n"
-               "                         [--out FILE]\n",
+               "                         [--linearize-filters N] [--delta-steps K]\n"
+               "                         [--only train_step,frame_step,loop,pipeline,decoder_conv]\n"
+               "                         [--precision fp32|bf16] [--out FILE]\n",
                problem.c_str());
   std::exit(2);
 }
@@ -152,10 +157,14 @@ Args parse(int argc, char** argv) {
       a.linearize_filters = positive(key, value, 4);
     } else if (key == "--delta-steps") {
       a.delta_steps = positive(key, value, 0);
+    } else if (key == "--precision") {
+      if (value != "fp32" && value != "bf16") usage("--precision: expected fp32 or bf16, got '" + value + "'");
+      a.precision = value == "bf16" ? Precision::bf16 : Precision::fp32;
     } else if (key == "--only") {
       a.only = split(value);
       for (const std::string& o : a.only)
-        if (o != "train_step" && o != "frame_step" && o != "loop" && o != "pipeline") usage("--only: unknown measurement '" + o + "'");
+        if (o != "train_step" && o != "frame_step" && o != "loop" && o != "pipeline" && o != "decoder_conv")
+          usage("--only: unknown measurement '" + o + "'");
     } else if (key == "--out") {
       a.out = value;
     } else {
@@ -283,6 +292,7 @@ std::unique_ptr<SlowSparseLearner> make_slow(const Args& a, int batch, torch::De
   torch::manual_seed(1);
   ClipLearnerOptions clips;
   clips.replay.batch = batch;
+  clips.precision = a.precision;
   return std::make_unique<SlowSparseLearner>(SlowSparseOptions().filters(a.slow_filters), OptimizerOptions{}, clips, device);
 }
 
@@ -290,14 +300,16 @@ std::unique_ptr<LinearizeLearner> make_linearize(const Args& a, int batch, torch
   torch::manual_seed(1);
   ClipLearnerOptions clips;
   clips.replay.batch = batch;
+  clips.precision = a.precision;
   return std::make_unique<LinearizeLearner>(LinearizeOptions().filters(a.linearize_filters).delta_steps(a.delta_steps), OptimizerOptions{}, clips,
                                             device);
 }
 
 // configs/kitti-all.yaml's Model C, with one update per frame as the reference loop makes, and a
 // disparity range that covers the nearest road this camera sees (at the stereo level, with a margin).
-NearToFarOptions neartofar_options(const StereoCamera& camera) {
+NearToFarOptions neartofar_options(const StereoCamera& camera, Precision precision) {
   NearToFarOptions o;
+  o.precision = precision;
   o.stereo_level = 1;
   o.bands.bands = 12;
   o.bands.near_distance = 6.5;
@@ -312,14 +324,15 @@ NearToFarOptions neartofar_options(const StereoCamera& camera) {
   return o;
 }
 
-std::unique_ptr<NearToFarLearner> make_neartofar(const StereoCamera& camera, torch::Device device) {
+std::unique_ptr<NearToFarLearner> make_neartofar(const Args& a, const StereoCamera& camera, torch::Device device) {
   torch::manual_seed(1);
-  return std::make_unique<NearToFarLearner>(neartofar_options(camera), camera, device);
+  return std::make_unique<NearToFarLearner>(neartofar_options(camera, a.precision), camera, device);
 }
 
-JsonLine line_for(const std::string& bench, const std::string& model, torch::Device device, int width, int height) {
+JsonLine line_for(const std::string& bench, const std::string& model, torch::Device device, int width, int height, Precision precision) {
   JsonLine line;
-  line.add("bench", bench).add("model", model).add("device", device.str()).add("width", width).add("height", height);
+  line.add("bench", bench).add("model", model).add("device", device.str()).add("width", width).add("height", height)
+      .add("precision", precision == Precision::bf16 ? "bf16" : "fp32");
   return line;
 }
 
@@ -344,7 +357,7 @@ void bench_train_step(const Args& a, const Stream& stream, ClipLearner& learner,
   for (int b = 0; b < batch; ++b) clips.push_back(torch::stack(std::vector<torch::Tensor>(prepared.begin() + b, prepared.begin() + b + k)));
   const torch::Tensor input = torch::stack(clips);  // B×K×1×H×W on the device
   const Timing t = time_calls([&](int) { learner.train(input); }, device, a.warmup, a.steps, a.seconds);
-  JsonLine line = line_for("train_step", model, device, width, height);
+  JsonLine line = line_for("train_step", model, device, width, height, a.precision);
   line.add("batch", batch);
   if (model == "slow") line.add("filters", a.slow_filters);
   if (model == "linearize") line.add("filters", a.linearize_filters).add("delta_steps", a.delta_steps);
@@ -353,10 +366,45 @@ void bench_train_step(const Args& a, const Stream& stream, ClipLearner& learner,
   out.write(line);
 }
 
+// The decoder of Models A and B, codes 2B×F×H×W -> 2B×1×H×W (a batch of B pairs), forward and
+// backward (the gradients of the codes and of the weight) three ways that compute the same thing:
+// decoder_conv2d, the custom function every model uses (its weight gradient is the one oneDNN
+// computes fastest on a CPU), LibTorch's conv2d under autograd, and conv_transpose2d with the
+// transposed, flipped kernel.
+// Which is fastest on a GPU has not been measured: this is the measurement to choose by.
+void bench_decoder_conv(const Args& a, int width, int height, int batch, torch::Device device, Output& out) {
+  namespace F = torch::nn::functional;
+  const std::int64_t f = a.slow_filters, k = SlowSparseOptions().kernel();
+  torch::manual_seed(1);
+  const auto codes = torch::relu(torch::randn({2 * batch, f, height, width}, torch::TensorOptions().device(device))).requires_grad_();
+  const auto weight = torch::randn({1, f, k, k}, torch::TensorOptions().device(device)).requires_grad_();
+  const auto target = torch::randn({2 * batch, 1, height, width}, torch::TensorOptions().device(device));
+  const std::vector<std::pair<std::string, std::function<torch::Tensor()>>> ways = {
+      {"decoder_conv2d", [&] { return decoder_conv2d(codes, weight); }},
+      {"conv2d", [&] { return F::conv2d(codes, weight, F::Conv2dFuncOptions().padding(k / 2)); }},
+      {"conv_transpose2d",
+       [&] { return F::conv_transpose2d(codes, weight.transpose(0, 1).flip({2, 3}), F::ConvTranspose2dFuncOptions().padding(k / 2)); }},
+  };
+  for (const auto& [name, decode] : ways) {
+    const Timing t = time_calls(
+        [&](int) {
+          codes.mutable_grad() = torch::Tensor();
+          weight.mutable_grad() = torch::Tensor();
+          const Autocast autocast(device, a.precision);
+          (decode().to(torch::kFloat) - target).pow(2).mean().backward();
+        },
+        device, a.warmup, a.steps, a.seconds);
+    JsonLine line = line_for("decoder_conv", name, device, width, height, a.precision);
+    line.add("batch", batch).add("filters", static_cast<std::int64_t>(f)).add("kernel", static_cast<std::int64_t>(k));
+    add_timing(line, t, "step", 0);
+    out.write(line);
+  }
+}
+
 // Model C: consume() of one stereo pair, cycling through the stream.
 void bench_frame_step(const Args& a, const Stream& stream, torch::Device device, Output& out) {
   reset_peak_memory(device);
-  auto learner = make_neartofar(stream.camera, device);
+  auto learner = make_neartofar(a, stream.camera, device);
   std::int64_t trained = 0, consumed = 0;
   double labeled = 0;
   std::string skipped;
@@ -378,8 +426,8 @@ void bench_frame_step(const Args& a, const Stream& stream, torch::Device device,
         if (!update.skipped.empty() && skipped.empty()) skipped = update.skipped;
       },
       device, a.warmup, a.steps, a.seconds);
-  const NearToFarOptions options = neartofar_options(stream.camera);
-  JsonLine line = line_for("frame_step", "neartofar", device, stream.camera.width, stream.camera.height);
+  const NearToFarOptions options = neartofar_options(stream.camera, a.precision);
+  JsonLine line = line_for("frame_step", "neartofar", device, stream.camera.width, stream.camera.height, a.precision);
   line.add("window_batch", static_cast<std::int64_t>(options.batch)).add("stereo_level", options.stereo_level)
       .add("max_disparity", options.stereo.max_disparity);
   add_timing(line, t, "frame", 0);
@@ -399,7 +447,7 @@ struct Models {
 };
 
 Models make_models(const Args& a, const Stream& stream, int batch, torch::Device device) {
-  return {make_slow(a, batch, device), make_linearize(a, batch, device), make_neartofar(stream.camera, device)};
+  return {make_slow(a, batch, device), make_linearize(a, batch, device), make_neartofar(a, stream.camera, device)};
 }
 
 // Untimed frames before a loop is timed: enough for the replay buffers to hold `batch` clips.
@@ -453,7 +501,7 @@ int bench_loop(const Args& a, const Stream& stream, int batch, torch::Device dev
   const double seconds = seconds_since(start);
   const int breakdown = std::max(3, timed / 3);
   for (int i = 0; i < breakdown; ++i) frame_at(next++, true);
-  JsonLine line = line_for("loop", "slow+linearize+neartofar", device, stream.camera.width, stream.camera.height);
+  JsonLine line = line_for("loop", "slow+linearize+neartofar", device, stream.camera.width, stream.camera.height, a.precision);
   line.add("batch", batch).add("slow_filters", a.slow_filters).add("linearize_filters", a.linearize_filters)
       .add("delta_steps", a.delta_steps).add("frames", timed)
       .add("frames_per_s", timed / seconds).add("ms_per_frame", 1e3 * seconds / timed)
@@ -558,7 +606,7 @@ void bench_pipeline(const Args& a, const Stream& stream, int batch, int frames, 
   const double seconds = std::chrono::duration<double>(last - warm).count();
   if (warm_frame < 0 || last_frame <= warm_frame || seconds <= 0)
     throw std::runtime_error("the learners finished " + std::to_string(last_frame + 1) + " frames, no more than the warm-up");
-  JsonLine line = line_for("pipeline", "slow+linearize+neartofar", device, stream.camera.width, stream.camera.height);
+  JsonLine line = line_for("pipeline", "slow+linearize+neartofar", device, stream.camera.width, stream.camera.height, a.precision);
   line.add("batch", batch).add("slow_filters", a.slow_filters).add("linearize_filters", a.linearize_filters)
       .add("delta_steps", a.delta_steps).add("threads", at::get_num_threads())
       .add("frames", last_frame - warm_frame).add("frames_per_s", static_cast<double>(last_frame - warm_frame) / seconds);
@@ -590,7 +638,7 @@ int run(const Args& a) {
       fn();
     } catch (const std::exception& e) {
       ++errors;
-      JsonLine line = line_for(bench, model, device, width, height);
+      JsonLine line = line_for(bench, model, device, width, height, a.precision);
       if (batch > 0) line.add("batch", batch);
       line.add("error", std::string(e.what()));
       out.write(line);
@@ -616,6 +664,8 @@ int run(const Args& a) {
           bench_train_step(a, stream, *learner, "linearize", batch, device, out);
         });
       }
+      if (wanted(a, "decoder_conv"))
+        attempt("decoder_conv", "decoder", width, height, batch, [&] { bench_decoder_conv(a, width, height, batch, device, out); });
       if (wanted(a, "frame_step") && batch == a.batches.front())
         attempt("frame_step", "neartofar", width, height, 0, [&] { bench_frame_step(a, stream, device, out); });
       int frames = a.frames;

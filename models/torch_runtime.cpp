@@ -3,10 +3,16 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <deque>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 
+#include <ATen/autocast_mode.h>
+#include <c10/core/Event.h>
+#include <c10/core/impl/VirtualGuardImpl.h>
 #include <torch/torch.h>
+#include <torch/version.h>
 
 namespace vidssl {
 
@@ -58,9 +64,107 @@ torch::Device resolve_device(const std::string& name) {
   return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
 }
 
+namespace {
+
+// Pinned host tensors whose copies to a device were queued, oldest first, each with an event
+// recorded on the copy's stream after it. Process-wide: every thread that uploads (preprocessing,
+// Model C's learner) shares one list, behind a mutex.
+class UploadsInFlight {
+ public:
+  void hold(const torch::Tensor& host, torch::Device device) {
+    const c10::impl::VirtualGuardImpl guard(device.type());
+    c10::Event copied(device.type());
+    copied.record(guard.getStream(device));
+    const std::lock_guard<std::mutex> lock(mutex_);
+    held_.emplace_back(std::move(copied), host);
+  }
+  // Lets go of the tensors whose copies have finished (events pass in order on one stream; a
+  // copy on another stream is let go when it and those before it have passed).
+  void release_finished() {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    while (!held_.empty() && held_.front().first.query()) held_.pop_front();
+  }
+  std::size_t size() {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    return held_.size();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::deque<std::pair<c10::Event, torch::Tensor>> held_;
+};
+
+UploadsInFlight& uploads() {
+  static UploadsInFlight in_flight;
+  return in_flight;
+}
+
+}  // namespace
+
 torch::Tensor upload(const torch::Tensor& host, torch::Device device) {
   if (!device.is_cuda()) return host.to(device);
-  return host.pin_memory().to(device, /*non_blocking=*/true);
+  uploads().release_finished();
+  if (!host.is_pinned()) return host.pin_memory().to(device, /*non_blocking=*/true);
+  torch::Tensor on_device = host.to(device, /*non_blocking=*/true);
+  uploads().hold(host, device);
+  return on_device;
+}
+
+std::size_t uploads_in_flight() { return uploads().size(); }
+
+namespace {
+
+// LibTorch 2.4 names autocast's switches by device type; 1.13 has one pair of functions per type.
+bool autocast_enabled(c10::DeviceType type) {
+#if TORCH_VERSION_MAJOR >= 2
+  return at::autocast::is_autocast_enabled(type);
+#else
+  return type == c10::DeviceType::CUDA ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
+#endif
+}
+
+c10::ScalarType autocast_dtype(c10::DeviceType type) {
+#if TORCH_VERSION_MAJOR >= 2
+  return at::autocast::get_autocast_dtype(type);
+#else
+  return type == c10::DeviceType::CUDA ? at::autocast::get_autocast_gpu_dtype() : at::autocast::get_autocast_cpu_dtype();
+#endif
+}
+
+void set_autocast(c10::DeviceType type, bool enabled, c10::ScalarType dtype) {
+#if TORCH_VERSION_MAJOR >= 2
+  at::autocast::set_autocast_enabled(type, enabled);
+  at::autocast::set_autocast_dtype(type, dtype);
+#else
+  if (type == c10::DeviceType::CUDA) {
+    at::autocast::set_enabled(enabled);
+    at::autocast::set_autocast_gpu_dtype(dtype);
+  } else {
+    at::autocast::set_cpu_enabled(enabled);
+    at::autocast::set_autocast_cpu_dtype(dtype);
+  }
+#endif
+}
+
+}  // namespace
+
+std::optional<c10::ScalarType> autocast_type(torch::Device device) {
+  if (!autocast_enabled(device.type())) return std::nullopt;
+  return autocast_dtype(device.type());
+}
+
+Autocast::Autocast(torch::Device device, Precision precision) : active_(precision == Precision::bf16), type_(device.type()) {
+  if (!active_) return;
+  was_enabled_ = autocast_enabled(type_);
+  was_dtype_ = autocast_dtype(type_);
+  set_autocast(type_, true, c10::ScalarType::BFloat16);
+  at::autocast::increment_nesting();
+}
+
+Autocast::~Autocast() {
+  if (!active_) return;
+  if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+  set_autocast(type_, was_enabled_, was_dtype_);
 }
 
 std::vector<torch::Device> available_devices() {

@@ -2,6 +2,7 @@
 
 #include <torch/types.h>
 
+#include <optional>
 #include <vector>
 
 namespace vidssl {
@@ -39,6 +40,44 @@ struct CudaSettings {
 };
 void configure_cuda(const CudaSettings& settings);
 
+// The precision a learner's forward pass runs in (run.precision):
+// - fp32: everything in float32.
+// - bf16: the forward pass (the loss) under autocast: convolutions and matrix products take
+//   bfloat16 inputs (8 bits of mantissa, float32's exponent range), the ops autocast keeps in
+//   float32 (losses, norms, exponentials) stay there. Weights, gradients and the optimizer's state
+//   stay float32, and no loss scaling is needed (the range is float32's). For GPUs with bf16
+//   tensor cores (Ampere and later); on the development VM's AMD EPYC (avx512_bf16) a training
+//   step takes as long as in float32, within 20 % either way (docs/benchmarks.md).
+//
+//   run: { precision: bf16 }
+enum class Precision { fp32, bf16 };
+
+// Autocast to `precision` on `device`'s type for the guard's scope, on this thread (autocast is
+// thread-local), as torch.autocast does: on leaving the outermost scope, the bfloat16 copies of the
+// weights made inside it are dropped, since the step about to be taken changes the weights. A
+// no-op for fp32. Wrap the forward pass only: backward replays the casts the forward recorded.
+//
+//   { const Autocast autocast(device, precision); loss = model->loss(batch); }
+//   loss.backward();
+class Autocast {
+ public:
+  Autocast(torch::Device device, Precision precision);
+  ~Autocast();
+  Autocast(const Autocast&) = delete;
+  Autocast& operator=(const Autocast&) = delete;
+
+ private:
+  bool active_;
+  c10::DeviceType type_;
+  bool was_enabled_ = false;
+  c10::ScalarType was_dtype_ = c10::ScalarType::Float;
+};
+
+// The type autocast casts this thread's convolutions on `device` to, or nullopt when it is off. For
+// a custom autograd function, which must see one type in its forward and its backward: it casts
+// its inputs to this type first, as torch.amp.custom_fwd does.
+std::optional<c10::ScalarType> autocast_type(torch::Device device);
+
 // Throws std::invalid_argument naming the choice unless `name` is "auto", "cpu", "cuda" or
 // "cuda:N" (the N-th GPU); whether that device exists is resolve_device's to say.
 void check_device_name(const std::string& name);
@@ -46,10 +85,16 @@ void check_device_name(const std::string& name);
 // choice, also when this build or machine has no such device.
 torch::Device resolve_device(const std::string& name);
 
-// A host tensor on `device`. To a GPU it is copied into pinned (page-locked) memory from
-// LibTorch's caching host allocator, which recycles the buffer once the device has read it, and
-// sent without waiting: a copy from pageable memory is staged by the driver and blocks the host.
+// A host tensor on `device` (on the CPU: `host` itself). To a GPU it is sent without waiting, from
+// pinned (page-locked) memory: a copy from pageable memory is staged by the driver and blocks the
+// host. Pageable memory is first copied into a buffer of LibTorch's caching host allocator, which
+// recycles it once the device has read it. Memory already pinned (a frame of a pinned
+// FrameBufferPool, stages/frame_buffer_pool.h) is sent as it is, and held here until an event
+// recorded after its copy has passed: a pool recycles a buffer as soon as no one holds it, and
+// must not overwrite one the copy still reads. Held buffers are let go by later uploads.
 torch::Tensor upload(const torch::Tensor& host, torch::Device device);
+// Pinned host tensors upload() still holds for copies that may not have finished.
+std::size_t uploads_in_flight();
 
 // Every device this process can use: CPU, then CUDA when present (tests loop over these).
 std::vector<torch::Device> available_devices();

@@ -26,7 +26,7 @@
 # else runs while they do. On the GPU a phase may run for its budget (s) plus whatever the phases
 # before it left unused, 470 s in all:
 #   env (a few s)  configure 35  build 145 (the libraries, vidssl_core_bench, the runtime's tests)
-#   bench 60  reference 90  build_tests 85 (the models' and the core stages' tests)  tests 55
+#   bench 75  reference 75  build_tests 85 (the models' and the core stages' tests)  tests 55
 # A phase that fails skips the phases that need it (the reference needs none); the JSON and the
 # summary are written in every case, and the script exits 1 with one line naming the first phase
 # that failed. What comes back from $OUT (at most 8 files): gpu-check.json, summary.md,
@@ -187,11 +187,20 @@ phase_bench() {
   if [ "$GC_MODE" = gpu ]; then
     # The reference's models (gpu_loop.py): 64 filters each, k = 3 δ-steps.
     "${bench[@]}" --device cuda --sizes 320x240,640x480 --batches 1,8 --steps 15 --frames 30 --warmup 3 --seconds 1.5 \
-      --slow-filters 64 --linearize-filters 64 --delta-steps 3
+      --slow-filters 64 --linearize-filters 64 --delta-steps 3 || return 1
+    # run.precision: bf16, the training steps alone (their lines say "precision": "bf16").
+    "${bench[@]}" --device cuda --sizes 320x240,640x480 --batches 1,8 --steps 10 --warmup 3 --seconds 1 \
+      --slow-filters 64 --linearize-filters 64 --delta-steps 3 --only train_step --precision bf16 || return 1
+    # Which decoder convolution the models should use on this device (bench/core_benchmark.cpp).
+    "${bench[@]}" --device cuda --sizes 320x240,640x480 --batches 1,8 --steps 10 --warmup 3 --seconds 0.5 \
+      --slow-filters 64 --only decoder_conv
   else
     # cpu_loop.py's: Model A 32 filters, Model B 64 filters and k = 5.
     "${bench[@]}" --device cpu --sizes 160x120,128x96 --batches 1,2 --steps 2 --frames 3 --warmup 1 --seconds 2 \
-      --slow-filters 32 --linearize-filters 64 --delta-steps 5
+      --slow-filters 32 --linearize-filters 64 --delta-steps 5 || return 1
+    "${bench[@]}" --device cpu --sizes 128x96 --batches 1 --steps 2 --warmup 1 --seconds 2 \
+      --slow-filters 32 --linearize-filters 64 --delta-steps 5 --only train_step --precision bf16 || return 1
+    "${bench[@]}" --device cpu --sizes 128x96 --batches 1 --steps 2 --warmup 1 --seconds 1 --slow-filters 32 --only decoder_conv
   fi
 }
 
@@ -248,7 +257,7 @@ log="$GC_WORK/gpu-check.log"
 names=(env configure build bench reference build_tests tests)
 if [ "$mode" = gpu ]; then
   export GC_PYTHON="${VIDSSL_PYTHON:-python3}"
-  budgets=(0 35 145 60 90 85 55)
+  budgets=(0 35 145 75 75 85 55)
 else
   export GC_PYTHON="${VIDSSL_PYTHON:-$root/build-cuda/venv/bin/python}"
   budgets=(0 300 3000 400 180 1200 300)  # 2 cores shared with other builds: ceilings, not plans

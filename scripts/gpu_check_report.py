@@ -183,18 +183,20 @@ def bench_table(rows):
             if key not in configs and key[2] is not None:
                 configs.append(key)
 
-    def find(bench, model, w, h, b=None):
+    def find(bench, model, w, h, b=None, precision="fp32"):
         for r in rows:
             if r.get("bench") == bench and r.get("model") == model and r.get("width") == w and r.get("height") == h and \
-                    (b is None or r.get("batch") == b):
+                    (b is None or r.get("batch") == b) and r.get("precision", "fp32") == precision:
                 return r
         return {}
 
-    lines = ["| size | batch | A ms/step | A clips/s | B ms/step | B clips/s | C ms/frame | loop frames/s | loop ms: pre / A / B / C |"
-             " pipeline frames/s | peak MiB (loop) |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    lines = ["| size | batch | A ms/step | A clips/s | B ms/step | B clips/s | A, B ms/step in bf16 | C ms/frame | loop frames/s |"
+             " loop ms: pre / A / B / C | pipeline frames/s | peak MiB (loop) |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for i, (w, h, b) in enumerate(configs):
         a, bb = find("train_step", "slow", w, h, b), find("train_step", "linearize", w, h, b)
+        a16, b16 = find("train_step", "slow", w, h, b, "bf16"), find("train_step", "linearize", w, h, b, "bf16")
+        bf16 = f"{fmt(a16.get('ms_per_step'))} / {fmt(b16.get('ms_per_step'))}" if a16 or b16 else "–"
         # Model C is measured once per size (its batch is windows): on that size's first row.
         c = find("frame_step", "neartofar", w, h) if i == 0 or configs[i - 1][:2] != (w, h) else {}
         loop = find("loop", "slow+linearize+neartofar", w, h, b)
@@ -202,11 +204,17 @@ def bench_table(rows):
         peak = loop.get("peak_allocated_mb", loop.get("process_max_rss_mb"))
         breakdown = " / ".join(fmt(loop.get(k)) for k in ("ms_preprocess", "ms_slow", "ms_linearize", "ms_neartofar")) if loop else "–"
         lines.append(f"| {w}×{h} | {b} | {fmt(a.get('ms_per_step'))} | {fmt(a.get('clips_per_s'))} | {fmt(bb.get('ms_per_step'))} | "
-                     f"{fmt(bb.get('clips_per_s'))} | {fmt(c.get('ms_per_frame'))} | {fmt(loop.get('frames_per_s'), 2)} | {breakdown} | "
+                     f"{fmt(bb.get('clips_per_s'))} | {bf16} | {fmt(c.get('ms_per_frame'))} | {fmt(loop.get('frames_per_s'), 2)} | {breakdown} | "
                      f"{fmt(pipe.get('frames_per_s'), 2)} | {fmt(peak, 0)} |")
     errors = [r for r in rows if "error" in r]
     for r in errors:
         lines.append(f"\nerror in {r.get('bench')} {r.get('model')} {r.get('width')}×{r.get('height')} batch {r.get('batch')}: {r['error']}")
+    conv = [r for r in rows if r.get("bench") == "decoder_conv" and "ms_per_step" in r]
+    if conv:
+        lines.append("\nThe decoder convolution, forward and backward, ms per step (decoder_conv2d / conv2d / conv_transpose2d):")
+        for w, h, b in sorted({(r["width"], r["height"], r["batch"]) for r in conv}):
+            ways = {r["model"]: r["ms_per_step"] for r in conv if (r["width"], r["height"], r["batch"]) == (w, h, b)}
+            lines.append(f"- {w}×{h}, batch {b}: " + " / ".join(fmt(ways.get(n), 2) for n in ("decoder_conv2d", "conv2d", "conv_transpose2d")))
     c_rows = [r for r in rows if r.get("bench") == "frame_step"]
     for r in c_rows:
         lines.append(f"\nModel C at {r['width']}×{r['height']}: trained on {r.get('trained_frames')} of {r.get('frames_consumed')} frames, "

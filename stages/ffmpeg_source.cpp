@@ -345,7 +345,7 @@ torch::Tensor FfmpegSource::scale(const AVFrame& in, int width, int height) {
   const auto format = static_cast<AVPixelFormat>(in.format);
   const bool same_size = in.width == width && in.height == height;
   const bool plain_luma = has_plain_luma_plane(av_pix_fmt_desc_get(format));
-  torch::Tensor image = torch::empty({channels, height, width}, torch::kUInt8);
+  torch::Tensor image = frame_buffer(channels, height, width);
   std::uint8_t* out = image.data_ptr<std::uint8_t>();
   const std::size_t plane_bytes = static_cast<std::size_t>(width) * height;
 

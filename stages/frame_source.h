@@ -11,6 +11,7 @@
 
 #include "models/neartofar/stereo_camera.h"
 #include "pipeline/frame.h"
+#include "stages/frame_buffer_pool.h"
 
 namespace vidssl {
 
@@ -49,6 +50,9 @@ struct SourceOptions {
   // list is `shard` modulo `shards` (every clip once over the ranks).
   int shard = 0;
   int shards = 1;
+  // Decode into pinned (page-locked) memory, recycled (stages/frame_buffer_pool.h): set by the run
+  // when a learner trains on a GPU, so that the upload is asynchronous; not a config key.
+  bool pinned = false;
 };
 
 struct SourceInfo {
@@ -90,7 +94,16 @@ class FrameSource {
   bool reconnecting() const { return reconnecting_.load(std::memory_order_acquire); }
   std::int64_t reconnected_at_ns() const { return reconnected_at_ns_.load(std::memory_order_acquire); }
 
+  // The recycled memory the frames' pictures are decoded into (stages/frame_buffer_pool.h).
+  // open_source pins it when SourceOptions::pinned asks; before the first read.
+  void pin_frames() { frame_buffers_ = FrameBufferPool({.pinned = true}); }
+  const FrameBufferPool& frame_buffers() const { return frame_buffers_; }
+
  protected:
+  // A C×H×W uint8 picture to fill, from the pool.
+  torch::Tensor frame_buffer(std::int64_t channels, std::int64_t height, std::int64_t width) {
+    return frame_buffers_.acquire(channels, height, width);
+  }
   void warn(std::string message) { warnings_.push_back(std::move(message)); }
   // Calls `open` until it does not throw SourceError, waiting reconnect_wait_s (stages/live_input.h)
   // between attempts, with reconnecting() true meanwhile; warns at the first failure and, once open,
@@ -99,6 +112,7 @@ class FrameSource {
 
  private:
   std::vector<std::string> warnings_;
+  FrameBufferPool frame_buffers_;
   std::atomic<bool> reconnecting_{false};
   std::atomic<std::int64_t> reconnected_at_ns_{0};
 };

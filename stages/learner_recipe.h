@@ -9,6 +9,7 @@
 #include <torch/types.h>
 
 #include "models/neartofar/stereo_camera.h"
+#include "models/torch_runtime.h"
 #include "models/training/checkpoint.h"
 #include "models/training/learner.h"
 #include "models/training/optimizer_options.h"
@@ -67,6 +68,7 @@ class LearnerRecipe {
 struct LearnerContext {
   int channels = 1;
   std::uint64_t seed = 1;
+  Precision precision = Precision::fp32;  // run.precision
   OptimizerOptions optimizer;   // models.<name>.train.{optimizer, lr, momentum, weight_decay}
 };
 

@@ -55,6 +55,7 @@ std::unique_ptr<FrameSource> open_source(const SourceOptions& options, Clock* cl
       source = std::make_unique<FfmpegSource>(opened, ffmpeg, clock);
       break;
   }
+  if (options.pinned) source->pin_frames();
   return resample(std::move(source), options, clock);
 }
 

@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include "models/ops/pyramid_resample.h"
+#include "models/torch_runtime.h"
 
 namespace vidssl {
 
@@ -22,9 +23,9 @@ torch::Tensor PreprocessStage::prepare(const torch::Tensor& image) const {
                                   std::to_string(source.size(0)));
     source = source.slice(0, 0, options_.channels);
   }
-  // Pinned host memory lets the copy to the GPU run asynchronously.
-  if (options_.device.is_cuda() && !source.is_pinned()) source = source.contiguous().pin_memory();
-  auto x = source.to(options_.device, torch::kFloat, /*non_blocking=*/true).div_(255.0f);
+  // The bytes travel, then become floats on the device: a copy to the GPU that also changes the
+  // type may convert on the host first, into a pageable float frame four times the size.
+  auto x = upload(source.contiguous(), options_.device).to(torch::kFloat).div_(255.0f);
   for (int k = 0; k < options_.level; ++k) x = pyramid_down(x);
   const std::int64_t m = options_.size_multiple;
   const std::int64_t h = x.size(1) / m * m, w = x.size(2) / m * m;

@@ -58,6 +58,7 @@ LearnerConfig read_learner(ConfigReader& r, const std::string& name, const RunCo
   LearnerContext context;
   context.channels = l.channels > 0 ? l.channels : c.source.channels;
   context.seed = c.seed;
+  context.precision = c.precision;
   auto& o = context.optimizer;
   r.read_choice(prefix + "train.optimizer", o.kind,
                 {{"adam", OptimizerKind::adam}, {"rmsprop", OptimizerKind::rmsprop}, {"sgd", OptimizerKind::sgd}});
@@ -114,6 +115,7 @@ RunConfig read_config(ConfigReader& r, const LearnerKinds& kinds) {
   check_under("run.", [&] { check_device_name(c.device); });
   r.read("run.cudnn_benchmark", c.cuda.cudnn_benchmark);
   r.read("run.tf32", c.cuda.tf32);
+  r.read_choice("run.precision", c.precision, {{"fp32", Precision::fp32}, {"bf16", Precision::bf16}});
   std::string backend = "auto";
   r.read("run.dist_backend", backend);
   require(backend == "auto" || backend == "gloo" || backend == "nccl", "run.dist_backend", "auto, gloo or nccl");

@@ -52,6 +52,7 @@ struct RunConfig {
   std::uint64_t seed = 1;
   std::string device = "auto";  // auto, cpu, cuda or cuda:N
   CudaSettings cuda;            // run.cudnn_benchmark, run.tf32
+  Precision precision = Precision::fp32;  // run.precision: every learner's forward pass
   // A run of several ranks (MASTER_ADDR, RANK, WORLD_SIZE in the environment; apps/launch_command.h):
   // run.dist_backend (auto: gloo on the CPU, nccl on a GPU), dist.sync_every, dist.bucket_mb and
   // dist.timeout (seconds a rank waits for the others, at the rendezvous and in every exchange).

@@ -236,7 +236,7 @@ torch::Tensor SyntheticSource::render() {
     }
   }
 
-  torch::Tensor image = torch::empty({source_.channels, h, w}, torch::kUInt8);
+  torch::Tensor image = frame_buffer(source_.channels, h, w);
   std::uint8_t* out = image.data_ptr<std::uint8_t>();
   SplitMix64 noise(noise_state_);
   for (std::size_t p = 0; p < canvas_.size(); ++p) {

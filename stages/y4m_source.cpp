@@ -93,7 +93,7 @@ bool Y4mSource::read(Frame& frame) {
   return true;
 }
 
-torch::Tensor Y4mSource::to_image() const {
+torch::Tensor Y4mSource::to_image() {
   const Y4mHeader& h = reader_->header();
   const std::uint8_t* data = reader_->planes().data();
   torch::Tensor image;
@@ -117,7 +117,7 @@ torch::Tensor Y4mSource::to_image() const {
   }
   if (info_.width != h.width || info_.height != h.height)
     return fit_image(image, options_.fit, {info_.width, info_.height});
-  return aliases_reader ? image.clone() : image;
+  return aliases_reader ? frame_buffer(image.size(0), image.size(1), image.size(2)).copy_(image) : image;
 }
 
 }  // namespace vidssl

@@ -39,7 +39,7 @@ class Y4mSource final : public FrameSource {
   const Y4mHeader& header() const { return reader_->header(); }
 
  private:
-  torch::Tensor to_image() const;
+  torch::Tensor to_image();
   void open_stream();
   // A live input that ended: waits for it to be writable again, with back-off when it is gone.
   void reopen();

@@ -11,6 +11,7 @@ ClipLearnerOptions read_clip_learner_options(ConfigReader& r, const std::string&
   r.read(prefix + "train.scene_cut", o.scene_cut);
   r.read(prefix + "train.metrics_every", o.metrics_every);
   o.replay.seed = context.seed;
+  o.precision = context.precision;
   check_under(prefix, [&] { check_options(o); });
   return o;
 }

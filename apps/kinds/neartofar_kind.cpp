@@ -78,6 +78,7 @@ std::unique_ptr<LearnerRecipe> read_neartofar(ConfigReader& r, const std::string
   r.read(prefix + "train.steps_per_frame", m.steps_per_frame);
   m.optimizer = context.optimizer;
   m.seed = context.seed;
+  m.precision = context.precision;
   m.buffer.seed = context.seed;
   m.ground.seed = context.seed;
   check_under(prefix, [&] { m.check(); });

@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include "models/torch_runtime.h"
+
 #include <stdexcept>
 
 namespace vidssl {
@@ -58,6 +60,9 @@ torch::Tensor decoder_conv2d(const torch::Tensor& codes, const torch::Tensor& we
     throw std::invalid_argument("decoder_conv2d: expected a C×F×k×k weight with k odd");
   if (codes.dim() != 4 || codes.size(1) != weight.size(1))
     throw std::invalid_argument("decoder_conv2d: codes must be N×F×H×W with F = " + std::to_string(weight.size(1)));
+  // Under autocast (run.precision: bf16) the backward's convolutions would meet a bfloat16 gradient
+  // and a float32 weight: the function runs in autocast's type, the casts outside it.
+  if (const auto type = autocast_type(codes.device())) return DecoderConv::apply(codes.to(*type), weight.to(*type));
   return DecoderConv::apply(codes, weight);
 }
 

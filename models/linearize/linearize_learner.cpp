@@ -21,7 +21,10 @@ LinearizeLearner::LinearizeLearner(LinearizeOptions model, OptimizerOptions opti
 ClipLearner::StepFigures LinearizeLearner::train_step(const torch::Tensor& clips) {
   optimizer_->zero_grad();
   last_triplets_ = clips;
-  last_ = model_->loss(clips);
+  {
+    const Autocast autocast(device_, precision());
+    last_ = model_->loss(clips);
+  }
   const torch::Tensor finite = torch::isfinite(last_.total.detach());
   last_.total.backward();
   torch::Tensor figures;

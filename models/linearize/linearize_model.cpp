@@ -47,13 +47,16 @@ void LinearizeImpl::reset() {
   unpooling = register_module("unpooling", PhaseUnpool(options.block()));
 }
 
-torch::Tensor LinearizeImpl::encode(const torch::Tensor& x) { return torch::relu(encoder(x)); }
+// Under run.precision: bf16 (models/torch_runtime.h) the convolutions run in bfloat16 and their
+// outputs come back to their inputs' type here (float32): the phases, the cosine term and the
+// energies are not rounded to 8 bits of mantissa. A no-op without autocast.
+torch::Tensor LinearizeImpl::encode(const torch::Tensor& x) { return torch::relu(encoder(x).to(x.scalar_type())); }
 
 PhasePooled LinearizeImpl::pool(const torch::Tensor& z) { return pooling(z); }
 
 torch::Tensor LinearizeImpl::unpool(const torch::Tensor& m, const torch::Tensor& p) { return unpooling(m, p, options.filters()); }
 
-torch::Tensor LinearizeImpl::decode(const torch::Tensor& z) { return decoder_conv2d(z, decoder->weight); }
+torch::Tensor LinearizeImpl::decode(const torch::Tensor& z) { return decoder_conv2d(z, decoder->weight).to(z.scalar_type()); }
 
 torch::Tensor LinearizeImpl::extrapolate_phase(const torch::Tensor& p_previous, const torch::Tensor& p_current,
                                                const torch::Tensor& delta) {

@@ -244,7 +244,11 @@ torch::Tensor NearToFar::train() {
     auto [windows, labels] = buffer_.sample(options_.batch);
     if (!windows.defined()) break;
     if (data_parallel_ && !data_parallel_->begin_step()) break;  // another rank's stream ended
-    const torch::Tensor logits = net_->forward(windows).flatten(1);
+    torch::Tensor logits;
+    {
+      const Autocast autocast(device_, options_.precision);
+      logits = net_->forward(windows).flatten(1).to(windows.scalar_type());
+    }
     const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, labels);
     optimizer_->zero_grad();
     loss.backward();

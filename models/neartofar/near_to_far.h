@@ -18,6 +18,7 @@
 #include "models/neartofar/traversability_labels.h"
 #include "models/neartofar/traversability_net.h"
 #include "models/ops/stereo_matcher.h"
+#include "models/torch_runtime.h"
 #include "models/training/checkpoint.h"
 #include "models/distributed/data_parallel.h"
 #include "models/training/optimizer_options.h"
@@ -43,6 +44,7 @@ struct NearToFarOptions {
   // their stereo labels are still reported, for scoring.
   double train_max_distance = 1000.0;
   std::uint64_t seed = 1;
+  Precision precision = Precision::fp32;  // the training forward pass's (run.precision; models/torch_runtime.h)
 
   void check() const;  // std::invalid_argument naming the key
 };

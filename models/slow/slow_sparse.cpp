@@ -83,16 +83,19 @@ void SlowSparseImpl::init_encoder_from_decoder() {
   encoder_filter->bias.fill_(options.encoder() == SlowEncoder::relu ? -options.alpha() / lipschitz : 0.0);
 }
 
+// Under run.precision: bf16 (models/torch_runtime.h) the convolutions run in bfloat16 and their
+// outputs come back to their inputs' type here (float32): the codes, their pooling and the energies
+// are not rounded to 8 bits of mantissa. A no-op without autocast.
 torch::Tensor SlowSparseImpl::encode(const torch::Tensor& x) {
   switch (options.encoder()) {
-    case SlowEncoder::relu: return torch::relu(encoder_filter(x));
-    case SlowEncoder::psd: return encoder_gain.view({1, -1, 1, 1}) * torch::tanh(encoder_filter(x));
-    case SlowEncoder::lista: return lista(x);
+    case SlowEncoder::relu: return torch::relu(encoder_filter(x).to(x.scalar_type()));
+    case SlowEncoder::psd: return encoder_gain.view({1, -1, 1, 1}) * torch::tanh(encoder_filter(x).to(x.scalar_type()));
+    case SlowEncoder::lista: return lista(x).to(x.scalar_type());
   }
   throw std::logic_error("unknown encoder");
 }
 
-torch::Tensor SlowSparseImpl::decode(const torch::Tensor& h) { return decoder_conv2d(h, decoder->weight); }
+torch::Tensor SlowSparseImpl::decode(const torch::Tensor& h) { return decoder_conv2d(h, decoder->weight).to(h.scalar_type()); }
 
 torch::Tensor SlowSparseImpl::pool(const torch::Tensor& h) { return pooling(h); }
 

@@ -29,7 +29,10 @@ SlowSparseLearner::SlowSparseLearner(SlowSparseOptions model, OptimizerOptions o
 
 ClipLearner::StepFigures SlowSparseLearner::train_step(const torch::Tensor& clips) {
   optimizer_->zero_grad();
-  last_ = model_->loss(clips);
+  {
+    const Autocast autocast(device_, precision());
+    last_ = model_->loss(clips);
+  }
   const torch::Tensor finite = torch::isfinite(last_.total.detach());
   last_.total.backward();
   torch::Tensor figures;

@@ -8,6 +8,7 @@
 
 #include <torch/optim/optimizer.h>
 
+#include "models/torch_runtime.h"
 #include "models/training/learner.h"
 #include "models/training/pending_steps.h"
 #include "models/training/replay_buffer.h"
@@ -30,6 +31,8 @@ struct ClipLearnerOptions {
   // A scene cut ends the clip in progress: consecutive decoded frames whose mean absolute
   // difference exceeds this share of the 0..255 range (0: no detection; models/training/scene_cut.h).
   double scene_cut = 0.0;
+  // The forward pass's precision (run.precision; models/torch_runtime.h).
+  Precision precision = Precision::fp32;
 };
 
 // Throws std::invalid_argument naming the option by its key under a model's entry ("train.scene_cut: …").
@@ -82,6 +85,8 @@ class ClipLearner : public Learner {
   // finite. Returns whether it was made.
   torch::Tensor step(torch::Tensor& figures, const torch::Tensor& ok, const std::function<void()>& rule = {});
   virtual torch::optim::Optimizer& optimizer() = 0;
+  // What train_step() runs its forward pass in (models/torch_runtime.h: Autocast).
+  Precision precision() const { return options_.precision; }
 
   // Frame sides must be multiples of this (the model's pooling).
   virtual std::int64_t size_multiple() const = 0;

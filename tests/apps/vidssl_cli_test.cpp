@@ -320,7 +320,7 @@ TEST(VidsslCli, InterruptFinishesTheStepInHandCheckpointsAndExitsCleanly) {
   EXPECT_TRUE(fs::exists(out + "/slow/checkpoints"));
 }
 
-TEST(VidsslCli, NumbersPastWhatTheMachineHoldsAreRefusedNamingTheKey) {
+TEST(VidsslCli, NumbersPastWhatTheMachineHoldsAndUnknownChoicesAreRefusedNamingTheKey) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"models.slow.filters=2147483648", "models.slow.filters: expected an integer in [1, 4096]"},
       {"models.slow.train.lr=1e38", "models.slow.train.lr: expected a learning rate in (0, 1000]"},
@@ -328,6 +328,7 @@ TEST(VidsslCli, NumbersPastWhatTheMachineHoldsAreRefusedNamingTheKey) {
       {"source.edge.capacity=100000000", "source.edge.capacity: expected an integer in [1, 4096]"},
       {"source.width=1000000", "source.width: expected a size in [0, 16384]"},
       {"models.slow.train.replay_capacity=100000000000", "models.slow.train.replay_capacity: expected an integer in [1, 1000000]"},
+      {"run.precision=fp16", "run.precision: expected one of fp32, bf16, got 'fp16'"},
   };
   for (const auto& [assignment, message] : cases) {
     const auto r = run(vidssl() + " run " + config("clip-slow.yaml") + " --display none --out " +

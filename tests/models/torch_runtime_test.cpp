@@ -83,5 +83,42 @@ TEST(TorchRuntime, DeviceNamesAreCheckedAndAMissingGpuIsNamed) {
   }
 }
 
+// run.precision: bf16 makes the convolutions of the scope bfloat16, nested scopes included, and
+// only there; the weight stays float32 and its gradient agrees with float32's to bfloat16's
+// precision (8 bits of mantissa: 2^-8 relative per rounding).
+TEST(TorchRuntime, Bf16AutocastRunsConvolutionsInBfloat16ForItsScopeOnly) {
+  for (const torch::Device device : available_devices()) {
+    SCOPED_TRACE(device.str());
+    torch::manual_seed(1);
+    const auto x = torch::randn({2, 1, 12, 12}, device);
+    const auto w = torch::randn({4, 1, 5, 5}, device).requires_grad_();
+    {
+      const Autocast fp32(device, Precision::fp32);
+      EXPECT_EQ(torch::conv2d(x, w).scalar_type(), torch::kFloat);
+    }
+    torch::Tensor loss;
+    {
+      const Autocast bf16(device, Precision::bf16);
+      EXPECT_EQ(torch::conv2d(x, w).scalar_type(), torch::kBFloat16);
+      {
+        const Autocast inner(device, Precision::bf16);
+        EXPECT_EQ(torch::conv2d(x, w).scalar_type(), torch::kBFloat16);
+      }
+      const auto y = torch::conv2d(x, w);
+      EXPECT_EQ(y.scalar_type(), torch::kBFloat16) << "still inside the outer scope";
+      loss = y.to(torch::kFloat).pow(2).sum();
+    }
+    EXPECT_EQ(torch::conv2d(x, w).scalar_type(), torch::kFloat);
+    loss.backward();
+    const auto bf16_grad = w.grad().clone();
+    w.mutable_grad().zero_();
+    torch::conv2d(x, w).pow(2).sum().backward();
+    EXPECT_EQ(bf16_grad.scalar_type(), torch::kFloat);
+    const double relative = ((bf16_grad - w.grad()).norm() / w.grad().norm()).item<double>();
+    EXPECT_LT(relative, 0.03);
+    EXPECT_GT(relative, 0.0) << "the scope computed in bfloat16";
+  }
+}
+
 }  // namespace
 }  // namespace vidssl
