@@ -324,6 +324,11 @@ bool StereoSequenceSource::read(Frame& frame) {
   frame.clip_id = clip_;
   frame.source_id = 0;
   frame.timestamp_us = times_us_.empty() ? std::llround(static_cast<double>(k) * 1e6 / fps_) : times_us_[k];
+  if (frame_buffers().pinned()) {
+    // OpenCV decodes into memory of its own: a GPU's upload is asynchronous from the pinned pool.
+    left = frame_buffer(left.size(0), left.size(1), left.size(2)).copy_(left);
+    right = frame_buffer(right.size(0), right.size(1), right.size(2)).copy_(right);
+  }
   frame.image = std::move(left);
   frame.right = std::move(right);
   frame.original = torch::Tensor();
