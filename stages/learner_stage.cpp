@@ -125,6 +125,10 @@ void LearnerStage::process(Frame frame, Outputs<LearnerReport>& out) {
 void LearnerStage::join(std::shared_ptr<DataParallel> group) {
   learner_.join(group);
   data_parallel_ = std::move(group);
+  // The store made its folder, so that an unwritable run folder fails at the start; this rank will
+  // write no checkpoint into it. Removed only while empty.
+  std::error_code not_empty;
+  if (!writes_checkpoints()) std::filesystem::remove(store_.folder(), not_empty);
 }
 
 bool LearnerStage::writes_checkpoints() const { return !data_parallel_ || data_parallel_->rank() == 0; }

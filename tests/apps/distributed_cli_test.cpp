@@ -62,7 +62,7 @@ TEST(DistributedCli, TwoRanksTrainAndResumeAsTwoRanksOrAsOneProcess) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.err.find("rank 1 of 2"), std::string::npos) << r.err;
   EXPECT_TRUE(fs::exists(out + "/slow/checkpoints/step-0000000012")) << r.err;
-  EXPECT_FALSE(fs::exists(out + "/rank1/slow/checkpoints/step-0000000012")) << "rank 0 alone writes checkpoints";
+  EXPECT_FALSE(fs::exists(out + "/rank1/slow/checkpoints")) << "rank 0 alone writes checkpoints";
   // Every rank logs the same figures: the means over the ranks.
   const auto rank0 = losses(out + "/metrics.jsonl"), rank1 = losses(out + "/rank1/metrics.jsonl");
   ASSERT_EQ(rank1.size(), 8u);
