@@ -122,6 +122,15 @@ std::unique_ptr<RunGraph> build_run_graph(const RunConfig& config, const Learner
     stage.panel_interval_s = options.panel_interval_s;
     l.stage = &p.add<LearnerStage>(lc.name, *l.learner, stage, options.metrics);
     if (options.resume) l.first_frame = resume_learner(l, (fs::path(options.run_dir) / lc.name).string(), kinds);
+    if (options.resume && !options.rank_dir.empty() && l.stage->steps() > 0) {
+      if (const auto own = l.stage->resume_frame_index_of_this_rank()) {
+        l.first_frame = *own;
+        spdlog::info("{}: this rank's frames before {} are passed over (its own share of the source)", lc.name, *own);
+      } else {
+        spdlog::info("{}: this rank has no frame index for step {} (the checkpoint came from fewer ranks): it passes over rank 0's {} frames",
+                     lc.name, l.stage->steps(), l.first_frame);
+      }
+    }
     if (options.rendezvous) l.stage->join(std::make_shared<DataParallel>(options.rendezvous->group(lc.name), config.dist, lc.name));
     earliest = std::min(earliest, l.first_frame);
     latest = std::max(latest, l.first_frame);

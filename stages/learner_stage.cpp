@@ -239,6 +239,8 @@ void LearnerStage::checkpoint_if_healthy() {
 LearnerStage::Snapshot LearnerStage::snapshot() {
   Snapshot s;
   s.frames = frames_;
+  s.step = learner_.steps();
+  s.next_frame_index = next_frame_index_;
   if (!writes_checkpoints()) return s;  // rank 0 keeps the group's (identical) state: nothing to copy here
   learner_.save(s.data);
   // A learner's tensors may share storage with its live weights and buffers (a detached parameter,
@@ -263,7 +265,12 @@ LearnerStage::Snapshot LearnerStage::snapshot() {
 }
 
 std::string LearnerStage::write(const Snapshot& s) {
-  if (writes_checkpoints()) last_checkpoint_ = store_.save(s.data);
+  if (writes_checkpoints()) {
+    last_checkpoint_ = store_.save(s.data);
+  } else {
+    // Rank 0's checkpoint of this step holds rank 0's place in its own share of the source.
+    std::ofstream(frame_index_path(), std::ios::app) << "{\"step\": " << s.step << ", \"next_frame_index\": " << s.next_frame_index << "}\n";
+  }
   frames_at_checkpoint_ = s.frames;
   initial_.reset();
   return last_checkpoint_.value_or("");
@@ -316,6 +323,23 @@ std::int64_t LearnerStage::resume(const CheckpointData& checkpoint, const std::s
   frames_at_checkpoint_ = frames_;
   resumed_ = true;
   return next_frame_index_;
+}
+
+std::string LearnerStage::frame_index_path() const { return (fs::path(options_.folder) / "frame_index.jsonl").string(); }
+
+std::optional<std::int64_t> LearnerStage::resume_frame_index_of_this_rank() {
+  std::ifstream in(frame_index_path());
+  const std::string step_key = "{\"step\": " + std::to_string(learner_.steps()) + ", \"next_frame_index\": ";
+  std::optional<std::int64_t> found;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(step_key, 0) != 0 || line.back() != '}') continue;  // another step's, or a line cut short
+    try {
+      found = std::stoll(line.substr(step_key.size()));
+    } catch (const std::exception&) {
+    }
+  }
+  if (found) next_frame_index_ = *found;
+  return found;
 }
 
 void LearnerStage::finish(Outputs<LearnerReport>&) {

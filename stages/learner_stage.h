@@ -88,6 +88,12 @@ class LearnerStage final : public Stage<Frame, LearnerReport> {
   // rollback ends the run instead (the ranks would have to roll back at the same step); when
   // another rank's stream ended this one stops too, and at its own end it leaves the group.
   void join(std::shared_ptr<DataParallel> group);
+  // A rank other than 0 of a data-parallel run, resumed from rank 0's checkpoint: each rank reads
+  // its own share of the source, so where it stood in it at that step is its own, kept in
+  // <folder>/frame_index.jsonl (a line per checkpoint rank 0 wrote). Takes it and returns it;
+  // nullopt when the file has none for the checkpoint's step (the checkpoint came from a single
+  // process, or from a run of fewer ranks): rank 0's frame index stays.
+  std::optional<std::int64_t> resume_frame_index_of_this_rank();
   // Writes a checkpoint of the current state now, unchecked; returns its folder, or "" on a rank
   // other than 0 of a data-parallel run (rank 0 alone writes).
   std::string checkpoint();
@@ -123,6 +129,8 @@ class LearnerStage final : public Stage<Frame, LearnerReport> {
   struct Snapshot {
     CheckpointData data;
     std::int64_t frames = 0;
+    std::int64_t step = 0;
+    std::int64_t next_frame_index = 0;
   };
   // Takes the due checkpoint's candidate if the state is healthy; rolls back if its weights are not.
   void checkpoint_if_healthy();
@@ -131,6 +139,7 @@ class LearnerStage final : public Stage<Frame, LearnerReport> {
   void checkpoint_last_state();
   // A rank other than 0 of a data-parallel run keeps only the frame count: rank 0 writes the state.
   Snapshot snapshot();
+  std::string frame_index_path() const;
   std::string write(const Snapshot& snapshot);
   void roll_back(const std::string& cause);
   double steps_per_s(std::int64_t new_steps);

@@ -22,13 +22,28 @@ namespace {
 using Result = test::CommandResult;
 std::string vidssl() { return VIDSSL_BINARY; }
 
-// A folder of two real clips: rank 0 reads one, rank 1 the other.
-std::string two_clip_folder() {
-  const std::string a = test::opencv_clip("vtest.avi"), b = test::opencv_clip("tree.avi");
-  if (a.empty() || b.empty()) return "";
+// A folder of real clips dealt out by rank: rank 0 reads a.avi (vtest.avi) then c.avi, rank 1
+// b.avi (tree.avi's first 3 frames) then d.avi (tree.avi). Rank 1 crosses a clip boundary where
+// rank 0 does not, so the two stand at different frames of their shares after the same steps.
+std::string clip_folder() {
+  const std::string vtest = test::opencv_clip("vtest.avi"), tree = test::opencv_clip("tree.avi");
+  if (vtest.empty() || tree.empty()) return "";
   const std::string dir = test::scratch_dir("dist-clips");
-  fs::copy_file(a, dir + "/a.avi", fs::copy_options::overwrite_existing);
-  fs::copy_file(b, dir + "/b.avi", fs::copy_options::overwrite_existing);
+  fs::copy_file(vtest, dir + "/a.avi", fs::copy_options::overwrite_existing);
+  fs::copy_file(vtest, dir + "/c.avi", fs::copy_options::overwrite_existing);
+  fs::copy_file(tree, dir + "/d.avi", fs::copy_options::overwrite_existing);
+  const auto cut = test::run_command_line("ffmpeg -v error -y -i " + tree + " -frames:v 3 -c:v ffv1 " + dir + "/b.avi");
+  if (cut.status != 0) return "";
+  return dir;
+}
+
+// Two copies of vtest.avi (795 frames): both ranks train until one is killed.
+std::string long_clip_folder() {
+  const std::string vtest = test::opencv_clip("vtest.avi");
+  if (vtest.empty()) return "";
+  const std::string dir = test::scratch_dir("dist-long-clips");
+  fs::copy_file(vtest, dir + "/a.avi", fs::copy_options::overwrite_existing);
+  fs::copy_file(vtest, dir + "/b.avi", fs::copy_options::overwrite_existing);
   return dir;
 }
 
@@ -51,7 +66,7 @@ std::vector<std::string> losses(const std::string& metrics) {
 
 TEST(DistributedCli, TwoRanksTrainAndResumeAsTwoRanksOrAsOneProcess) {
   if (!in_build(DistBackend::gloo)) GTEST_SKIP() << "Gloo is not in this build";
-  const std::string clips = two_clip_folder();
+  const std::string clips = clip_folder();
   if (clips.empty()) GTEST_SKIP() << "opencv-doc's clips are absent";
   const std::string out = test::scratch_dir("dist-run");
   fs::remove_all(out);
@@ -69,6 +84,14 @@ TEST(DistributedCli, TwoRanksTrainAndResumeAsTwoRanksOrAsOneProcess) {
   EXPECT_EQ(std::vector<std::string>(rank0.end() - 8, rank0.end()), rank1);
   // Rank 1's final stage reports (its frames, throughput, drops) joined rank 0's record.
   EXPECT_NE(test::read_all(out + "/metrics.jsonl").find("{\"rank\": 1, \"time\": "), std::string::npos);
+  // Each rank's place in its own share at step 12. Both skipped the single process's 5 frames; rank
+  // 0 then took a step at every frame (13), rank 1's first frame began its second clip (14).
+  const std::string indices = test::read_all(out + "/rank1/slow/frame_index.jsonl");
+  EXPECT_NE(indices.find("{\"step\": 12, \"next_frame_index\": 14}"), std::string::npos) << indices;
+  r = test::run_command_line(vidssl() + " launch -n 2 " + small_slow(clips, out, 14) + " --resume");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("frames before 13 are passed over"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("this rank's frames before 14 are passed over"), std::string::npos) << r.err;
   r = test::run_command_line(vidssl() + " run " + small_slow(clips, out, 16) + " --resume");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(fs::exists(out + "/slow/checkpoints/step-0000000016")) << r.err;
@@ -76,7 +99,7 @@ TEST(DistributedCli, TwoRanksTrainAndResumeAsTwoRanksOrAsOneProcess) {
 
 TEST(DistributedCli, AKilledRankEndsTheOtherWithinTheTimeoutAfterItsLastStepIsSaved) {
   if (!in_build(DistBackend::gloo)) GTEST_SKIP() << "Gloo is not in this build";
-  const std::string clips = two_clip_folder();
+  const std::string clips = long_clip_folder();
   if (clips.empty()) GTEST_SKIP() << "opencv-doc's clips are absent";
   const std::string out = test::scratch_dir("dist-killed");
   fs::remove_all(out);
