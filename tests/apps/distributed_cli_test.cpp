@@ -20,7 +20,7 @@ namespace vidssl {
 namespace {
 
 using Result = test::CommandResult;
-std::string vidssl() { return VIDSSL_BINARY; }
+using test::vidssl;
 
 // A folder of real clips dealt out by rank: rank 0 reads a.avi (vtest.avi) then c.avi, rank 1
 // b.avi (tree.avi's first 3 frames) then d.avi (tree.avi). Rank 1 crosses a clip boundary where

@@ -21,16 +21,10 @@ namespace vidssl {
 namespace {
 
 using Result = test::CommandResult;
+using test::config;
+using test::count_lines_with;
+using test::vidssl;
 Result run(const std::string& command) { return test::run_command_line(command); }
-std::string vidssl() { return VIDSSL_BINARY; }
-std::string config(const std::string& name) { return std::string(VIDSSL_SOURCE_DIR) + "/configs/" + name; }
-
-int count_lines_with(const std::string& text, const std::string& needle) {
-  std::istringstream in(text);
-  int n = 0;
-  for (std::string line; std::getline(in, line);) n += line.find(needle) != std::string::npos;
-  return n;
-}
 
 // configs/kitti-all.yaml end to end, small: every learner writes its checkpoints and metrics, Model C
 // its per-frame log; Models A and B share one preprocessing; eval picks a learner with --model.

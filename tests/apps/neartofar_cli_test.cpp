@@ -25,7 +25,7 @@ using Result = test::CommandResult;
 Result run(const std::string& command) { return test::run_command_line(command); }
 
 std::string kitti_run(const std::string& out, int frames, const std::string& extra = "") {
-  return std::string(VIDSSL_BINARY) + " run " + VIDSSL_SOURCE_DIR + "/configs/kitti-traverse.yaml --max-frames " +
+  return test::vidssl() + " run " + test::config("kitti-traverse.yaml") + " --max-frames " +
          std::to_string(frames) + " --out " + out + " --display none --set source.path=" + test::kitti_dir() + " " + extra;
 }
 
@@ -105,7 +105,7 @@ TEST(NearToFarCli, ResumeContinuesFromTheNextFrameAndKeepsTheLog) {
 TEST(NearToFarCli, ModelAFromTheSameSequenceStartsTheClassifiersFeatures) {
   if (test::kitti_dir().empty()) GTEST_SKIP() << "../shared/data/kitti-rural-stereo is absent";
   const std::string slow = test::scratch_dir("neartofar-init-slow"), out = test::scratch_dir("neartofar-init");
-  const Result a = run(std::string(VIDSSL_BINARY) + " run " + VIDSSL_SOURCE_DIR + "/configs/clip-slow.yaml --max-frames 8 --out " +
+  const Result a = run(test::vidssl() + " run " + test::config("clip-slow.yaml") + " --max-frames 8 --out " +
                        slow + " --display none --set source.path=" + test::kitti_dir() + " --set source.width=310 --set source.height=94");
   ASSERT_EQ(a.status, 0) << a.err;
   const Result c = run(kitti_run(out, 1, "--set models.neartofar.init_from=" + slow));
@@ -126,7 +126,7 @@ TEST(NearToFarCli, EvalFarWindowsDistanceNormalizationBeatsPlainBandsAndTheNearM
   const std::string out = test::scratch_dir("neartofar-eval");
   const Result trained = run(kitti_run(out, 1));
   ASSERT_EQ(trained.status, 0) << trained.err;
-  const Result r = run(std::string(VIDSSL_BINARY) + " eval --checkpoint " + out + " --source " + test::kitti_dir());
+  const Result r = run(test::vidssl() + " eval --checkpoint " + out + " --source " + test::kitti_dir());
   ASSERT_EQ(r.status, 0) << r.err;
   const YAML::Node e = YAML::Load(r.out);
   std::printf("%s\n", r.out.c_str());

@@ -11,7 +11,7 @@
 namespace vidssl {
 namespace {
 
-std::string vidssl() { return VIDSSL_BINARY; }
+using test::vidssl;
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::istringstream in(text);

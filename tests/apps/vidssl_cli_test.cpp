@@ -28,11 +28,11 @@ namespace vidssl {
 namespace {
 
 using Result = test::CommandResult;
+using test::config;
+using test::count_lines_with;
 using test::read_all;
+using test::vidssl;
 Result run(const std::string& command) { return test::run_command_line(command); }
-
-std::string vidssl() { return VIDSSL_BINARY; }
-std::string config(const std::string& name) { return std::string(VIDSSL_SOURCE_DIR) + "/configs/" + name; }
 
 // A small, fast Model A run on vtest.avi.
 std::string small_run(const std::string& out, int frames, const std::string& extra = "",
@@ -40,13 +40,6 @@ std::string small_run(const std::string& out, int frames, const std::string& ext
   return vidssl() + " run " + config("clip-slow.yaml") + " --max-frames " + std::to_string(frames) + " --out " + out +
          " --display " + display + " --set models.slow.filters=8 --set source.width=64 --set source.height=48 --set models.slow.train.batch=2 " +
          "--set run.threads=1 " + extra;
-}
-
-int count_lines_with(const std::string& text, const std::string& needle) {
-  std::istringstream in(text);
-  int n = 0;
-  for (std::string line; std::getline(in, line);) n += line.find(needle) != std::string::npos;
-  return n;
 }
 
 bool have_vtest() { return !test::opencv_clip("vtest.avi").empty(); }
