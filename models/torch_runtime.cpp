@@ -153,17 +153,20 @@ std::optional<c10::ScalarType> autocast_type(torch::Device device) {
   return autocast_dtype(device.type());
 }
 
-Autocast::Autocast(torch::Device device, Precision precision) : active_(precision == Precision::bf16), type_(device.type()) {
-  if (!active_) return;
-  was_enabled_ = autocast_enabled(type_);
-  was_dtype_ = autocast_dtype(type_);
-  set_autocast(type_, true, c10::ScalarType::BFloat16);
-  at::autocast::increment_nesting();
+Autocast::Autocast(torch::Device device, Precision precision)
+    : type_(device.type()),
+      was_enabled_(autocast_enabled(type_)),
+      was_dtype_(autocast_dtype(type_)),
+      enables_(precision == Precision::bf16),
+      restores_(enables_ || was_enabled_) {
+  if (!restores_) return;
+  set_autocast(type_, enables_, enables_ ? c10::ScalarType::BFloat16 : was_dtype_);
+  if (enables_) at::autocast::increment_nesting();
 }
 
 Autocast::~Autocast() {
-  if (!active_) return;
-  if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+  if (!restores_) return;
+  if (enables_ && at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
   set_autocast(type_, was_enabled_, was_dtype_);
 }
 

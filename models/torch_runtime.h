@@ -52,10 +52,12 @@ void configure_cuda(const CudaSettings& settings);
 //   run: { precision: bf16 }
 enum class Precision { fp32, bf16 };
 
-// Autocast to `precision` on `device`'s type for the guard's scope, on this thread (autocast is
-// thread-local), as torch.autocast does: on leaving the outermost scope, the bfloat16 copies of the
-// weights made inside it are dropped, since the step about to be taken changes the weights. A
-// no-op for fp32. Wrap the forward pass only: backward replays the casts the forward recorded.
+// The guard's scope runs in `precision` on `device`'s type, on this thread (autocast is
+// thread-local), as torch.autocast does: bf16 turns autocast on, and on leaving the outermost such
+// scope the bfloat16 copies of the weights made inside it are dropped, since the step about to be
+// taken changes the weights; fp32 turns it off inside a bf16 scope (a solver that needs full
+// precision) and is a no-op elsewhere. Wrap the forward pass only: backward replays the casts the
+// forward recorded.
 //
 //   { const Autocast autocast(device, precision); loss = model->loss(batch); }
 //   loss.backward();
@@ -67,10 +69,11 @@ class Autocast {
   Autocast& operator=(const Autocast&) = delete;
 
  private:
-  bool active_;
   c10::DeviceType type_;
-  bool was_enabled_ = false;
-  c10::ScalarType was_dtype_ = c10::ScalarType::Float;
+  bool was_enabled_;
+  c10::ScalarType was_dtype_;
+  bool enables_;    // bf16: this scope turned autocast on and counts in its nesting
+  bool restores_;   // the scope changed the thread's autocast state
 };
 
 // The type autocast casts this thread's convolutions on `device` to, or nullopt when it is off. For

@@ -8,6 +8,7 @@
 #include "models/layers/conv_dictionary.h"
 #include "models/layers/decoder_conv.h"
 #include "models/slow/fista.h"
+#include "models/torch_runtime.h"
 
 namespace vidssl {
 
@@ -150,7 +151,12 @@ SlowSparseLoss SlowSparseImpl::psd_loss(const torch::Tensor& x, std::int64_t pai
   fista_options.initial_lipschitz = options.fista_lipschitz();
   fista_options.backtrack = options.fista_backtrack();
   if (fista_lipschitz_.defined() && fista_lipschitz_.device() != x.device()) fista_lipschitz_ = torch::Tensor();
-  FistaResult inferred = fista(x, decoder->weight.detach(), guess.detach(), fista_options, fista_lipschitz_);
+  FistaResult inferred;
+  {
+    // A solver: its backtracking compares energies that bfloat16 convolutions would round.
+    const Autocast full_precision(x.device(), Precision::fp32);
+    inferred = fista(x, decoder->weight.detach(), guess.detach(), fista_options, fista_lipschitz_);
+  }
   fista_lipschitz_ = inferred.lipschitz;
   out.codes = inferred.codes;  // h*, no gradient
   out.reconstructed = decode(out.codes);  // gradient reaches the decoder only

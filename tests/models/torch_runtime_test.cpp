@@ -84,7 +84,7 @@ TEST(TorchRuntime, DeviceNamesAreCheckedAndAMissingGpuIsNamed) {
 }
 
 // run.precision: bf16 makes the convolutions of the scope bfloat16, nested scopes included, and
-// only there; the weight stays float32 and its gradient agrees with float32's to bfloat16's
+// only there (an fp32 scope inside turns it off); the weight stays float32 and its gradient agrees with float32's to bfloat16's
 // precision (8 bits of mantissa: 2^-8 relative per rounding).
 TEST(TorchRuntime, Bf16AutocastRunsConvolutionsInBfloat16ForItsScopeOnly) {
   for (const torch::Device device : available_devices()) {
@@ -103,6 +103,10 @@ TEST(TorchRuntime, Bf16AutocastRunsConvolutionsInBfloat16ForItsScopeOnly) {
       {
         const Autocast inner(device, Precision::bf16);
         EXPECT_EQ(torch::conv2d(x, w).scalar_type(), torch::kBFloat16);
+      }
+      {
+        const Autocast full_precision(device, Precision::fp32);
+        EXPECT_EQ(torch::conv2d(x, w).scalar_type(), torch::kFloat) << "fp32 inside bf16 turns autocast off";
       }
       const auto y = torch::conv2d(x, w);
       EXPECT_EQ(y.scalar_type(), torch::kBFloat16) << "still inside the outer scope";
