@@ -10,13 +10,14 @@ namespace vidssl {
 
 // The host memory a source decodes its frames into, recycled: a buffer goes back to the pool when
 // no one holds it any more (the frame, its views, the display's copy of `original`, an upload still
-// in flight: models/training/pending_uploads.h), so after the first few frames a run allocates no
+// in flight: upload() in models/torch_runtime.h), so after the first few frames a run allocates no
 // frame memory. Pinned (page-locked) when a learner trains on a GPU: the upload then reads the
 // buffer directly, without the driver's staging copy, and does not block the preprocessing thread.
 //
-// Buffers in use are found by their storage's reference count: only the pool's own handle left
-// means free. The count is read with acquire ordering and, once it is 1, only acquire() can raise it
-// again, so a buffer is never handed out while another thread still reads or writes it. A pool
+// Buffers in use are found by their reference counts (held_only_here, models/training/
+// reusable_buffer.h): only the pool's own handle left means free. The count is read with acquire
+// ordering and, once it is 1, only acquire() can raise it again, so a buffer is never handed out
+// while another thread still reads or writes it. A pool
 // keeps at most `max_buffers`: when that many are all in use (a learner that keeps decoded frames),
 // a frame gets memory of its own, counted in allocations(), and the run goes on as without a pool.
 //
