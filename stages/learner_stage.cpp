@@ -43,6 +43,9 @@ double median(std::vector<double> values) {
   return *middle;
 }
 
+// A line of <folder>/frame_index.jsonl up to its value, the text it is written with and looked up by.
+std::string frame_index_key(std::int64_t step) { return "{\"step\": " + std::to_string(step) + ", \"next_frame_index\": "; }
+
 std::optional<double> loss_of(const LearnerStep& step) {
   for (const auto& [key, value] : step.values)
     if (key == "loss") return value;
@@ -269,7 +272,7 @@ std::string LearnerStage::write(const Snapshot& s) {
     last_checkpoint_ = store_.save(s.data);
   } else {
     // Rank 0's checkpoint of this step holds rank 0's place in its own share of the source.
-    std::ofstream(frame_index_path(), std::ios::app) << "{\"step\": " << s.step << ", \"next_frame_index\": " << s.next_frame_index << "}\n";
+    std::ofstream(frame_index_path(), std::ios::app) << frame_index_key(s.step) << s.next_frame_index << "}\n";
   }
   frames_at_checkpoint_ = s.frames;
   initial_.reset();
@@ -329,7 +332,7 @@ std::string LearnerStage::frame_index_path() const { return (fs::path(options_.f
 
 std::optional<std::int64_t> LearnerStage::resume_frame_index_of_this_rank() {
   std::ifstream in(frame_index_path());
-  const std::string step_key = "{\"step\": " + std::to_string(learner_.steps()) + ", \"next_frame_index\": ";
+  const std::string step_key = frame_index_key(learner_.steps());
   std::optional<std::int64_t> found;
   for (std::string line; std::getline(in, line);) {
     if (line.rfind(step_key, 0) != 0 || line.back() != '}') continue;  // another step's, or a line cut short
