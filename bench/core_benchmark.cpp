@@ -158,8 +158,9 @@ Args parse(int argc, char** argv) {
     } else if (key == "--delta-steps") {
       a.delta_steps = positive(key, value, 0);
     } else if (key == "--precision") {
-      if (value != "fp32" && value != "bf16") usage("--precision: expected fp32 or bf16, got '" + value + "'");
-      a.precision = value == "bf16" ? Precision::bf16 : Precision::fp32;
+      if (value != to_string(Precision::fp32) && value != to_string(Precision::bf16))
+        usage("--precision: expected fp32 or bf16, got '" + value + "'");
+      a.precision = value == to_string(Precision::bf16) ? Precision::bf16 : Precision::fp32;
     } else if (key == "--only") {
       a.only = split(value);
       for (const std::string& o : a.only)
@@ -332,7 +333,7 @@ std::unique_ptr<NearToFarLearner> make_neartofar(const Args& a, const StereoCame
 JsonLine line_for(const std::string& bench, const std::string& model, torch::Device device, int width, int height, Precision precision) {
   JsonLine line;
   line.add("bench", bench).add("model", model).add("device", device.str()).add("width", width).add("height", height)
-      .add("precision", precision == Precision::bf16 ? "bf16" : "fp32");
+      .add("precision", to_string(precision));
   return line;
 }
 

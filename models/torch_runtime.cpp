@@ -148,6 +148,8 @@ void set_autocast(c10::DeviceType type, bool enabled, c10::ScalarType dtype) {
 
 }  // namespace
 
+const char* to_string(Precision precision) { return precision == Precision::bf16 ? "bf16" : "fp32"; }
+
 std::optional<c10::ScalarType> autocast_type(torch::Device device) {
   if (!autocast_enabled(device.type())) return std::nullopt;
   return autocast_dtype(device.type());

@@ -51,6 +51,7 @@ void configure_cuda(const CudaSettings& settings);
 //
 //   run: { precision: bf16 }
 enum class Precision { fp32, bf16 };
+const char* to_string(Precision precision);  // "fp32", "bf16": the key's values
 
 // The guard's scope runs in `precision` on `device`'s type, on this thread (autocast is
 // thread-local), as torch.autocast does: bf16 turns autocast on, and on leaving the outermost such

@@ -115,7 +115,7 @@ RunConfig read_config(ConfigReader& r, const LearnerKinds& kinds) {
   check_under("run.", [&] { check_device_name(c.device); });
   r.read("run.cudnn_benchmark", c.cuda.cudnn_benchmark);
   r.read("run.tf32", c.cuda.tf32);
-  r.read_choice("run.precision", c.precision, {{"fp32", Precision::fp32}, {"bf16", Precision::bf16}});
+  r.read_choice("run.precision", c.precision, {{to_string(Precision::fp32), Precision::fp32}, {to_string(Precision::bf16), Precision::bf16}});
   std::string backend = "auto";
   r.read("run.dist_backend", backend);
   require(backend == "auto" || backend == "gloo" || backend == "nccl", "run.dist_backend", "auto, gloo or nccl");
