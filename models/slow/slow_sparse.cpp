@@ -29,6 +29,14 @@ const char* to_string(SlowTraining training) {
   return "?";
 }
 
+const char* to_string(SlownessTerm slowness) {
+  switch (slowness) {
+    case SlownessTerm::l1: return "l1";
+    case SlownessTerm::normalized: return "normalized";
+  }
+  return "?";
+}
+
 void check_options(const SlowSparseOptions& o) {
   const auto fail = [](const std::string& key, const std::string& expected, const std::string& got) {
     throw std::invalid_argument(key + ": expected " + expected + ", got " + got);
@@ -117,9 +125,18 @@ SlowSparseLoss SlowSparseImpl::loss(const torch::Tensor& pairs) {
   return options.training() == SlowTraining::psd ? psd_loss(x, n) : direct_loss(x, n);
 }
 
-torch::Tensor SlowSparseImpl::slowness(const torch::Tensor& pooled, std::int64_t pairs, double positions) {
-  auto difference = pooled.slice(0, 0, pairs) - pooled.slice(0, pairs, 2 * pairs);
-  return options.beta() * difference.abs().sum() / positions;
+torch::Tensor SlowSparseImpl::slowness(const torch::Tensor& pooled, std::int64_t pairs, double positions) const {
+  const auto first = pooled.slice(0, 0, pairs), second = pooled.slice(0, pairs, 2 * pairs);
+  const auto change = (first - second).abs();
+  switch (options.slowness()) {
+    case SlownessTerm::l1: return options.beta() * change.sum() / positions;
+    case SlownessTerm::normalized: {
+      // ε keeps a map whose codes are all zero (P = √1e-6 everywhere) finite; it is below any living map's size.
+      constexpr double epsilon = 1e-3;
+      return options.beta() * (change.sum({2, 3}) / ((first + second).sum({2, 3}) + epsilon)).mean();
+    }
+  }
+  throw std::logic_error("unknown slowness term");
 }
 
 SlowSparseLoss SlowSparseImpl::direct_loss(const torch::Tensor& x, std::int64_t pairs) {

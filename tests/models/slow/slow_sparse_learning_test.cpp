@@ -146,12 +146,16 @@ TEST(SlowSparseLearning, EncoderInitialisedFromTheDecoderLearnsEveryFilter) {
   }
 }
 
-// Slowness at the shipped β = 2 against the sparse auto-encoder (β = 0), trained identically on
-// cup.mp4 at the webcam configs' time step (pairs 4 frames apart) and measured on
-// three clips never trained on, together: each clip's TCR over its consecutive frames against far
-// frames of the whole set (docs/results.md, Model A). Measured here (80×60, 16 filters, so that CI
-// trains it in a minute): 15-29 % lower on every clip for seeds 1 and 2; at 160×120 on the study's
-// training set, 9-15 %. The margin asserted is 8 % on every clip and seed.
+// Slowness against the sparse auto-encoder (β 0), trained on cup.mp4 at the webcam configs' time
+// step (pairs 4 frames apart) and measured on three clips never trained on, together: each clip's
+// TCR over its consecutive frames against far frames of the whole set (docs/results.md, Model A).
+// Two slowness terms, each at the β the configs ship:
+// - the paper's l1 term at β 2: 15–29 % lower TCR on every clip (seeds 1 and 2), asserted 8 %; but
+//   the residual energy rises from 0.23 to 0.35 (a β large enough to be slow pays the model to turn
+//   features down);
+// - the normalized term at β 0.3: 25–38 % lower on every clip (seeds 1–3), asserted 15 %, with the
+//   residual energy at β 0's level (0.215–0.241 against 0.226–0.233), asserted within 15 %.
+// 80×60, 16 filters, so that CI trains the six models in about a minute.
 TEST(SlowSparseLearning, SlownessLowersTheTemporalCoherenceRatioOnEveryHeldOutClip) {
   const auto train_clip = frames_of("cup.mp4", 217);
   const std::vector<std::pair<std::string, double>> held_out_clips = {{"box.mp4", 30000.0 / 1001}, {"tree.avi", 68 / 29.5}, {"Megamind.avi", 23.976}};
@@ -165,26 +169,43 @@ TEST(SlowSparseLearning, SlownessLowersTheTemporalCoherenceRatioOnEveryHeldOutCl
   }
   if (!train_clip.defined()) GTEST_SKIP() << "cup.mp4 (opencv-doc) or ffmpeg not installed";
   const auto held_out_frames = torch::cat(held_out);
+  struct Setting {
+    const char* name;
+    double beta;
+    SlownessTerm term;
+    double most_tcr;  // at most this share of β 0's TCR, on every clip
+  };
+  const Setting baseline{"beta0", 0.0, SlownessTerm::l1, 1.0};
+  const Setting settings[] = {{"l1_beta2", 2.0, SlownessTerm::l1, 0.92}, {"normalized_beta0.3", 0.3, SlownessTerm::normalized, 0.85}};
   for (const auto& device : test::test_devices()) {
     for (const int seed : {1, 2}) {
       SCOPED_TRACE(device.str() + " seed " + std::to_string(seed));
-      double tcr[2][3];
-      const double betas[2] = {2.0, 0.0};  // the shipped β, the baseline
-      for (int b = 0; b < 2; ++b) {
+      const auto trained = [&](const Setting& setting) {
         torch::manual_seed(seed);
-        SlowSparseLearner learner(SlowSparseOptions().filters(16).kernel(7).beta(betas[b]), adam(3e-3), ClipLearnerOptions{}, device);
+        SlowSparseLearner learner(SlowSparseOptions().filters(16).kernel(7).beta(setting.beta).slowness(setting.term), adam(3e-3),
+                                  ClipLearnerOptions{}, device);
         train(learner, train_clip.to(device), 600, 8, seed, 4);
         torch::NoGradGuard no_grad;
         const auto features = learner.model()->pool(learner.model()->encode(held_out_frames.to(device))).flatten(1).cpu();
-        for (int c = 0; c < 3; ++c) tcr[b][c] = temporal_coherence_ratio(features, timing, {.clip = c});
-      }
-      for (int c = 0; c < 3; ++c) {
-        const auto& name = held_out_clips[static_cast<std::size_t>(c)].first;
-        RecordProperty("tcr_beta2_" + name + "_seed" + std::to_string(seed), std::to_string(tcr[0][c]));
-        RecordProperty("tcr_beta0_" + name + "_seed" + std::to_string(seed), std::to_string(tcr[1][c]));
-        std::printf("seed %d %s: TCR beta 2 %.4f, beta 0 %.4f (%.1f %% lower)\n", seed, name.c_str(), tcr[0][c], tcr[1][c],
-                    100 * (1 - tcr[0][c] / tcr[1][c]));
-        EXPECT_LE(tcr[0][c], 0.92 * tcr[1][c]) << name << ": beta 2 " << tcr[0][c] << ", beta 0 " << tcr[1][c];
+        std::vector<double> figures;  // TCR per clip, then the residual energy
+        for (int c = 0; c < 3; ++c) figures.push_back(temporal_coherence_ratio(features, timing, {.clip = c}));
+        figures.push_back(code_figures(learner.model(), held_out_frames.slice(0, 0, 200).to(device)).residual);
+        return figures;
+      };
+      const auto base = trained(baseline);
+      for (const auto& setting : settings) {
+        const auto slow = trained(setting);
+        for (int c = 0; c < 3; ++c) {
+          const auto& name = held_out_clips[static_cast<std::size_t>(c)].first;
+          RecordProperty(std::string("tcr_") + setting.name + "_" + name + "_seed" + std::to_string(seed), std::to_string(slow[c]));
+          std::printf("seed %d %s: TCR %s %.4f, beta 0 %.4f (%.1f %% lower)\n", seed, name.c_str(), setting.name, slow[c], base[c],
+                      100 * (1 - slow[c] / base[c]));
+          EXPECT_LE(slow[c], setting.most_tcr * base[c]) << name << ": " << setting.name << " " << slow[c] << ", beta 0 " << base[c];
+        }
+        std::printf("seed %d residual energy: %s %.4f, beta 0 %.4f\n", seed, setting.name, slow[3], base[3]);
+        if (setting.term == SlownessTerm::normalized) {
+          EXPECT_LE(slow[3], 1.15 * base[3]) << "the normalized term keeps what the features reconstruct";
+        }
       }
     }
   }

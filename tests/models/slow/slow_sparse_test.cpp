@@ -15,21 +15,24 @@ SlowSparseOptions tiny(SlowEncoder encoder) {
 }
 
 // The loss by its definition, written out with plain tensor ops and loops over groups, from the
-// model's encoder and decoder outputs: ½‖x − x̂‖² + α‖h‖₁ + β Σ_j |P_j(h_t) − P_j(h_{t+1})|,
-// all over N·H·W.
+// model's encoder and decoder outputs: ½‖x − x̂‖² + α‖h‖₁ over N·H·W, plus the slowness term: with
+// l1, β Σ_j |P_j(h_t) − P_j(h_{t+1})| over N·H·W; normalized, β times the mean over pairs and
+// pooled maps of Σ_{y,x} |P_t − P_{t+1}| / (Σ_{y,x} (P_t + P_{t+1}) + 10⁻³).
 double loss_by_definition(SlowSparse& model, const torch::Tensor& pairs) {
   const auto n = pairs.size(0), h = pairs.size(3), w = pairs.size(4);
-  double total = 0;
+  const auto maps = model->options.filters() / 4;
+  double energy = 0, l1_change = 0, ratios = 0;
   for (int64_t i = 0; i < n; ++i) {
     std::vector<torch::Tensor> codes;
     for (int t = 0; t < 2; ++t) {
       auto x = pairs[i][t].unsqueeze(0);
       auto code = model->encode(x);
-      total += 0.5 * (x - model->decode(code)).pow(2).sum().item<double>();
-      total += model->options.alpha() * code.abs().sum().item<double>();
+      energy += 0.5 * (x - model->decode(code)).pow(2).sum().item<double>();
+      energy += model->options.alpha() * code.abs().sum().item<double>();
       codes.push_back(code[0]);
     }
-    for (int64_t j = 0; j < model->options.filters() / 4; ++j)
+    for (int64_t j = 0; j < maps; ++j) {
+      double change = 0, size = 0;
       for (int64_t y = 0; y < h / 2; ++y)
         for (int64_t x = 0; x < w / 2; ++x) {
           double p[2];
@@ -37,17 +40,27 @@ double loss_by_definition(SlowSparse& model, const torch::Tensor& pairs) {
             auto block = codes[t].slice(0, 4 * j, 4 * j + 4).slice(1, 2 * y, 2 * y + 2).slice(2, 2 * x, 2 * x + 2);
             p[t] = std::sqrt(block.pow(2).sum().item<double>() + 1e-6);
           }
-          total += model->options.beta() * std::abs(p[0] - p[1]);
+          change += std::abs(p[0] - p[1]);
+          size += p[0] + p[1];
         }
+      l1_change += change;
+      ratios += change / (size + 1e-3);
+    }
   }
-  return total / static_cast<double>(n * h * w);
+  const double positions = static_cast<double>(n * h * w);
+  const double slowness = model->options.slowness() == SlownessTerm::l1 ? l1_change / positions : ratios / static_cast<double>(n * maps);
+  return energy / positions + model->options.beta() * slowness;
 }
 
-class SlowSparseEncoders : public ::testing::TestWithParam<SlowEncoder> {};
+// Every encoder with each slowness term.
+class SlowSparseEncoders : public ::testing::TestWithParam<std::tuple<SlowEncoder, SlownessTerm>> {
+ protected:
+  SlowSparseOptions options() const { return tiny(std::get<0>(GetParam())).slowness(std::get<1>(GetParam())); }
+};
 
 TEST_P(SlowSparseEncoders, LossEqualsItsDefinition) {
   torch::manual_seed(13);
-  SlowSparse model(tiny(GetParam()));
+  SlowSparse model(options());
   model->to(torch::kDouble);
   auto pairs = torch::randn({2, 2, 1, 6, 8}, torch::kDouble);
   torch::NoGradGuard no_grad;
@@ -57,7 +70,7 @@ TEST_P(SlowSparseEncoders, LossEqualsItsDefinition) {
 
 TEST_P(SlowSparseEncoders, GradientsOfTheFullLossMatchFiniteDifferences) {
   torch::manual_seed(14);
-  SlowSparse model(tiny(GetParam()));
+  SlowSparse model(options());
   model->to(torch::kDouble);
   auto pairs = torch::randn({2, 2, 1, 6, 6}, torch::kDouble);
   auto total = [&] { return model->loss(pairs).total; };
@@ -68,8 +81,34 @@ TEST_P(SlowSparseEncoders, GradientsOfTheFullLossMatchFiniteDifferences) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllEncoders, SlowSparseEncoders,
-                         ::testing::Values(SlowEncoder::relu, SlowEncoder::psd, SlowEncoder::lista),
-                         [](const auto& info) { return std::string(to_string(info.param)); });
+                         ::testing::Combine(::testing::Values(SlowEncoder::relu, SlowEncoder::psd, SlowEncoder::lista),
+                                            ::testing::Values(SlownessTerm::l1, SlownessTerm::normalized)),
+                         [](const auto& info) {
+                           return std::string(to_string(std::get<0>(info.param))) + "_" + to_string(std::get<1>(info.param));
+                         });
+
+// Why the normalized term exists: scaling every code by c (the ReLU encoder's filter and bias times
+// c) scales the l1 term by c, so shrinking features lowers it, while the normalized term stays put.
+TEST(SlowSparse, ShrinkingTheCodesLowersTheL1SlownessButNotTheNormalizedOne) {
+  torch::manual_seed(17);
+  auto pairs = torch::randn({3, 2, 1, 8, 8}, torch::kDouble);
+  for (const auto term : {SlownessTerm::l1, SlownessTerm::normalized}) {
+    SCOPED_TRACE(to_string(term));
+    SlowSparse model(tiny(SlowEncoder::relu).slowness(term));
+    model->to(torch::kDouble);
+    torch::NoGradGuard no_grad;
+    const double before = model->loss(pairs).slowness.item<double>();
+    model->encoder_filter->weight.mul_(0.25);
+    model->encoder_filter->bias.mul_(0.25);
+    const double after = model->loss(pairs).slowness.item<double>();
+    ASSERT_GT(before, 0);
+    if (term == SlownessTerm::l1) {
+      EXPECT_NEAR(after / before, 0.25, 0.01);
+    } else {
+      EXPECT_NEAR(after / before, 1.0, 0.01);
+    }
+  }
+}
 
 TEST(SlowSparse, DecoderFiltersHaveUnitNormAfterEveryUpdate) {
   torch::manual_seed(15);
