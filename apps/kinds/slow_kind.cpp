@@ -80,6 +80,7 @@ std::string evaluate_slow(const SlowSparseOptions& model_options, const Evaluati
   std::vector<torch::Tensor> features;
   std::vector<FrameTiming> timing;
   double residual = 0, energy = 0, active = 0, units = 0;
+  torch::Tensor feature_activity, map_activity;  // Σ|h| per feature, ΣP per pooled map
   std::vector<torch::Tensor> batch;
   auto flush = [&] {
     if (batch.empty()) return;
@@ -89,7 +90,11 @@ std::string evaluate_slow(const SlowSparseOptions& model_options, const Evaluati
     energy += x.pow(2).sum().item<double>();
     active += (h.abs() > 1e-3).sum().item<double>();
     units += static_cast<double>(h.numel());
-    features.push_back(model->pool(h).flatten(1).cpu());
+    const auto pooled = model->pool(h);
+    const auto feature_sum = h.abs().sum({0, 2, 3}).cpu(), map_sum = pooled.sum({0, 2, 3}).cpu();
+    feature_activity = feature_activity.defined() ? feature_activity + feature_sum : feature_sum;
+    map_activity = map_activity.defined() ? map_activity + map_sum : map_sum;
+    features.push_back(pooled.flatten(1).cpu());
     batch.clear();
   };
   Frame frame;
@@ -117,6 +122,8 @@ std::string evaluate_slow(const SlowSparseOptions& model_options, const Evaluati
       .add("temporal_auc", mean_average_precision(precision))
       .add("residual_energy", residual / std::max(energy, 1e-12))
       .add("active_fraction", active / std::max(units, 1.0))
+      .add("dark_features", dark_channels(feature_activity))
+      .add("dark_maps", dark_channels(map_activity))
       .add("scene_seconds", request.scene_seconds)
       .add("scene_gap", request.scene_gap_seconds)
       .add_raw("clips", per_clip_figures(all, timing, scenes, precision, request))

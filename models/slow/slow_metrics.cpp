@@ -101,4 +101,9 @@ std::vector<std::int64_t> fixed_length_scenes(const std::vector<FrameTiming>& ti
   return scene;
 }
 
+std::int64_t dark_channels(const torch::Tensor& activity, double share) {
+  if (activity.dim() != 1 || activity.numel() == 0) throw std::invalid_argument("dark_channels: expected a non-empty vector of activities");
+  return (activity < share * activity.max()).sum().item<std::int64_t>();
+}
+
 }  // namespace vidssl

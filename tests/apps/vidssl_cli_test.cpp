@@ -100,7 +100,7 @@ TEST(VidsslCli, ARunWritesConfigMetricsAndACheckpointThatLoadsInPythonAndEvaluat
 
   const auto e = run(vidssl() + " eval --checkpoint " + out + " --source " + test::opencv_clip("tree.avi") + " --max-frames 60");
   ASSERT_EQ(e.status, 0) << e.err;
-  for (const char* key : {"\"tcr\": ", "\"temporal_auc\": ", "\"residual_energy\": ", "\"active_fraction\": "})
+  for (const char* key : {"\"tcr\": ", "\"temporal_auc\": ", "\"residual_energy\": ", "\"active_fraction\": ", "\"dark_features\": ", "\"dark_maps\": "})
     EXPECT_NE(e.out.find(key), std::string::npos) << key << " missing in " << e.out;
   EXPECT_EQ(count_lines_with(e.out, "{"), 1) << "one JSON object on stdout";
   const auto gap = run(vidssl() + " eval --checkpoint " + out + " --source " + test::opencv_clip("tree.avi") + " --max-frames 60 --gap 3");

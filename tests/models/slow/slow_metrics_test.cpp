@@ -122,5 +122,13 @@ TEST(TemporalAuc, FramesOfNoSceneAreNeitherQueriedNorRanked) {
   EXPECT_NEAR(temporal_auc(features, {0, 0, -1, 1, 1}), 1.0, 1e-12);
 }
 
+TEST(DarkChannels, CountsChannelsBelowTheShareOfTheMostActive) {
+  const auto activity = torch::tensor({2.0, 0.09, 0.1, 1.0, 0.0});
+  EXPECT_EQ(dark_channels(activity), 2);        // below 0.05 × 2 = 0.1: 0.09 and 0
+  EXPECT_EQ(dark_channels(activity, 0.5), 3);   // below 1: 0.09, 0.1 and 0 (1 itself is not below)
+  EXPECT_EQ(dark_channels(torch::ones({8})), 0);
+  EXPECT_THROW(dark_channels(torch::ones({2, 2})), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace vidssl
