@@ -15,7 +15,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-LOSS_TERMS = ["loss", "reconstruction", "sparsity", "slowness", "prediction", "curvature"]
+LOSS_TERMS = ["loss", "reconstruction", "sparsity", "slowness", "prediction", "activity_floor", "curvature"]
 # Model A logs the first two, Model B the PSNRs (dB) and the size of δ; Model C its loss alone.
 METRICS = ["residual_energy", "active_fraction", "psnr_predict", "psnr_copy_last", "delta_norm"]
 

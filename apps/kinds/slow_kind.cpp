@@ -142,9 +142,9 @@ class SlowRecipe final : public LearnerRecipe {
     return std::make_unique<SlowSparseLearner>(m, optimizer, clips, device);
   }
   std::string describe() const override {
-    return fmt::format("Model A (slow): {} encoder, {} filters {}x{}, alpha {}, beta {} ({} slowness), training {}", to_string(model.encoder()),
-                       model.filters(), model.kernel(), model.kernel(), model.alpha(), model.beta(), to_string(model.slowness()),
-                       to_string(model.training()));
+    return fmt::format("Model A (slow): {} encoder, {} filters {}x{}, alpha {}, beta {} ({} slowness), activity floor {} at {}, training {}",
+                       to_string(model.encoder()), model.filters(), model.kernel(), model.kernel(), model.alpha(), model.beta(),
+                       to_string(model.slowness()), model.activity_floor(), model.activity_floor_share(), to_string(model.training()));
   }
   std::string evaluate(const EvaluationRequest& request) const override { return evaluate_slow(model, request); }
 };
@@ -167,6 +167,8 @@ std::unique_ptr<LearnerRecipe> read_slow(ConfigReader& r, const std::string& pre
   SlownessTerm slowness = m.slowness();
   r.read_choice(prefix + "slowness", slowness, {{"l1", SlownessTerm::l1}, {"normalized", SlownessTerm::normalized}});
   m.slowness(slowness);
+  r.read(prefix + "activity_floor", m.activity_floor());
+  r.read(prefix + "activity_floor_share", m.activity_floor_share());
   r.read(prefix + "pool_features", m.pool_features());
   r.read(prefix + "pool_space", m.pool_space());
   r.read(prefix + "fista_steps", m.fista_steps());

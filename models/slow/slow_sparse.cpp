@@ -47,6 +47,9 @@ void check_options(const SlowSparseOptions& o) {
   if (o.kernel() < 1 || o.kernel() > 63 || o.kernel() % 2 == 0) fail("kernel", "an odd size in [1, 63]", std::to_string(o.kernel()));
   if (!(o.alpha() >= 0)) fail("alpha", "a number >= 0", std::to_string(o.alpha()));
   if (!(o.beta() >= 0)) fail("beta", "a number >= 0", std::to_string(o.beta()));
+  if (!(o.activity_floor() >= 0)) fail("activity_floor", "a number >= 0", std::to_string(o.activity_floor()));
+  if (!(o.activity_floor_share() > 0 && o.activity_floor_share() <= 1))
+    fail("activity_floor_share", "a number in (0, 1]", std::to_string(o.activity_floor_share()));
   if (o.pool_features() < 1 || o.filters() % o.pool_features() != 0)
     fail("pool_features", "a divisor of filters (" + std::to_string(o.filters()) + ")", std::to_string(o.pool_features()));
   if (o.pool_space() < 1 || o.pool_space() > 64) fail("pool_space", "an integer in [1, 64]", std::to_string(o.pool_space()));
@@ -139,6 +142,13 @@ torch::Tensor SlowSparseImpl::slowness(const torch::Tensor& pooled, std::int64_t
   throw std::logic_error("unknown slowness term");
 }
 
+torch::Tensor SlowSparseImpl::activity_floor(const torch::Tensor& magnitude) const {
+  if (options.activity_floor() == 0) return torch::zeros({}, magnitude.options());
+  const auto activity = magnitude.mean({0, 2, 3});
+  const auto share = activity / activity.mean().clamp_min(1e-12);
+  return options.activity_floor() * torch::relu(options.activity_floor_share() - share).mean();
+}
+
 SlowSparseLoss SlowSparseImpl::direct_loss(const torch::Tensor& x, std::int64_t pairs) {
   SlowSparseLoss out;
   const double positions = static_cast<double>(pairs * x.size(2) * x.size(3));
@@ -153,7 +163,8 @@ SlowSparseLoss SlowSparseImpl::direct_loss(const torch::Tensor& x, std::int64_t 
   out.sparsity = options.alpha() * magnitude.sum() / positions;
   out.slowness = slowness(out.pooled, pairs, positions);
   out.prediction = torch::zeros({}, x.options());
-  out.total = out.reconstruction + out.sparsity + out.slowness;
+  out.floor = activity_floor(magnitude);
+  out.total = out.reconstruction + out.sparsity + out.slowness + out.floor;
   return out;
 }
 
@@ -182,8 +193,9 @@ SlowSparseLoss SlowSparseImpl::psd_loss(const torch::Tensor& x, std::int64_t pai
   out.sparsity = options.alpha() * out.codes.abs().sum() / positions;
   out.prediction = (out.codes - guess).pow(2).sum() / positions;  // gradient reaches the encoder only
   out.slowness = slowness(out.pooled, pairs, positions);
+  out.floor = activity_floor(guess.abs());  // on the encoder, which h* follows
   // The sparsity of h* is fixed by FISTA, so it carries no gradient; it is reported, not minimized.
-  out.total = out.reconstruction + out.prediction + out.slowness;
+  out.total = out.reconstruction + out.prediction + out.slowness + out.floor;
   return out;
 }
 

@@ -19,7 +19,7 @@ torch::Tensor active_fraction(const torch::Tensor& codes) {
 
 SlowSparseLearner::SlowSparseLearner(SlowSparseOptions model, OptimizerOptions optimizer, ClipLearnerOptions clips,
                                      torch::Device device)
-    : ClipLearner(clips, {"loss", "reconstruction", "sparsity", "slowness", "prediction", "residual_energy", "active_fraction"}),
+    : ClipLearner(clips, {"loss", "reconstruction", "sparsity", "slowness", "prediction", "activity_floor", "residual_energy", "active_fraction"}),
       model_(model),
       device_(device) {
   model_->to(device_);
@@ -39,7 +39,7 @@ ClipLearner::StepFigures SlowSparseLearner::train_step(const torch::Tensor& clip
   {
     torch::NoGradGuard no_grad;
     figures = torch::stack({last_.total.detach(), last_.reconstruction.detach(), last_.sparsity.detach(), last_.slowness.detach(),
-                            last_.prediction.detach(), residual_energy(last_.frames, last_.reconstructed), active_fraction(last_.codes)})
+                            last_.prediction.detach(), last_.floor.detach(), residual_energy(last_.frames, last_.reconstructed), active_fraction(last_.codes)})
                   .to(torch::kFloat);
   }
   const torch::Tensor applied = step(figures, finite, [this] { model_->normalize_decoder(); });

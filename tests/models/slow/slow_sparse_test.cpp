@@ -10,18 +10,21 @@
 namespace vidssl {
 namespace {
 
+// With the activity floor's share at 1, every feature less active than the average is below it.
 SlowSparseOptions tiny(SlowEncoder encoder) {
-  return SlowSparseOptions().channels(1).filters(4).kernel(3).encoder(encoder).lista_steps(2).alpha(0.3).beta(1.5);
+  return SlowSparseOptions().channels(1).filters(4).kernel(3).encoder(encoder).lista_steps(2).alpha(0.3).beta(1.5).activity_floor(0.7).activity_floor_share(1.0);
 }
 
 // The loss by its definition, written out with plain tensor ops and loops over groups, from the
 // model's encoder and decoder outputs: ½‖x − x̂‖² + α‖h‖₁ over N·H·W, plus the slowness term: with
 // l1, β Σ_j |P_j(h_t) − P_j(h_{t+1})| over N·H·W; normalized, β times the mean over pairs and
-// pooled maps of Σ_{y,x} |P_t − P_{t+1}| / (Σ_{y,x} (P_t + P_{t+1}) + 10⁻³).
+// pooled maps of Σ_{y,x} |P_t − P_{t+1}| / (Σ_{y,x} (P_t + P_{t+1}) + 10⁻³); plus the activity floor
+// μ · mean_f max(0, s − a_f / ā), a_f the mean |h_f| over all 2N frames and positions.
 double loss_by_definition(SlowSparse& model, const torch::Tensor& pairs) {
   const auto n = pairs.size(0), h = pairs.size(3), w = pairs.size(4);
-  const auto maps = model->options.filters() / 4;
+  const auto filters = model->options.filters(), maps = filters / 4;
   double energy = 0, l1_change = 0, ratios = 0;
+  std::vector<double> activity(static_cast<std::size_t>(filters), 0.0);
   for (int64_t i = 0; i < n; ++i) {
     std::vector<torch::Tensor> codes;
     for (int t = 0; t < 2; ++t) {
@@ -29,6 +32,9 @@ double loss_by_definition(SlowSparse& model, const torch::Tensor& pairs) {
       auto code = model->encode(x);
       energy += 0.5 * (x - model->decode(code)).pow(2).sum().item<double>();
       energy += model->options.alpha() * code.abs().sum().item<double>();
+      for (int64_t f = 0; f < filters; ++f)
+        for (int64_t y = 0; y < h; ++y)
+          for (int64_t x = 0; x < w; ++x) activity[static_cast<std::size_t>(f)] += std::abs(code[0][f][y][x].item<double>()) / static_cast<double>(2 * n * h * w);
       codes.push_back(code[0]);
     }
     for (int64_t j = 0; j < maps; ++j) {
@@ -49,7 +55,10 @@ double loss_by_definition(SlowSparse& model, const torch::Tensor& pairs) {
   }
   const double positions = static_cast<double>(n * h * w);
   const double slowness = model->options.slowness() == SlownessTerm::l1 ? l1_change / positions : ratios / static_cast<double>(n * maps);
-  return energy / positions + model->options.beta() * slowness;
+  double mean_activity = 0, below = 0;
+  for (const double a : activity) mean_activity += a / static_cast<double>(filters);
+  for (const double a : activity) below += std::max(0.0, model->options.activity_floor_share() - a / mean_activity) / static_cast<double>(filters);
+  return energy / positions + model->options.beta() * slowness + model->options.activity_floor() * below;
 }
 
 // Every encoder with each slowness term.
@@ -66,6 +75,7 @@ TEST_P(SlowSparseEncoders, LossEqualsItsDefinition) {
   torch::NoGradGuard no_grad;
   auto loss = model->loss(pairs);
   EXPECT_NEAR(loss.total.item<double>(), loss_by_definition(model, pairs), 1e-9);
+  EXPECT_GT(loss.floor.item<double>(), 0) << "a feature is below the floor, so the test covers it";
 }
 
 TEST_P(SlowSparseEncoders, GradientsOfTheFullLossMatchFiniteDifferences) {
