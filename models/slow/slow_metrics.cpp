@@ -103,7 +103,9 @@ std::vector<std::int64_t> fixed_length_scenes(const std::vector<FrameTiming>& ti
 
 std::int64_t dark_channels(const torch::Tensor& activity, double share) {
   if (activity.dim() != 1 || activity.numel() == 0) throw std::invalid_argument("dark_channels: expected a non-empty vector of activities");
-  return (activity < share * activity.max()).sum().item<std::int64_t>();
+  const double most = activity.max().item<double>();
+  if (!(most > 0)) return activity.numel();  // nothing responds: every channel is dark
+  return (activity < share * most).sum().item<std::int64_t>();
 }
 
 }  // namespace vidssl

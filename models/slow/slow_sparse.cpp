@@ -134,7 +134,8 @@ torch::Tensor SlowSparseImpl::slowness(const torch::Tensor& pooled, std::int64_t
   switch (options.slowness()) {
     case SlownessTerm::l1: return options.beta() * change.sum() / positions;
     case SlownessTerm::normalized: {
-      // ε keeps a map whose codes are all zero (P = √1e-6 everywhere) finite; it is below any living map's size.
+      // The L2 pooling's own floor (P ≥ √1e-6) keeps the sizes above zero; ε, far below a living map's size, keeps
+      // the ratio defined whatever the pooling.
       constexpr double epsilon = 1e-3;
       return options.beta() * (change.sum({2, 3}) / ((first + second).sum({2, 3}) + epsilon)).mean();
     }

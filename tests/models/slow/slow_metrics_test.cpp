@@ -127,6 +127,7 @@ TEST(DarkChannels, CountsChannelsBelowTheShareOfTheMostActive) {
   EXPECT_EQ(dark_channels(activity), 2);        // below 0.05 × 2 = 0.1: 0.09 and 0
   EXPECT_EQ(dark_channels(activity, 0.5), 3);   // below 1: 0.09, 0.1 and 0 (1 itself is not below)
   EXPECT_EQ(dark_channels(torch::ones({8})), 0);
+  EXPECT_EQ(dark_channels(torch::zeros({8})), 8) << "a model whose codes are all zero is all dark";
   EXPECT_THROW(dark_channels(torch::ones({2, 2})), std::invalid_argument);
 }
 
