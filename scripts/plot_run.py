@@ -76,7 +76,7 @@ def main():
             ax.plot(x, smooth(ys, window), label=key)
         ax.set_yscale("log")
         ax.set_xlabel("step")
-        ax.set_title(f"{learner}: loss terms per pixel (mean of {window} steps)")
+        ax.set_title(f"{learner}: loss terms (mean of {window} steps)")
         ax.legend()
 
         ax = axes[row][1]
