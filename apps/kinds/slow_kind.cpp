@@ -162,6 +162,7 @@ std::unique_ptr<LearnerRecipe> read_slow(ConfigReader& r, const std::string& pre
   r.read(prefix + "filters", m.filters());
   r.read(prefix + "kernel", m.kernel());
   r.read(prefix + "lista_steps", m.lista_steps());
+  r.read_choice(prefix + "lista_lateral", m.lista_lateral(), {{"full", ListaLateral::full}, {"factored", ListaLateral::factored}});
   r.read(prefix + "alpha", m.alpha());
   r.read(prefix + "beta", m.beta());
   SlownessTerm slowness = m.slowness();

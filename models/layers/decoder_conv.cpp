@@ -53,11 +53,50 @@ class DecoderConv : public torch::autograd::Function<DecoderConv> {
   }
 };
 
+// The adjoint pair of DecoderConv: conv2d(image, W) is the adjoint of decoder_conv2d with the
+// weight Wᵀ flipped, so its input gradient is that decoder's forward.
+class EncoderConv : public torch::autograd::Function<EncoderConv> {
+ public:
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& image, const torch::Tensor& weight) {
+    ctx->save_for_backward({image, weight});
+    return F::conv2d(image, weight, F::Conv2dFuncOptions().padding(weight.size(2) / 2));
+  }
+
+  static torch::autograd::tensor_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::tensor_list grad_outputs) {
+    const auto saved = ctx->get_saved_variables();
+    const auto& image = saved[0];
+    const auto& weight = saved[1];
+    const auto grad = grad_outputs[0].contiguous();
+    torch::Tensor grad_image, grad_weight;
+    if (ctx->needs_input_grad(0)) grad_image = forward_value(grad, weight.transpose(0, 1).flip({2, 3}));
+    if (ctx->needs_input_grad(1)) {
+      // The C -> F weight gradient is the shape oneDNN serves fast.
+      torch::AutoGradMode enable(true);
+      auto probe = weight.detach().requires_grad_(true);
+      auto response = F::conv2d(image, probe, F::Conv2dFuncOptions().padding(weight.size(2) / 2));
+      grad_weight = torch::autograd::grad({response}, {probe}, {grad})[0];
+    }
+    return {grad_image, grad_weight};
+  }
+};
+
+void check_odd_square(const torch::Tensor& weight, const char* what) {
+  if (weight.dim() != 4 || weight.size(2) != weight.size(3) || weight.size(2) % 2 == 0)
+    throw std::invalid_argument(std::string(what) + ": expected a 4-d weight with a k×k kernel, k odd");
+}
+
 }  // namespace
 
+torch::Tensor encoder_conv2d(const torch::Tensor& image, const torch::Tensor& weight) {
+  check_odd_square(weight, "encoder_conv2d");
+  if (image.dim() != 4 || image.size(1) != weight.size(1))
+    throw std::invalid_argument("encoder_conv2d: image must be N×C×H×W with C = " + std::to_string(weight.size(1)));
+  if (const auto type = autocast_type(image.device())) return EncoderConv::apply(image.to(*type), weight.to(*type));
+  return EncoderConv::apply(image, weight);
+}
+
 torch::Tensor decoder_conv2d(const torch::Tensor& codes, const torch::Tensor& weight) {
-  if (weight.dim() != 4 || weight.size(2) != weight.size(3) || weight.size(2) % 2 == 0)
-    throw std::invalid_argument("decoder_conv2d: expected a C×F×k×k weight with k odd");
+  check_odd_square(weight, "decoder_conv2d");
   if (codes.dim() != 4 || codes.size(1) != weight.size(1))
     throw std::invalid_argument("decoder_conv2d: codes must be N×F×H×W with F = " + std::to_string(weight.size(1)));
   // Under autocast (run.precision: bf16) the backward's convolutions would meet a bfloat16 gradient

@@ -67,7 +67,7 @@ SlowSparseImpl::SlowSparseImpl(SlowSparseOptions options_) : options(options_) {
 void SlowSparseImpl::reset() {
   const auto c = options.channels(), f = options.filters(), k = options.kernel();
   if (options.encoder() == SlowEncoder::lista) {
-    lista = register_module("lista", ListaEncoder(ListaEncoderOptions(c, f).kernel(k).steps(options.lista_steps())));
+    lista = register_module("lista", ListaEncoder(ListaEncoderOptions(c, f).kernel(k).steps(options.lista_steps()).lateral(options.lista_lateral())));
   } else {
     encoder_filter = register_module("encoder", torch::nn::Conv2d(torch::nn::Conv2dOptions(c, f, k).padding(k / 2)));
     if (options.encoder() == SlowEncoder::psd) encoder_gain = register_parameter("encoder_gain", torch::ones({f}));

@@ -40,6 +40,7 @@ void check_options(const SlowSparseOptions& options);
 //
 //   model:              # configs/clip-slow.yaml
 //     encoder: relu     # relu | psd | lista
+//     lista_lateral: full  # full (DESIGN §6) | factored (S = I − W_e∗A, ~50× cheaper a step)
 //     filters: 64
 //     kernel: 9
 //     alpha: 0.5        # sparsity
@@ -53,6 +54,7 @@ struct SlowSparseOptions {
   TORCH_ARG(std::int64_t, kernel) = 9;
   TORCH_ARG(SlowEncoder, encoder) = SlowEncoder::relu;
   TORCH_ARG(std::int64_t, lista_steps) = 3;
+  TORCH_ARG(ListaLateral, lista_lateral) = ListaLateral::full;  // see ListaLateral
   TORCH_ARG(double, alpha) = 0.5;
   TORCH_ARG(double, beta) = 2.0;
   TORCH_ARG(SlownessTerm, slowness) = SlownessTerm::l1;

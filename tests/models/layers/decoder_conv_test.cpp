@@ -50,9 +50,39 @@ TEST(DecoderConv, FloatAgreesWithConv2dToRounding) {
   EXPECT_LT((decoder_conv2d(h, w) - reference(h, w)).abs().max().item<float>(), 1e-3);
 }
 
+TEST(EncoderConv, ValueAndGradientsEqualConv2d) {
+  torch::manual_seed(44);
+  for (const auto& device : test::test_devices()) {
+    for (int64_t c : {1, 3}) {
+      auto opts = torch::dtype(torch::kDouble).device(device);
+      auto x = torch::randn({2, c, 13, 10}, opts).requires_grad_(true);
+      auto w = torch::randn({8, c, 5, 5}, opts).requires_grad_(true);
+      auto g = torch::randn({2, 8, 13, 10}, opts);
+      auto ours = encoder_conv2d(x, w);
+      auto theirs = reference(x, w);
+      EXPECT_LT((ours - theirs).abs().max().item<double>(), 1e-10) << "C = " << c << " on " << device;
+      auto our_grads = torch::autograd::grad({ours}, {x, w}, {g});
+      auto their_grads = torch::autograd::grad({theirs}, {x, w}, {g});
+      EXPECT_LT((our_grads[0] - their_grads[0]).abs().max().item<double>(), 1e-10) << "image, C = " << c;
+      EXPECT_LT((our_grads[1] - their_grads[1]).abs().max().item<double>(), 1e-9) << "weight, C = " << c;
+    }
+  }
+}
+
+TEST(EncoderConv, GradientsMatchFiniteDifferences) {
+  torch::manual_seed(45);
+  auto x = torch::randn({1, 1, 7, 6}, torch::kDouble);
+  auto w = torch::randn({4, 1, 3, 3}, torch::kDouble);
+  auto g = torch::randn({1, 4, 7, 6}, torch::kDouble);
+  EXPECT_LT(test::max_gradient_error([&](const torch::Tensor& v) { return (encoder_conv2d(v, w) * g).sum(); }, x), 1e-8);
+  EXPECT_LT(test::max_gradient_error([&](const torch::Tensor& v) { return (encoder_conv2d(x, v) * g).sum(); }, w), 1e-8);
+}
+
 TEST(DecoderConv, BadShapesAreRefused) {
   EXPECT_THROW(decoder_conv2d(torch::zeros({1, 4, 5, 5}), torch::zeros({1, 3, 3, 3})), std::invalid_argument);
   EXPECT_THROW(decoder_conv2d(torch::zeros({1, 4, 5, 5}), torch::zeros({1, 4, 4, 4})), std::invalid_argument);
+  EXPECT_THROW(encoder_conv2d(torch::zeros({1, 3, 5, 5}), torch::zeros({4, 1, 3, 3})), std::invalid_argument);
+  EXPECT_THROW(encoder_conv2d(torch::zeros({1, 1, 5, 5}), torch::zeros({4, 1, 2, 2})), std::invalid_argument);
 }
 
 }  // namespace
