@@ -2,7 +2,9 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "models/training/guarded_step.h"
 
@@ -20,6 +22,13 @@ DataParallel::DataParallel(c10::intrusive_ptr<Collectives> group, DataParallelOp
     : group_(std::move(group)), options_((check_options(options), options)), name_(std::move(name)) {
   rank_ = group_->getRank();
   world_size_ = group_->getSize();
+}
+
+DataParallel::~DataParallel() { remove_hooks(); }
+
+void DataParallel::remove_hooks() {
+  for (auto& [parameter, hook] : hooks_) parameter.remove_hook(hook);
+  hooks_.clear();
 }
 
 void DataParallel::fail(const char* what, const std::exception& e) {
@@ -63,6 +72,7 @@ void DataParallel::join(torch::optim::Optimizer& optimizer) {
         (buckets_.back().numel * static_cast<std::int64_t>(p->element_size()) + bytes > cap && buckets_.back().numel > 0))
       buckets_.emplace_back();
     buckets_.back().parameters.push_back(*p);
+    buckets_.back().offsets.push_back(buckets_.back().numel);
     buckets_.back().numel += p->numel();
   }
   const auto started = std::chrono::steady_clock::now();
@@ -95,6 +105,60 @@ void DataParallel::join(torch::optim::Optimizer& optimizer) {
     for_each_slot(b, [](torch::Tensor& p, torch::Tensor slot) { p.copy_(slot.view_as(p)); });
   }
   exchange_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  remove_hooks();
+  if (options_.sync_every != 1) return;  // weights are averaged, after the step
+  for (std::size_t i = 0; i + 1 < buckets_.size(); ++i) {
+    Bucket& b = buckets_[i];
+    b.arrived.assign(b.parameters.size(), 0);
+    b.hooked = std::all_of(b.parameters.begin(), b.parameters.end(), [](const torch::Tensor& p) { return p.requires_grad(); });
+    if (!b.hooked) continue;  // a frozen parameter's gradient never comes: step() sends the bucket
+    for (std::size_t j = 0; j < b.parameters.size(); ++j)
+      hooks_.emplace_back(b.parameters[j], b.parameters[j].register_hook([this, i, j](const torch::Tensor& gradient) {
+        gradient_arrived(i, j, gradient);
+      }));
+  }
+}
+
+void DataParallel::gradient_arrived(std::size_t bucket, std::size_t index, const torch::Tensor& gradient) {
+  if (!collecting_) return;  // not a training step's backward(), or a step that exchanges no gradients
+  try {
+    Bucket& b = buckets_[bucket];
+    if (b.arrived[index])
+      throw std::logic_error("DataParallel (learner '" + name_ + "'): a parameter's gradient arrived twice in step " +
+                             std::to_string(steps_) + ": one backward() per step, its buckets are sent as it goes");
+    b.arrived[index] = 1;
+    torch::NoGradGuard no_grad;
+    torch::Tensor slot = b.flat.narrow(0, b.offsets[index], b.parameters[index].numel());
+    slot.copy_(gradient.reshape(-1));
+    // What autograd's accumulation will leave in .grad (a sum: the same bits in either order).
+    const torch::Tensor& before = b.parameters[index].grad();
+    if (before.defined()) slot.add_(before.reshape(-1));
+    if (--b.waiting > 0) return;
+    const auto started = std::chrono::steady_clock::now();
+    send_buckets(buckets_.size() - 1, true);
+    exchange_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  } catch (...) {
+    hook_error_ = std::current_exception();
+    collecting_ = false;
+  }
+}
+
+void DataParallel::send_buckets(std::size_t end, bool in_backward) {
+  for (; next_to_send_ < end; ++next_to_send_) {
+    Bucket& b = buckets_[next_to_send_];
+    if (!b.hooked || b.waiting > 0) {
+      if (in_backward) return;
+      for_each_slot(b, [](torch::Tensor& p, torch::Tensor slot) {
+        if (p.grad().defined())
+          slot.copy_(p.grad().reshape(-1));
+        else
+          slot.zero_();
+      });
+    }
+    std::vector<torch::Tensor> tensors{b.flat};
+    b.work = start_all_reduce(tensors, "all-reduce");
+    if (in_backward) ++buckets_sent_in_backward_;
+  }
 }
 
 bool DataParallel::all_going(bool going) {
@@ -111,7 +175,17 @@ bool DataParallel::begin_step() {
   if (ended_) return false;
   ++steps_;
   if (steps_ % options_.sync_every != 0) return true;
-  return all_going(true);
+  if (!all_going(true)) return false;
+  if (options_.sync_every == 1) {
+    next_to_send_ = 0;
+    for (auto& b : buckets_) {
+      std::fill(b.arrived.begin(), b.arrived.end(), 0);
+      b.waiting = static_cast<std::int64_t>(b.parameters.size());
+      b.work.reset();
+    }
+    collecting_ = true;
+  }
+  return true;
 }
 
 void DataParallel::leave() {
@@ -120,13 +194,13 @@ void DataParallel::leave() {
   ended_ = true;
 }
 
-void DataParallel::all_reduce_buckets(const std::function<void(Bucket&, bool last)>& pack) {
+void DataParallel::all_reduce_buckets(const std::function<void(Bucket&)>& pack) {
   torch::NoGradGuard no_grad;
   const auto started = std::chrono::steady_clock::now();
   std::vector<c10::intrusive_ptr<c10d::Work>> works;
-  for (std::size_t i = 0; i < buckets_.size(); ++i) {
-    pack(buckets_[i], i + 1 == buckets_.size());
-    std::vector<torch::Tensor> tensors{buckets_[i].flat};
+  for (auto& b : buckets_) {
+    pack(b);
+    std::vector<torch::Tensor> tensors{b.flat};
     works.push_back(start_all_reduce(tensors, "all-reduce"));  // sent while the next bucket is packed
   }
   for (auto& w : works) wait(w, "all-reduce");
@@ -139,23 +213,23 @@ torch::Tensor DataParallel::step(torch::optim::Optimizer& optimizer, torch::Tens
   if (ended_) throw std::logic_error("DataParallel::step after the group ended (begin_step() said so)");
   torch::Tensor applied = ok;
   if (options_.sync_every == 1) {
+    collecting_ = false;
+    if (hook_error_) std::rethrow_exception(std::exchange(hook_error_, nullptr));
+    torch::NoGradGuard no_grad;
+    const auto started = std::chrono::steady_clock::now();
     const std::int64_t extras = figures.numel() + 1;
+    Bucket& last = buckets_.back();
     if (extras != extras_) {  // the first step: the last bucket grows room for the figures and the flag
-      Bucket& last = buckets_.back();
       last.flat = torch::empty({last.numel + extras}, last.flat.options());
       extras_ = extras;
     }
-    all_reduce_buckets([&](Bucket& b, bool last) {
-      for_each_slot(b, [](torch::Tensor& p, torch::Tensor slot) {
-        if (p.grad().defined())
-          slot.copy_(p.grad().reshape(-1));
-        else
-          slot.zero_();
-      });
-      if (!last) return;
-      b.flat.narrow(0, b.numel, figures.numel()).copy_(figures.reshape(-1));
-      b.flat[b.numel + figures.numel()].copy_(ok.logical_not());
-    });
+    send_buckets(buckets_.size() - 1, false);  // those backward() did not complete
+    last.flat.narrow(0, last.numel, figures.numel()).copy_(figures.reshape(-1));
+    last.flat[last.numel + figures.numel()].copy_(ok.logical_not());
+    send_buckets(buckets_.size(), false);
+    for (auto& b : buckets_) wait(b.work, "all-reduce");
+    for (auto& b : buckets_) b.flat.div_(world_size_);
+    exchange_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     for (auto& b : buckets_)
       for_each_slot(b, [](torch::Tensor& p, torch::Tensor slot) {
         if (p.grad().defined())
@@ -170,7 +244,7 @@ torch::Tensor DataParallel::step(torch::optim::Optimizer& optimizer, torch::Tens
   }
   step_where(optimizer, applied, rule);
   if (options_.sync_every > 1 && steps_ % options_.sync_every == 0) {
-    all_reduce_buckets([](Bucket& b, bool) {
+    all_reduce_buckets([](Bucket& b) {
       for_each_slot(b, [](torch::Tensor& p, torch::Tensor slot) { slot.copy_(p.detach().reshape(-1)); });
     });
     torch::NoGradGuard no_grad;

@@ -5,9 +5,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "models/distributed/collectives.h"
@@ -20,7 +22,9 @@ struct DataParallelOptions {
   // as DDP). K > 1: each rank steps on its own gradients and the weights are averaged every K steps
   // (local SGD), for ranks on a slow link.
   std::int64_t sync_every = 1;
-  // Gradients are exchanged in buckets of about this size, each sent while the next is packed.
+  // Gradients are exchanged in buckets of about this size, the last parameters' first: each bucket
+  // but the last is sent from within backward() as soon as its gradients are all made, while
+  // backward() goes on making the earlier parameters' (DDP's overlap).
   double bucket_mb = 25;
 };
 
@@ -39,10 +43,15 @@ class DataParallelError : public std::runtime_error {
 // in buckets (SUM then ÷ ranks: a ring all-reduce leaves the same bits on every rank, so the
 // ranks' weights stay bit-identical, the decoder renormalization included); the step's figures
 // and its "loss finite" flag travel in the last bucket, so every rank logs and judges the same
-// mean figures and skips the same steps. Ranks run in lockstep, one exchange per step (per
-// `sync_every` steps), and a rank whose stream ends leaves: the others learn it at their next
-// exchange and stop too (with sync_every K > 1 the steps since the last exchange are each rank's
-// own; with 1 the weights are the same).
+// mean figures and skips the same steps. The other buckets are sent during backward(): a hook on
+// each parameter copies its gradient into its bucket as autograd makes it, and a bucket whose
+// gradients are all in is sent at once, in bucket order (every rank must start its collectives in
+// the same order); one that is not complete when backward() returns (a parameter the loss did not
+// reach) is sent by step(), packed from the parameters' .grad. One backward() per step (a second
+// one is refused at step(): its gradients would miss the buckets already sent). Ranks run in
+// lockstep, one exchange per step (per `sync_every` steps), and a rank whose stream ends leaves:
+// the others learn it at their next exchange and stop too (with sync_every K > 1 the steps since
+// the last exchange are each rank's own; with 1 the weights are the same).
 //
 //   DataParallel group(rendezvous.group("slow"), DataParallelOptions{}, "slow");
 //   group.join(optimizer);                                   // rank 0's weights everywhere
@@ -54,6 +63,10 @@ class DataParallelError : public std::runtime_error {
 class DataParallel {
  public:
   DataParallel(c10::intrusive_ptr<Collectives> group, DataParallelOptions options, std::string name);
+  // Removes the gradient hooks from the parameters (the model may outlive its group).
+  ~DataParallel();
+  DataParallel(const DataParallel&) = delete;
+  DataParallel& operator=(const DataParallel&) = delete;
 
   int rank() const { return rank_; }
   int world_size() const { return world_size_; }
@@ -80,17 +93,36 @@ class DataParallel {
   // in exchanges so far (waiting for the others included).
   double bytes_per_step() const;
   double exchange_seconds() const { return exchange_seconds_; }
+  std::size_t buckets() const { return buckets_.size(); }
+  // Buckets sent from within backward() so far: with B buckets, B − 1 a step when every parameter
+  // had a gradient (the last waits for the step's figures).
+  std::int64_t buckets_sent_in_backward() const { return buckets_sent_in_backward_; }
 
  private:
   struct Bucket {
     std::vector<torch::Tensor> parameters;
     std::int64_t numel = 0;  // of the parameters
     torch::Tensor flat;      // numel (+ the extras in the last bucket)
+    std::vector<std::int64_t> offsets;  // each parameter's slot in flat
+    bool hooked = false;                // sent from within backward() (every bucket but the last)
+    // This step's: which parameters' gradients the hooks copied in, how many are still to come,
+    // and the all-reduce once sent.
+    std::vector<char> arrived;
+    std::int64_t waiting = 0;
+    c10::intrusive_ptr<c10d::Work> work;
   };
+  // The hook of parameter `index` of bucket `bucket`: copies `gradient` (+ the parameter's .grad,
+  // which autograd adds it to) into its slot and sends the buckets that are complete. Never throws:
+  // a failure is kept for step() to rethrow (an exception would leave backward() half done).
+  void gradient_arrived(std::size_t bucket, std::size_t index, const torch::Tensor& gradient);
+  // Sends the buckets from next_to_send_ up to `end` in order: from backward() (`in_backward`)
+  // while they are complete, else all of them, an incomplete one packed from the parameters' .grad.
+  void send_buckets(std::size_t end, bool in_backward);
+  void remove_hooks();
   // Asks every rank whether it goes on (sum of "I left" flags); false when one left.
   bool all_going(bool going);
-  // All-reduces the buckets (each filled by `pack`), waits, divides by the ranks.
-  void all_reduce_buckets(const std::function<void(Bucket&, bool last)>& pack);
+  // All-reduces the buckets, each filled by `pack` as the one before is sent, waits, divides by the ranks.
+  void all_reduce_buckets(const std::function<void(Bucket&)>& pack);
   // Calls `f(parameter, its slot)` for each parameter of `b`, its slot the view of b.flat it travels in.
   static void for_each_slot(Bucket& b, const std::function<void(torch::Tensor& parameter, torch::Tensor slot)>& f);
   // A collective started, and waited for; a failure of either names `what` (fail()).
@@ -104,6 +136,11 @@ class DataParallel {
   int rank_ = 0;
   int world_size_ = 1;
   std::vector<Bucket> buckets_;  // the last parameters first: the order backward() makes their gradients
+  std::vector<std::pair<torch::Tensor, unsigned>> hooks_;  // each parameter's gradient hook
+  bool collecting_ = false;      // between begin_step() and step() of an exchange step: hooks act
+  std::size_t next_to_send_ = 0;  // this step's first bucket not sent yet
+  std::exception_ptr hook_error_;
+  std::int64_t buckets_sent_in_backward_ = 0;
   std::int64_t extras_ = 0;      // figures + the not-finite flag, at the end of the last bucket
   std::int64_t steps_ = 0;       // begun
   bool ended_ = false;

@@ -46,6 +46,8 @@ std::vector<torch::Tensor> weights_of(ClipLearner& learner) {
 struct RankResult {
   std::vector<torch::Tensor> weights;
   std::vector<LearnerStep> steps;
+  std::size_t buckets = 0;
+  std::int64_t sent_in_backward = 0;
 };
 std::vector<RankResult> train_ranks(const std::string& kind, int world, int steps, DataParallelOptions options,
                                     OptimizerOptions optimizer = {}, std::int64_t batch = 2) {
@@ -54,11 +56,20 @@ std::vector<RankResult> train_ranks(const std::string& kind, int world, int step
   std::vector<RankResult> results(static_cast<std::size_t>(world));
   test::run_ranks(world, [&](int rank, Rendezvous& rendezvous) {
     ClipLearner& learner = *learners[static_cast<std::size_t>(rank)];
-    learner.join(std::make_shared<DataParallel>(rendezvous.group(kind), options, kind));
+    auto group = std::make_shared<DataParallel>(rendezvous.group(kind), options, kind);
+    learner.join(group);
     for (int s = 0; s < steps; ++s) learner.train(clips_of(rank, s, batch, learner.clip_length()));
-    results[static_cast<std::size_t>(rank)] = {weights_of(learner), learner.read_steps()};
+    results[static_cast<std::size_t>(rank)] = {weights_of(learner), learner.read_steps(), group->buckets(), group->buckets_sent_in_backward()};
   });
   return results;
+}
+
+// Buckets of `bytes` (a bucket holds at least one tensor): 512 puts each weight of the test models
+// in a bucket of its own, all but the last sent from within backward().
+DataParallelOptions small_buckets(double bytes = 512) {
+  DataParallelOptions options;
+  options.bucket_mb = bytes / (1 << 20);
+  return options;
 }
 
 // The ranks' weights, bit for bit, and (`figures`) the figures they report.
@@ -81,6 +92,7 @@ TEST(DataParallel, RanksEndWithBitIdenticalWeightsAndFigures) {
     for (const int world : {2, 3}) {
       SCOPED_TRACE(kind + " on " + std::to_string(world) + " ranks");
       const auto ranks = train_ranks(kind, world, 4, DataParallelOptions{});
+      expect_bit_identical(train_ranks(kind, world, 4, small_buckets()));
       ASSERT_EQ(ranks[0].steps.size(), 4u);
       expect_bit_identical(ranks);
       // The ranks did learn from their clips: the weights moved from rank 0's initial ones.
@@ -98,23 +110,66 @@ TEST(DataParallel, TwoRanksEqualOneProcessOnTheUnionOfTheirBatches) {
   OptimizerOptions sgd;
   sgd.kind = OptimizerKind::sgd;
   sgd.lr = 0.05;
+  for (const std::string kind : {"slow", "linearize"})
+    for (const auto& [buckets, options] : {std::pair{"one bucket", DataParallelOptions{}}, std::pair{"a bucket per tensor", small_buckets()}}) {
+      SCOPED_TRACE(kind + ", " + buckets);
+      const int steps = 3;
+      const auto ranks = train_ranks(kind, 2, steps, options, sgd);
+      auto single = make_learner(kind, sgd, 7);  // rank 0's initial weights
+      for (int s = 0; s < steps; ++s)
+        single->train(torch::cat({clips_of(0, s, 2, single->clip_length()), clips_of(1, s, 2, single->clip_length())}));
+      const auto expected = weights_of(*single);
+      const auto single_steps = single->read_steps();
+      for (std::size_t i = 0; i < expected.size(); ++i) {
+        const double scale = expected[i].abs().max().item<double>();
+        EXPECT_LT((ranks[0].weights[i] - expected[i]).abs().max().item<double>(), 1e-4 * scale + 1e-6) << "tensor " << i;
+      }
+      // The logged loss is the mean of the ranks' losses: the union's.
+      EXPECT_NEAR(ranks[0].steps.back().values[0].second, single_steps.back().values[0].second,
+                  1e-4 * std::abs(single_steps.back().values[0].second));
+    }
+}
+
+// Issue 15, "overlapped with the rest of the step": with several buckets, every one but the last
+// (which waits for the step's figures) is sent from within backward(), on every step and rank.
+TEST(DataParallel, EveryBucketButTheLastIsSentFromWithinBackward) {
+  SKIP_WITHOUT_GLOO();
   for (const std::string kind : {"slow", "linearize"}) {
     SCOPED_TRACE(kind);
     const int steps = 3;
-    const auto ranks = train_ranks(kind, 2, steps, DataParallelOptions{}, sgd);
-    auto single = make_learner(kind, sgd, 7);  // rank 0's initial weights
-    for (int s = 0; s < steps; ++s)
-      single->train(torch::cat({clips_of(0, s, 2, single->clip_length()), clips_of(1, s, 2, single->clip_length())}));
-    const auto expected = weights_of(*single);
-    const auto single_steps = single->read_steps();
-    for (std::size_t i = 0; i < expected.size(); ++i) {
-      const double scale = expected[i].abs().max().item<double>();
-      EXPECT_LT((ranks[0].weights[i] - expected[i]).abs().max().item<double>(), 1e-4 * scale + 1e-6) << "tensor " << i;
+    const auto ranks = train_ranks(kind, 2, steps, small_buckets());
+    for (const auto& rank : ranks) {
+      ASSERT_GE(rank.buckets, 3u);
+      EXPECT_EQ(rank.sent_in_backward, steps * static_cast<std::int64_t>(rank.buckets - 1));
     }
-    // The logged loss is the mean of the ranks' losses: the union's.
-    EXPECT_NEAR(ranks[0].steps.back().values[0].second, single_steps.back().values[0].second,
-                1e-4 * std::abs(single_steps.back().values[0].second));
+    for (const auto& rank : train_ranks(kind, 2, steps, DataParallelOptions{})) EXPECT_EQ(rank.sent_in_backward, 0);
   }
+}
+
+// Two backward() calls in one step would leave the second's gradients out of the buckets the first
+// sent: step() refuses it, on every rank, instead of averaging a partial gradient.
+TEST(DataParallel, ASecondBackwardInOneStepIsRefused) {
+  SKIP_WITHOUT_GLOO();
+  std::vector<std::string> errors(2);
+  test::run_ranks(2, [&](int rank, Rendezvous& rendezvous) {
+    torch::manual_seed(3);
+    torch::nn::Linear layer(4, 3);
+    torch::optim::SGD optimizer(layer->parameters(), 0.1);
+    DataParallel group(rendezvous.group("linear"), small_buckets(1), "linear");  // the bias's bucket, then the weight's
+    group.join(optimizer);
+    ASSERT_TRUE(group.begin_step());
+    optimizer.zero_grad();
+    const auto x = torch::randn({2, 4});
+    layer->forward(x).sum().backward();
+    layer->forward(x).square().sum().backward();
+    torch::Tensor figures = torch::zeros({1});
+    try {
+      group.step(optimizer, figures, torch::tensor(true));
+    } catch (const std::logic_error& e) {
+      errors[static_cast<std::size_t>(rank)] = e.what();
+    }
+  });
+  for (const auto& e : errors) EXPECT_NE(e.find("a parameter's gradient arrived twice in step 1"), std::string::npos) << e;
 }
 
 // Local SGD: with sync_every 3 the ranks step on their own gradients and agree again every third step.
