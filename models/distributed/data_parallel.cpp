@@ -223,10 +223,9 @@ torch::Tensor DataParallel::step(torch::optim::Optimizer& optimizer, torch::Tens
       last.flat = torch::empty({last.numel + extras}, last.flat.options());
       extras_ = extras;
     }
-    send_buckets(buckets_.size() - 1, false);  // those backward() did not complete
     last.flat.narrow(0, last.numel, figures.numel()).copy_(figures.reshape(-1));
     last.flat[last.numel + figures.numel()].copy_(ok.logical_not());
-    send_buckets(buckets_.size(), false);
+    send_buckets(buckets_.size(), false);  // those backward() did not complete, then the last
     for (auto& b : buckets_) wait(b.work, "all-reduce");
     for (auto& b : buckets_) b.flat.div_(world_size_);
     exchange_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
