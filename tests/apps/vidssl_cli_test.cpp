@@ -124,6 +124,34 @@ TEST(VidsslCli, ARunWritesConfigMetricsAndACheckpointThatLoadsInPythonAndEvaluat
   EXPECT_GT(fs::file_size(out + "/curves.png"), 10000u);
 }
 
+// scripts/lista_gain.py on a factored LISTA run that has barely moved from its start, ISTA's
+// iteration, whose linear part h ↦ h − W_dᵀ(W_d h)/L has gain 1 exactly; with the step past 2/L
+// (W_e × 2.2) the same dictionary's gain is at least |1 − 2.2| = 1.2 (more by as much as L, 50
+// power iterations on a 32×32 map, falls short of DᵀD's largest eigenvalue: measured 1.27).
+TEST(VidsslCli, ListaGainIsOneAtIstasStartAndAboveOneWithTheStepPastTwoOverL) {
+  if (!have_vtest()) GTEST_SKIP() << "vtest.avi (opencv-doc) not installed";
+  const auto out = test::scratch_dir("cli-lista-gain");
+  const auto r = run(small_run(out, 4, "--set models.slow.encoder=lista --set models.slow.lista_lateral=factored --set models.slow.train.lr=1e-9"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string script = std::string(VIDSSL_SOURCE_DIR) + "/scripts/lista_gain.py";
+  const auto py = run("/usr/bin/python3 -W ignore " + script + " " + out);
+  ASSERT_EQ(py.status, 0) << py.err;
+  const auto at = py.out.find("\"gain\": ");
+  ASSERT_NE(at, std::string::npos) << py.out;
+  EXPECT_NEAR(std::stod(py.out.substr(at + 8)), 1.0, 0.01) << py.out;
+
+  const auto doubled = run("/usr/bin/python3 -W ignore -c \"import glob, sys; sys.path.insert(0, '" + std::string(VIDSSL_SOURCE_DIR) +
+                           "/scripts'); import lista_gain; w = lista_gain.load(sorted(glob.glob('" + out +
+                           "/slow/checkpoints/step-*'))[-1] + '/weights.pt'); print(lista_gain.gain(2.2 * w['lista.filter.weight'], "
+                           "w['lista.reconstruct']))\"");
+  ASSERT_EQ(doubled.status, 0) << doubled.err;
+  EXPECT_GT(std::stod(doubled.out), 1.19) << doubled.out;
+
+  const auto not_lista = run("/usr/bin/python3 -W ignore " + script + " " + test::scratch_dir("cli-lista-gain-none"));
+  EXPECT_EQ(not_lista.status, 1);
+  EXPECT_NE(not_lista.err.find("no checkpoint"), std::string::npos) << not_lista.err;
+}
+
 // PyTorch 2.x reads what this build's LibTorch writes: the Python of the CUDA build's venv
 // (scripts/setup.sh --cuda; .ci/run runs this again once it exists), or $VIDSSL_TORCH2_PYTHON.
 TEST(VidsslCli, ACheckpointLoadsInPyTorch2) {
