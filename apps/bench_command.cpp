@@ -184,14 +184,16 @@ void bench_slow_step(const BenchArgs& args, torch::Device device, int w, int h, 
 
 // Model B: δ inferred by k steps per sample (each a forward and backward through unpooling and the
 // decoder), then the weight update; smooth frames moving one pixel per frame.
-void bench_linearize_step(const BenchArgs& args, torch::Device device, int w, int h, int filters, int batch, int delta_steps) {
+void bench_linearize_step(const BenchArgs& args, torch::Device device, int w, int h, int filters, int block, int batch, int delta_steps) {
   torch::manual_seed(1);
-  LinearizeLearner learner(LinearizeOptions().filters(filters).delta_steps(delta_steps), OptimizerOptions{}, ClipLearnerOptions{}, device);
+  auto options = LinearizeOptions().filters(filters).delta_steps(delta_steps);
+  options.block().space(block);
+  LinearizeLearner learner(options, OptimizerOptions{}, ClipLearnerOptions{}, device);
   const auto wide = torch::avg_pool2d(torch::randn({batch, 1, h, w + 2}), 5, 1, 2);
   const auto triplets = torch::stack({wide.slice(3, 2, w + 2), wide.slice(3, 1, w + 1), wide.slice(3, 0, w)}, 1).to(device);
   const double s = median_seconds([&] { learner.train(triplets); learner.read_steps(); }, args.seconds, device);
   std::printf("%s\n", JsonLine().add("bench", "train_step").add("model", "linearize").add("device", device.str()).add("width", w)
-                          .add("height", h).add("filters", filters).add("batch", batch).add("delta_steps", delta_steps)
+                          .add("height", h).add("filters", filters).add("block", block).add("batch", batch).add("delta_steps", delta_steps)
                           .add("steps_per_s", 1 / s).str().c_str());
   std::fflush(stdout);
 }
@@ -305,10 +307,10 @@ int bench_command(const BenchArgs& args) {
     if (device.is_cuda()) bench_slow_step(args, device, 640, 480, 64, 8);
   }
   if (all || args.only == "linearize") {
-    bench_linearize_step(args, device, 160, 120, 64, 1, 5);
-    bench_linearize_step(args, device, 320, 240, 64, 1, 5);
-    bench_linearize_step(args, device, 160, 120, 32, 4, 5);  // configs/clips-linearize.yaml
-    if (device.is_cuda()) bench_linearize_step(args, device, 640, 480, 64, 8, 5);
+    bench_linearize_step(args, device, 160, 120, 64, 4, 1, 5);  // DESIGN §7's blocks
+    bench_linearize_step(args, device, 320, 240, 64, 4, 1, 5);
+    bench_linearize_step(args, device, 160, 120, 64, 2, 4, 5);  // configs/clips-linearize.yaml
+    if (device.is_cuda()) bench_linearize_step(args, device, 640, 480, 64, 4, 8, 5);
   }
   if (all || args.only == "pipeline") {
     bench_clip_pipeline(args, device, "slow+linearize", 320, 240);

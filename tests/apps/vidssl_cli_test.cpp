@@ -174,7 +174,8 @@ TEST(VidsslCli, AModelBRunTrainsOnTripletsAndItsCheckpointEvaluatesAndInterpolat
   const auto out = test::scratch_dir("cli-linearize");
   const auto r = run(vidssl() + " run " + config("clips-linearize.yaml") + " --max-frames 12 --out " + out +
                      " --display png:" + out + "/png --set source.path=" + test::opencv_clip("vtest.avi") +
-                     " --set models.linearize.filters=8 --set source.width=64 --set source.height=48 --set models.linearize.train.batch=2 --set run.threads=1");
+                     " --set models.linearize.filters=8 --set source.width=64 --set source.height=48 --set models.linearize.train.batch=2 --set run.threads=1" +
+                     " --set models.linearize.train.frame_gap=1");
   ASSERT_EQ(r.status, 0) << r.err;
   const std::string metrics = read_all(out + "/metrics.jsonl");
   EXPECT_EQ(count_lines_with(metrics, "\"model\": \"linearize\""), 10) << "12 frames make 10 triplets";
