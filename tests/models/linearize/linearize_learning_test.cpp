@@ -213,8 +213,8 @@ void train_online(LinearizeLearner& learner, const torch::Tensor& frames, int ga
 }
 
 // On real frames the curvature term at the sprites' weight (λ = 1) costs the code what it keeps:
-// the phases of a nearly still scene jitter, 1 − cos cannot fall far, and λ = 1 (30 times the
-// per-pixel prediction error there) lowers it by smoothing the code. At λ = 0.01, the scale DESIGN
+// the phases of a nearly still scene jitter, and λ = 1 (12 to 30 times the per-pixel prediction
+// error there) lowers 1 − cos by smoothing the code. At λ = 0.01, the scale DESIGN
 // asks of λ (a fraction of the per-pixel error), the code keeps more of x^t through pooling and
 // unpooling, and feature interpolation follows. Trained at a gap of 4 frames on cup.mp4 (one pass,
 // 2×2 blocks, 32 filters), scored on the first 120 frames of held-out box.mp4 at gap 4. Measured
