@@ -11,6 +11,7 @@
 
 #include <torch/torch.h>
 
+#include "models/ops/contrast_normalizer.h"
 #include "models/torch_runtime.h"
 
 namespace fs = std::filesystem;
@@ -64,6 +65,12 @@ torch::Tensor decode_luma(const std::string& path, int width, int height, int ma
   pclose(pipe);
   if (frames.empty()) return {};
   return torch::stack(frames);
+}
+
+torch::Tensor normalized_clip(const std::string& name, int width, int height, int max_frames) {
+  const torch::Tensor raw = decode_luma(opencv_clip(name), width, height, max_frames);
+  if (!raw.defined()) return {};
+  return ContrastNormalizer()(raw.to(torch::kFloat) / 255);
 }
 
 std::string scratch_dir(const std::string& name) {

@@ -189,13 +189,6 @@ TEST(LinearizeLearning, TheCurvatureTermStraightensPhaseTrajectoriesOnHeldOutCli
   }
 }
 
-// Contrast-normalized frames T×1×60×80 of an opencv-doc clip, or undefined if it is not installed.
-torch::Tensor real_frames(const std::string& name, int max_frames) {
-  auto raw = test::decode_luma(test::opencv_clip(name), 80, 60, max_frames);
-  if (!raw.defined()) return {};
-  return ContrastNormalizer()(raw.to(torch::kFloat) / 255);
-}
-
 // Online-style training on one clip: each step takes the triplet (t, t + gap, t + 2·gap) ending at
 // the stream's current position plus batch − 1 earlier ones drawn at random (the replay buffer).
 void train_online(LinearizeLearner& learner, const torch::Tensor& frames, int gap, int batch, unsigned seed) {
@@ -223,7 +216,7 @@ void train_online(LinearizeLearner& learner, const torch::Tensor& frames, int ga
 // seeds spread by 0.5 dB, the margins asserted are 1 dB. At 160×120 on 700 frames of three clips
 // (docs/results.md, Model B), box.mp4: autoencode 23.5 → 32.4 dB, interpolation 22.2 → 25.1 dB.
 TEST(LinearizeLearning, OnRealFramesACurvatureWeightAtThePixelErrorsScaleKeepsTheCodeAndInterpolatesBetter) {
-  const auto training = real_frames("cup.mp4", 300), held_out = real_frames("box.mp4", 120);
+  const auto training = test::normalized_clip("cup.mp4", 80, 60, 300), held_out = test::normalized_clip("box.mp4", 80, 60, 120);
   if (!training.defined() || !held_out.defined()) GTEST_SKIP() << "cup.mp4 or box.mp4 (opencv-doc) or ffmpeg not installed";
   constexpr int kGap = 4;
   for (const auto& device : test::test_devices()) {

@@ -8,7 +8,6 @@
 #include <utility>
 #include <random>
 
-#include "models/ops/contrast_normalizer.h"
 #include "models/slow/slow_metrics.h"
 #include "models/slow/slow_sparse_learner.h"
 #include "tests/test_data.h"
@@ -18,12 +17,7 @@ namespace {
 
 constexpr int kWidth = 80, kHeight = 60;
 
-// Contrast-normalized float frames T×1×H×W of a clip, or undefined if the clip is not installed.
-torch::Tensor frames_of(const std::string& name, int max_frames) {
-  auto raw = test::decode_luma(test::opencv_clip(name), kWidth, kHeight, max_frames);
-  if (!raw.defined()) return {};
-  return ContrastNormalizer()(raw.to(torch::kFloat) / 255);
-}
+torch::Tensor frames_of(const std::string& name, int max_frames) { return test::normalized_clip(name, kWidth, kHeight, max_frames); }
 
 // Online-style training: each step takes the pair ending at the stream's current position plus
 // batch − 1 earlier pairs drawn at random (what the replay buffer does); a pair is frames t and
