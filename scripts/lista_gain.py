@@ -22,7 +22,8 @@ import sys
 
 import torch
 import torch.nn.functional as F
-import torch.jit._pickle
+
+from load_checkpoint import load_weights
 
 
 def checkpoints(folder, learner):
@@ -33,13 +34,6 @@ def checkpoints(folder, learner):
         if found:
             return found
     sys.exit(f"error: {folder}: no checkpoint (expected weights.pt, or checkpoints/step-* in it or in a learner's folder)")
-
-
-def load(path):
-    if hasattr(torch.serialization, "safe_globals"):
-        with torch.serialization.safe_globals([torch.jit._pickle.restore_type_tag]):
-            return torch.load(path, map_location="cpu")
-    return torch.load(path, map_location="cpu")
 
 
 def gain(encoder_filter, reconstruct, iterations=100, side=48):
@@ -66,7 +60,7 @@ def main(argv):
         sys.exit(__doc__)
     for folder in argv:
         for checkpoint in checkpoints(folder, learner):
-            weights = load(os.path.join(checkpoint, "weights.pt"))
+            weights = load_weights(os.path.join(checkpoint, "weights.pt"))
             if "lista.reconstruct" not in weights:
                 sys.exit(f"error: {checkpoint}: not a factored LISTA encoder (no lista.reconstruct in weights.pt)")
             with open(os.path.join(checkpoint, "meta.json")) as f:

@@ -141,7 +141,7 @@ TEST(VidsslCli, ListaGainIsOneAtIstasStartAndAboveOneWithTheStepPastTwoOverL) {
   EXPECT_NEAR(std::stod(py.out.substr(at + 8)), 1.0, 0.01) << py.out;
 
   const auto doubled = run("/usr/bin/python3 -W ignore -c \"import glob, sys; sys.path.insert(0, '" + std::string(VIDSSL_SOURCE_DIR) +
-                           "/scripts'); import lista_gain; w = lista_gain.load(sorted(glob.glob('" + out +
+                           "/scripts'); import lista_gain; w = lista_gain.load_weights(sorted(glob.glob('" + out +
                            "/slow/checkpoints/step-*'))[-1] + '/weights.pt'); print(lista_gain.gain(2.2 * w['lista.filter.weight'], "
                            "w['lista.reconstruct']))\"");
   ASSERT_EQ(doubled.status, 0) << doubled.err;
