@@ -17,13 +17,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double last_loss(const LearnerUpdate& update) {
-  for (auto step = update.steps.rbegin(); step != update.steps.rend(); ++step)
-    for (const auto& [key, value] : step->values)
-      if (key == "loss") return value;
-  return std::nan("");
-}
-
 // The learners' status lines on stderr: rewritten in place on a terminal, appended otherwise.
 class StatusPrinter {
  public:
@@ -84,15 +77,24 @@ std::string stage_report_line(const StageReport& r, double time_s) {
       .str();
 }
 
-std::string learner_status(const LearnerReport& r, std::int64_t frame_count) {
+std::optional<double> newest_loss(const LearnerUpdate& update, std::optional<double> before) {
+  for (auto step = update.steps.rbegin(); step != update.steps.rend(); ++step)
+    for (const auto& [key, value] : step->values)
+      if (key == "loss") return value;
+  return before;
+}
+
+std::string learner_status(const LearnerReport& r, std::int64_t frame_count, std::optional<double> loss) {
   char progress[64] = "";
   if (frame_count > 0)
     std::snprintf(progress, sizeof(progress), "/%lld %3.0f%%", static_cast<long long>(frame_count),
                   100.0 * static_cast<double>(r.frame_index + 1) / static_cast<double>(frame_count));
+  char loss_text[32] = "-";
+  if (loss) std::snprintf(loss_text, sizeof(loss_text), "%.4f", *loss);
   char buf[256];
-  std::snprintf(buf, sizeof(buf), "%s | frame %lld%s | step %lld | %.1f steps/s | loss %.4f | dropped %llu", r.learner.c_str(),
-                static_cast<long long>(r.frame_index), progress, static_cast<long long>(r.steps), r.steps_per_s,
-                last_loss(r.update), static_cast<unsigned long long>(r.dropped));
+  std::snprintf(buf, sizeof(buf), "%s | frame %lld%s | step %lld | %.1f steps/s | loss %s | dropped %llu", r.learner.c_str(),
+                static_cast<long long>(r.frame_index), progress, static_cast<long long>(r.steps), r.steps_per_s, loss_text,
+                static_cast<unsigned long long>(r.dropped));
   std::string status = buf;
   if (!r.update.skipped.empty()) status += " | not trained: " + r.update.skipped;
   return status;
@@ -108,6 +110,7 @@ DriveResult drive_pipeline(RunGraph& graph, DisplaySink& display, const DriveOpt
   const std::size_t n = graph.learners.size();
   std::vector<std::uint64_t> seen(n, 0);
   std::vector<std::string> status(n, "starting");
+  std::vector<std::optional<double>> loss(n);
   for (std::size_t i = 0; i < n; ++i) status[i] = graph.learners[i].config->name + " | starting";
   std::uint64_t heard = 0;
   bool interrupted = false, stream_ended = false, changed = false;
@@ -151,7 +154,8 @@ DriveResult drive_pipeline(RunGraph& graph, DisplaySink& display, const DriveOpt
     }
     for (std::size_t i = 0; i < n; ++i) {
       if (auto report = graph.learners[i].latest->take_newer(seen[i])) {
-        status[i] = learner_status(*report, graph.source.frame_count);
+        loss[i] = newest_loss(report->update, loss[i]);
+        status[i] = learner_status(*report, graph.source.frame_count, loss[i]);
         display.update(i, report->panels, status[i]);
         changed = true;
       }

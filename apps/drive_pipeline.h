@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,9 +34,15 @@ struct DriveResult {
 // One stage report as a metrics.jsonl line.
 std::string stage_report_line(const StageReport& r, double time_s);
 
+// The loss of the newest step in `update`, or `before` when the frame made none: a live learner
+// gets many such frames (after a dropped frame its clip fills again before it trains), and its
+// status line keeps the last loss rather than show none (NaN) while it trains well.
+std::optional<double> newest_loss(const LearnerUpdate& update, std::optional<double> before);
+
 // A learner's status line: "slow | frame 240/795 30% | step 239 | 21.3 steps/s | loss 0.2311 | dropped 0"
-// (dropped: frames of the stream it never got; and why the frame did not train, when it said).
-std::string learner_status(const LearnerReport& r, std::int64_t frame_count);
+// (dropped: frames of the stream it never got; and why the frame did not train, when it said);
+// "loss -" before its first step.
+std::string learner_status(const LearnerReport& r, std::int64_t frame_count, std::optional<double> loss);
 
 // Starts the run's pipeline and drives it from the main thread (where OpenCV windows must live)
 // until it ends: whenever a learner reports, its panels and status line go to the display, which
