@@ -56,7 +56,7 @@ std::string evaluate_linearize(const LinearizeOptions& model_options, double sce
   if (!request.strips_dir.empty()) fs::create_directories(request.strips_dir);
 
   torch::NoGradGuard no_grad;
-  PsnrSum feature, cross_fade, predict, copy_last, autoencode;
+  PsnrSum feature, cross_fade, cross_fade_decoded, predict, copy_last, autoencode;
   double curvature = 0;
   std::int64_t triplets = 0, strips = 0;
   std::vector<torch::Tensor> batch;  // triplets 3×C×H×W
@@ -74,6 +74,11 @@ std::string evaluate_linearize(const LinearizeOptions& model_options, double sce
     predict.add(predicted, x.select(1, 2));
     copy_last.add(x.select(1, 1), x.select(1, 2));
     autoencode.add(model->decode(model->unpool(b.magnitude, b.phase)), x.select(1, 1));  // the ceiling
+    // What x̃^t would be if averaging the codes moved nothing: the cross-fade of the code's own
+    // reconstructions. psnr_feature above it is what the phases' motion adds; below the pixel
+    // cross-fade by no more than it, the loss is the code's, not the motion model's.
+    const auto decoded_fade = 0.5 * (model->decode(model->unpool(a.magnitude, a.phase)) + model->decode(model->unpool(c.magnitude, c.phase)));
+    cross_fade_decoded.add(decoded_fade, x.select(1, 1));
     curvature += phase_curvature(a.phase, b.phase, c.phase).item<double>() * static_cast<double>(x.size(0));
     if (!request.strips_dir.empty()) {
       const auto path = model->decode_path(a, c, {0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0});
@@ -131,6 +136,7 @@ std::string evaluate_linearize(const LinearizeOptions& model_options, double sce
       .add("n_triplets", triplets)
       .add("psnr_feature", feature.mean())
       .add("psnr_crossfade", cross_fade.mean())
+      .add("psnr_crossfade_decoded", cross_fade_decoded.mean())
       .add("psnr_predict", predict.mean())
       .add("psnr_copy_last", copy_last.mean())
       .add("psnr_autoencode", autoencode.mean())

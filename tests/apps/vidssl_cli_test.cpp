@@ -174,8 +174,7 @@ TEST(VidsslCli, AModelBRunTrainsOnTripletsAndItsCheckpointEvaluatesAndInterpolat
   const auto out = test::scratch_dir("cli-linearize");
   const auto r = run(vidssl() + " run " + config("clips-linearize.yaml") + " --max-frames 12 --out " + out +
                      " --display png:" + out + "/png --set source.path=" + test::opencv_clip("vtest.avi") +
-                     " --set models.linearize.filters=8 --set source.width=64 --set source.height=48 --set models.linearize.train.batch=2 --set run.threads=1" +
-                     " --set models.linearize.train.frame_gap=1");
+                     " --set models.linearize.filters=8 --set source.width=64 --set source.height=48 --set models.linearize.train.batch=2 --set run.threads=1");
   ASSERT_EQ(r.status, 0) << r.err;
   const std::string metrics = read_all(out + "/metrics.jsonl");
   EXPECT_EQ(count_lines_with(metrics, "\"model\": \"linearize\""), 10) << "12 frames make 10 triplets";
@@ -185,7 +184,7 @@ TEST(VidsslCli, AModelBRunTrainsOnTripletsAndItsCheckpointEvaluatesAndInterpolat
   const std::string held_out = " --source " + test::opencv_clip("tree.avi") + " --max-frames 20";
   const auto e = run(vidssl() + " eval --checkpoint " + out + held_out);
   ASSERT_EQ(e.status, 0) << e.err;
-  for (const char* key : {"\"psnr_feature\": ", "\"psnr_crossfade\": ", "\"psnr_predict\": ", "\"psnr_copy_last\": ",
+  for (const char* key : {"\"psnr_feature\": ", "\"psnr_crossfade\": ", "\"psnr_crossfade_decoded\": ", "\"psnr_predict\": ", "\"psnr_copy_last\": ",
                           "\"curvature\": ", "\"n_triplets\": 18"})
     EXPECT_NE(e.out.find(key), std::string::npos) << key << " missing in " << e.out;
   const auto i = run(vidssl() + " interpolate --checkpoint " + out + held_out + " --every 5");
