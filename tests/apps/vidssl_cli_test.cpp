@@ -152,6 +152,27 @@ TEST(VidsslCli, ListaGainIsOneAtIstasStartAndAboveOneWithTheStepPastTwoOverL) {
   EXPECT_NE(not_lista.err.find("no checkpoint"), std::string::npos) << not_lista.err;
 }
 
+// scripts/block_motion.py on a noise texture panned 2 px a frame: from x^{t-2} to x^{t+2} every
+// block has moved 8 px; held still, none has; a file FFmpeg cannot read is one line naming it.
+TEST(VidsslCli, BlockMotionFindsAPanAndAStillClip) {
+  const auto dir = test::scratch_dir("cli-block-motion");
+  const auto made = run("ffmpeg -v error -y -f lavfi -i color=gray:s=400x200:d=1 -vf noise=alls=100:allf=u,gblur=sigma=1 -frames:v 1 " +
+                        dir + "/noise.png && ffmpeg -v error -y -loop 1 -i " + dir + "/noise.png -vf crop=160:120:x=2*n:y=20,format=gray " +
+                        "-frames:v 30 -c:v ffv1 " + dir + "/pan.mkv && ffmpeg -v error -y -loop 1 -i " + dir +
+                        "/noise.png -vf crop=160:120:x=10:y=20,format=gray -frames:v 30 -c:v ffv1 " + dir + "/still.mkv");
+  if (made.status != 0) GTEST_SKIP() << "ffmpeg could not make the clips: " << made.err;
+  const std::string script = "/usr/bin/python3 " + std::string(VIDSSL_SOURCE_DIR) + "/scripts/block_motion.py ";
+  const auto pan = run(script + dir + "/pan.mkv --gap 2");
+  ASSERT_EQ(pan.status, 0) << pan.err;
+  EXPECT_NE(pan.out.find("\"median_px\": 8.0, \"p75_px\": 8.0, \"p90_px\": 8.0, \"still\": 0.0"), std::string::npos) << pan.out;
+  const auto still = run(script + dir + "/still.mkv --gap 2");
+  ASSERT_EQ(still.status, 0) << still.err;
+  EXPECT_NE(still.out.find("\"median_px\": 0.0, \"p75_px\": 0.0, \"p90_px\": 0.0, \"still\": 1.0"), std::string::npos) << still.out;
+  const auto missing = run(script + dir + "/none.mkv");
+  EXPECT_EQ(missing.status, 1);
+  EXPECT_NE(missing.err.find(dir + "/none.mkv: ffmpeg could not decode it"), std::string::npos) << missing.err;
+}
+
 // PyTorch 2.x reads what this build's LibTorch writes: the Python of the CUDA build's venv
 // (scripts/setup.sh --cuda; .ci/run runs this again once it exists), or $VIDSSL_TORCH2_PYTHON.
 TEST(VidsslCli, ACheckpointLoadsInPyTorch2) {
