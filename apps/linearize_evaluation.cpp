@@ -73,12 +73,12 @@ std::string evaluate_linearize(const LinearizeOptions& model_options, double sce
     cross_fade.add(fade, x.select(1, 1));
     predict.add(predicted, x.select(1, 2));
     copy_last.add(x.select(1, 1), x.select(1, 2));
-    autoencode.add(model->decode(model->unpool(b.magnitude, b.phase)), x.select(1, 1));  // the ceiling
+    const auto reconstruct = [&](const PhasePooled& code) { return model->decode(model->unpool(code.magnitude, code.phase)); };
+    autoencode.add(reconstruct(b), x.select(1, 1));  // the ceiling
     // What x̃^t would be if averaging the codes moved nothing: the cross-fade of the code's own
-    // reconstructions. psnr_feature above it is what the phases' motion adds; below the pixel
-    // cross-fade by no more than it, the loss is the code's, not the motion model's.
-    const auto decoded_fade = 0.5 * (model->decode(model->unpool(a.magnitude, a.phase)) + model->decode(model->unpool(c.magnitude, c.phase)));
-    cross_fade_decoded.add(decoded_fade, x.select(1, 1));
+    // reconstructions. psnr_feature above it is what the phases' motion adds; the pixel
+    // cross-fade above it is what the code loses.
+    cross_fade_decoded.add(0.5 * (reconstruct(a) + reconstruct(c)), x.select(1, 1));
     curvature += phase_curvature(a.phase, b.phase, c.phase).item<double>() * static_cast<double>(x.size(0));
     if (!request.strips_dir.empty()) {
       const auto path = model->decode_path(a, c, {0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0});
