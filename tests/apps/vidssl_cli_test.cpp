@@ -227,6 +227,24 @@ TEST(VidsslCli, AModelBRunTrainsOnTripletsAndItsCheckpointEvaluatesAndInterpolat
   EXPECT_NE(too_long.err.find("no run of 21 consecutive frames (a triplet at gap 10)"), std::string::npos) << too_long.err;
   EXPECT_EQ(count_lines_with(too_long.err, ""), 1) << too_long.err;
 
+  // With blocks of one feature and one pixel the phase carries nothing and the magnitude is the
+  // code itself, so averaging the codes and decoding (linear G) is the cross-fade of the decoded
+  // frames: psnr_feature equals psnr_crossfade_decoded, computed the other way round.
+  const auto trivial = run(vidssl() + " run " + config("clips-linearize.yaml") + " --max-frames 12 --out " + out +
+                           "-trivial --display none --set source.path=" + test::opencv_clip("vtest.avi") +
+                           " --set models.linearize.filters=8 --set models.linearize.pool_features=1 --set models.linearize.pool_feature_stride=1" +
+                           " --set models.linearize.pool_space=1" +
+                           " --set source.width=64 --set source.height=48 --set models.linearize.train.batch=2 --set run.threads=1");
+  ASSERT_EQ(trivial.status, 0) << trivial.err;
+  const auto trivial_eval = run(vidssl() + " eval --checkpoint " + out + "-trivial" + held_out);
+  ASSERT_EQ(trivial_eval.status, 0) << trivial_eval.err;
+  const auto figure = [&](const std::string& key) {
+    const auto at = trivial_eval.out.find("\"" + key + "\": ");
+    return at == std::string::npos ? std::nan("") : std::stod(trivial_eval.out.substr(at + key.size() + 4));
+  };
+  EXPECT_NEAR(figure("psnr_feature"), figure("psnr_crossfade_decoded"), 1e-3) << trivial_eval.out;
+  EXPECT_GT(std::abs(figure("psnr_crossfade_decoded") - figure("psnr_crossfade")), 0.1) << "the decoded frames are not the frames";
+
   // A Model A key under a Model B entry is refused, naming it.
   const auto bad = run(vidssl() + " run " + config("clips-linearize.yaml") + " --set models.linearize.alpha=0.5 --out " + out + "-bad");
   EXPECT_EQ(bad.status, 2) << bad.err;
