@@ -51,12 +51,12 @@ std::string evaluate_linearize(const LinearizeOptions& model_options, double sce
   model->to(device);
   model->eval();
   PreprocessOptions preprocess_options = request.preprocess;
-  preprocess_options.size_multiple = model_options.block().space();
+  preprocess_options.size_multiple = model->size_multiple();
   const PreprocessStage preprocess("eval", preprocess_options);
   if (!request.strips_dir.empty()) fs::create_directories(request.strips_dir);
 
   torch::NoGradGuard no_grad;
-  PsnrSum feature, cross_fade, cross_fade_decoded, predict, copy_last, autoencode;
+  PsnrSum feature, cross_fade, cross_fade_decoded, predict, copy_last, autoencode, feature_residual, predict_residual;
   double curvature = 0;
   std::int64_t triplets = 0, strips = 0;
   std::vector<torch::Tensor> batch;  // triplets 3×C×H×W
@@ -73,13 +73,19 @@ std::string evaluate_linearize(const LinearizeOptions& model_options, double sce
     cross_fade.add(fade, x.select(1, 1));
     predict.add(predicted, x.select(1, 2));
     copy_last.add(x.select(1, 1), x.select(1, 2));
-    const auto reconstruct = [&](const PhasePooled& code) { return model->decode(model->unpool(code.magnitude, code.phase)); };
-    autoencode.add(reconstruct(b), x.select(1, 1));  // the ceiling
     // What x̃^t would be if averaging the codes moved nothing: the cross-fade of the code's own
     // reconstructions. psnr_feature above it is what the phases' motion adds; the pixel
     // cross-fade above it is what the code loses.
-    cross_fade_decoded.add(0.5 * (reconstruct(a) + reconstruct(c)), x.select(1, 1));
-    curvature += phase_curvature(a.phase, b.phase, c.phase).item<double>() * static_cast<double>(x.size(0));
+    const auto ra = model->reconstruct(a), rb = model->reconstruct(b), rc = model->reconstruct(c);
+    autoencode.add(rb, x.select(1, 1));  // the ceiling
+    cross_fade_decoded.add(0.5 * (ra + rc), x.select(1, 1));
+    // The same estimates with what the code does not hold, the residual r = x − G(code), carried
+    // along: cross-faded for the interpolation (x̃ + ½(r^{t−g} + r^{t+g})), the newest one kept for
+    // the prediction (x̂ + r^t). The phases' motion is added to the pixel baselines, and the code's
+    // loss no longer counts.
+    feature_residual.add(middle + fade - 0.5 * (ra + rc), x.select(1, 1));
+    predict_residual.add(predicted + x.select(1, 1) - rb, x.select(1, 2));
+    curvature += phase_curvature(a, b, c).item<double>() * static_cast<double>(x.size(0));
     if (!request.strips_dir.empty()) {
       const auto path = model->decode_path(a, c, {0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0});
       for (std::int64_t i = 0; i < x.size(0); ++i) {
@@ -137,8 +143,10 @@ std::string evaluate_linearize(const LinearizeOptions& model_options, double sce
       .add("psnr_feature", feature.mean())
       .add("psnr_crossfade", cross_fade.mean())
       .add("psnr_crossfade_decoded", cross_fade_decoded.mean())
+      .add("psnr_feature_residual", feature_residual.mean())
       .add("psnr_predict", predict.mean())
       .add("psnr_copy_last", copy_last.mean())
+      .add("psnr_predict_residual", predict_residual.mean())
       .add("psnr_autoencode", autoencode.mean())
       .add("curvature", curvature / static_cast<double>(triplets));
   if (!request.strips_dir.empty()) line.add("strips", strips).add("strips_dir", request.strips_dir);

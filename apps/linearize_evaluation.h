@@ -16,8 +16,10 @@ namespace vidssl {
 // psnr_crossfade (interpolating x^t from x^{t−g} and x^{t+g}), psnr_predict (x^{t+g}, δ = 0),
 // psnr_copy_last (x^t for x^{t+g}), curvature (mean 1 − cos of the phase trajectories),
 // psnr_autoencode (x^t through pooling and unpooling: what the representation keeps at all, the
-// ceiling of the other two), n_triplets, and, where strips were written (request.strips_dir), strips
-// and the folder.
+// ceiling of the other two), psnr_crossfade_decoded (the cross-fade of the reconstructions: the
+// interpolation if the phases moved nothing), psnr_feature_residual and psnr_predict_residual (the
+// two estimates with what the code does not hold, x − G(code), cross-faded or carried from x^t),
+// n_triplets, and, where strips were written (request.strips_dir), strips and the folder.
 std::string evaluate_linearize(const LinearizeOptions& model_options, double scene_cut, const EvaluationRequest& request);
 
 }  // namespace vidssl

@@ -22,10 +22,14 @@ class LinearizeRecipe final : public LearnerRecipe {
     return std::make_unique<LinearizeLearner>(m, optimizer, clips, device);
   }
   std::string describe() const override {
-    return fmt::format("Model B (linearize): {} filters {}x{}, phase pooling {} features x {}x{} (every {}), beta {}, lambda {}, "
+    const auto coarse = model.coarse_filters() > 0 ? fmt::format(", and {} filters pooled over {}x{}", model.coarse_filters(),
+                                                                 model.coarse_space(), model.coarse_space())
+                                                   : std::string();
+    return fmt::format("Model B (linearize): {} filters {}x{}, phase pooling {} features x {}x{} (every {}){}, beta {}, lambda {}, "
                        "{} delta steps",
                        model.filters(), model.kernel(), model.kernel(), model.block().features(), model.block().space(),
-                       model.block().space(), model.block().feature_stride(), model.pool_beta(), model.curvature(), model.delta_steps());
+                       model.block().space(), model.block().feature_stride(), coarse, model.pool_beta(), model.curvature(),
+                       model.delta_steps());
   }
   std::string evaluate(const EvaluationRequest& request) const override {
     EvaluationRequest without_strips = request;
@@ -46,6 +50,8 @@ std::unique_ptr<LearnerRecipe> read_linearize(ConfigReader& r, const std::string
   m.block().feature_stride(m.block().features());
   r.read(prefix + "pool_feature_stride", m.block().feature_stride());
   r.read(prefix + "pool_beta", m.pool_beta());
+  r.read(prefix + "coarse_filters", m.coarse_filters());
+  r.read(prefix + "coarse_space", m.coarse_space());
   r.read(prefix + "curvature", m.curvature());
   r.read(prefix + "delta_dims", m.delta_dims());
   r.read(prefix + "delta_steps", m.delta_steps());

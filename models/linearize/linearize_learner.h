@@ -33,7 +33,7 @@ class LinearizeLearner final : public ClipLearner {
  private:
   StepFigures train_step(const torch::Tensor& clips) override;
   torch::optim::Optimizer& optimizer() override { return *optimizer_; }
-  std::int64_t size_multiple() const override { return model_->options.block().space(); }
+  std::int64_t size_multiple() const override { return model_->size_multiple(); }
   std::vector<Panel> clip_panels() override;
   int clip_panel_count() const override { return 6; }
   void save_model(CheckpointData& data) override;

@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <numeric>
 #include <stdexcept>
 #include <string>
 
@@ -12,6 +13,33 @@ namespace vidssl {
 torch::Tensor phase_curvature(const torch::Tensor& p_previous, const torch::Tensor& p_current, const torch::Tensor& p_next) {
   const auto before = (p_current - p_previous).flatten(1), after = (p_next - p_current).flatten(1);
   return (1 - torch::cosine_similarity(before, after, 1, 1e-8)).mean();
+}
+
+namespace {
+
+// Every level's phases of a code, N×(Σ phase entries).
+torch::Tensor flat_phases(const LinearizeCode& code) {
+  std::vector<torch::Tensor> parts;
+  for (const auto& level : code.levels) parts.push_back(level.phase.flatten(1));
+  return torch::cat(parts, 1);
+}
+
+// Level by level: the magnitude (1 − s)·m_a + s·m_b (clamped at 0 beyond the ends) and the phase
+// (1 − s)·p_a + s·p_b.
+LinearizeCode along(const LinearizeCode& a, const LinearizeCode& b, double s) {
+  LinearizeCode out;
+  for (std::size_t i = 0; i < a.levels.size(); ++i) {
+    const auto& u = a.levels[i];
+    const auto& v = b.levels[i];
+    out.levels.push_back({torch::relu(u.magnitude + s * (v.magnitude - u.magnitude)), u.phase + s * (v.phase - u.phase)});
+  }
+  return out;
+}
+
+}  // namespace
+
+torch::Tensor phase_curvature(const LinearizeCode& previous, const LinearizeCode& current, const LinearizeCode& next) {
+  return phase_curvature(flat_phases(previous), flat_phases(current), flat_phases(next));
 }
 
 void check_options(const LinearizeOptions& o) {
@@ -29,6 +57,15 @@ void check_options(const LinearizeOptions& o) {
   if (!(o.delta_lr() > 0)) fail("delta_lr", "a number > 0", std::to_string(o.delta_lr()));
   const auto s = o.block().space();
   o.block().check(o.filters(), s, s);  // names pool_features when F does not divide
+  if (o.coarse_filters() < 0 || o.coarse_filters() > 4096)
+    fail("coarse_filters", "an integer in [0, 4096]", std::to_string(o.coarse_filters()));
+  if (o.coarse_space() < 1 || o.coarse_space() > 64) fail("coarse_space", "an integer in [1, 64]", std::to_string(o.coarse_space()));
+  if (o.coarse_filters() > 0) {
+    const auto coarse = PhaseBlockOptions(o.block()).space(o.coarse_space());
+    if (o.coarse_filters() < coarse.features() || (o.coarse_filters() - coarse.features()) % coarse.feature_stride() != 0)
+      fail("coarse_filters", "a count that divides into blocks of pool_features every pool_feature_stride",
+           std::to_string(o.coarse_filters()));
+  }
 }
 
 LinearizeImpl::LinearizeImpl(LinearizeOptions options_) : options(options_) {
@@ -37,14 +74,25 @@ LinearizeImpl::LinearizeImpl(LinearizeOptions options_) : options(options_) {
 }
 
 void LinearizeImpl::reset() {
-  const auto c = options.channels(), f = options.filters(), k = options.kernel();
+  const auto c = options.channels(), f = options.filters() + options.coarse_filters(), k = options.kernel();
   encoder = register_module("encoder", torch::nn::Conv2d(torch::nn::Conv2dOptions(c, f, k).padding(k / 2)));
   decoder = register_module("decoder", torch::nn::Conv2d(torch::nn::Conv2dOptions(f, c, k).padding(k / 2).bias(false)));
-  const auto blocks = options.block().feature_blocks(f);
-  // No bias: δ = 0 must give the deterministic extrapolation exactly.
-  delta_map = register_module("delta_map", torch::nn::Linear(torch::nn::LinearOptions(options.delta_dims(), 3 * blocks).bias(false)));
+  auto blocks = options.block().feature_blocks(options.filters());
   pooling = register_module("pooling", PhasePool(PhasePoolOptions().block(options.block()).beta(options.pool_beta())));
   unpooling = register_module("unpooling", PhaseUnpool(options.block()));
+  if (options.coarse_filters() > 0) {
+    const auto coarse = PhaseBlockOptions(options.block()).space(options.coarse_space());
+    blocks += coarse.feature_blocks(options.coarse_filters());
+    coarse_pooling = register_module("coarse_pooling", PhasePool(PhasePoolOptions().block(coarse).beta(options.pool_beta())));
+    coarse_unpooling = register_module("coarse_unpooling", PhaseUnpool(coarse));
+  }
+  // No bias: δ = 0 must give the deterministic extrapolation exactly.
+  delta_map = register_module("delta_map", torch::nn::Linear(torch::nn::LinearOptions(options.delta_dims(), 3 * blocks).bias(false)));
+}
+
+std::int64_t LinearizeImpl::size_multiple() const {
+  const auto fine = options.block().space();
+  return options.coarse_filters() > 0 ? std::lcm(fine, options.coarse_space()) : fine;
 }
 
 // Under run.precision: bf16 (models/torch_runtime.h) the convolutions run in bfloat16 and their
@@ -52,23 +100,40 @@ void LinearizeImpl::reset() {
 // energies are not rounded to 8 bits of mantissa. A no-op without autocast.
 torch::Tensor LinearizeImpl::encode(const torch::Tensor& x) { return torch::relu(encoder(x).to(x.scalar_type())); }
 
-PhasePooled LinearizeImpl::pool(const torch::Tensor& z) { return pooling(z); }
+LinearizeCode LinearizeImpl::pool(const torch::Tensor& z) {
+  const auto f = options.filters();
+  if (options.coarse_filters() == 0) return {{pooling(z)}};
+  return {{pooling(z.narrow(1, 0, f)), coarse_pooling(z.narrow(1, f, options.coarse_filters()))}};
+}
 
-torch::Tensor LinearizeImpl::unpool(const torch::Tensor& m, const torch::Tensor& p) { return unpooling(m, p, options.filters()); }
+torch::Tensor LinearizeImpl::unpool(const LinearizeCode& code) {
+  const auto& fine = code.levels.at(0);
+  const auto maps = unpooling(fine.magnitude, fine.phase, options.filters());
+  if (options.coarse_filters() == 0) return maps;
+  const auto& coarse = code.levels.at(1);
+  return torch::cat({maps, coarse_unpooling(coarse.magnitude, coarse.phase, options.coarse_filters())}, 1);
+}
 
 torch::Tensor LinearizeImpl::decode(const torch::Tensor& z) { return decoder_conv2d(z, decoder->weight).to(z.scalar_type()); }
 
-torch::Tensor LinearizeImpl::extrapolate_phase(const torch::Tensor& p_previous, const torch::Tensor& p_current,
-                                               const torch::Tensor& delta) {
-  const auto predicted = 2 * p_current - p_previous;
-  if (!delta.defined()) return predicted;
-  const auto scale = delta_map(delta).view({p_current.size(0), p_current.size(1), 3, 1, 1});
-  return predicted + scale * (p_current - p_previous);
+LinearizeCode LinearizeImpl::extrapolate(const LinearizeCode& previous, const LinearizeCode& current, const torch::Tensor& delta) {
+  const auto scales = delta.defined() ? delta_map(delta) : torch::Tensor();
+  LinearizeCode out;
+  std::int64_t first = 0;  // the level's first scale in W₁δ
+  for (std::size_t i = 0; i < current.levels.size(); ++i) {
+    const auto& a = previous.levels[i];
+    const auto& b = current.levels[i];
+    auto phase = 2 * b.phase - a.phase;
+    const auto k = b.phase.size(1);
+    if (scales.defined()) phase = phase + scales.narrow(1, first, 3 * k).view({b.phase.size(0), k, 3, 1, 1}) * (b.phase - a.phase);
+    first += 3 * k;
+    out.levels.push_back({0.5 * (a.magnitude + b.magnitude), phase});
+  }
+  return out;
 }
 
-torch::Tensor LinearizeImpl::predict(const PhasePooled& previous, const PhasePooled& current, const torch::Tensor& delta) {
-  const auto magnitude = 0.5 * (previous.magnitude + current.magnitude);
-  return decode(unpool(magnitude, extrapolate_phase(previous.phase, current.phase, delta)));
+torch::Tensor LinearizeImpl::predict(const LinearizeCode& previous, const LinearizeCode& current, const torch::Tensor& delta) {
+  return reconstruct(extrapolate(previous, current, delta));
 }
 
 torch::Tensor LinearizeImpl::prediction_error(const torch::Tensor& predicted, const torch::Tensor& next) {
@@ -76,13 +141,17 @@ torch::Tensor LinearizeImpl::prediction_error(const torch::Tensor& predicted, co
   return 0.5 * (predicted - next).pow(2).sum({1, 2, 3}) / positions;
 }
 
-torch::Tensor LinearizeImpl::infer_delta(const PhasePooled& previous, const PhasePooled& current, const torch::Tensor& next) {
+torch::Tensor LinearizeImpl::infer_delta(const LinearizeCode& previous, const LinearizeCode& current, const torch::Tensor& next) {
   auto delta = torch::zeros({next.size(0), options.delta_dims()}, next.options());
   if (options.delta_steps() == 0) return delta;
   torch::AutoGradMode enable(true);  // also under an evaluation's NoGradGuard
   // Codes frozen: only the decoder path (unpooling, G, W₁) carries the gradient to δ.
-  const PhasePooled previous_fixed{previous.magnitude.detach(), previous.phase.detach()};
-  const PhasePooled current_fixed{current.magnitude.detach(), current.phase.detach()};
+  const auto fixed = [](const LinearizeCode& code) {
+    LinearizeCode out;
+    for (const auto& level : code.levels) out.levels.push_back({level.magnitude.detach(), level.phase.detach()});
+    return out;
+  };
+  const auto previous_fixed = fixed(previous), current_fixed = fixed(current);
   const auto target = next.detach();
   for (std::int64_t i = 0; i < options.delta_steps(); ++i) {
     delta.requires_grad_(true);
@@ -95,18 +164,13 @@ torch::Tensor LinearizeImpl::infer_delta(const PhasePooled& previous, const Phas
   return delta;
 }
 
-torch::Tensor LinearizeImpl::interpolate(const PhasePooled& previous, const PhasePooled& next) {
-  return decode(unpool(0.5 * (previous.magnitude + next.magnitude), 0.5 * (previous.phase + next.phase)));
+torch::Tensor LinearizeImpl::interpolate(const LinearizeCode& previous, const LinearizeCode& next) {
+  return reconstruct(along(previous, next, 0.5));
 }
 
-torch::Tensor LinearizeImpl::decode_path(const PhasePooled& previous, const PhasePooled& next, const std::vector<double>& times) {
+torch::Tensor LinearizeImpl::decode_path(const LinearizeCode& previous, const LinearizeCode& next, const std::vector<double>& times) {
   std::vector<torch::Tensor> frames;
-  for (const double tau : times) {
-    const double s = tau / 2;
-    const auto m = torch::relu(previous.magnitude + s * (next.magnitude - previous.magnitude));
-    const auto p = previous.phase + s * (next.phase - previous.phase);
-    frames.push_back(decode(unpool(m, p)));
-  }
+  for (const double tau : times) frames.push_back(reconstruct(along(previous, next, tau / 2)));
   return torch::stack(frames, 1);  // N×T×C×H×W
 }
 
@@ -119,7 +183,10 @@ LinearizeLoss LinearizeImpl::loss(const torch::Tensor& triplets, const torch::Te
   const auto x = triplets.transpose(0, 1).reshape({3 * n, triplets.size(2), triplets.size(3), triplets.size(4)});
   const auto pooled = pool(encode(x));
   auto part = [&](std::int64_t i) {
-    return PhasePooled{pooled.magnitude.slice(0, i * n, (i + 1) * n), pooled.phase.slice(0, i * n, (i + 1) * n)};
+    LinearizeCode out;
+    for (const auto& level : pooled.levels)
+      out.levels.push_back({level.magnitude.slice(0, i * n, (i + 1) * n), level.phase.slice(0, i * n, (i + 1) * n)});
+    return out;
   };
   const auto previous = part(0), current = part(1), next = part(2);
   const auto next_frames = x.slice(0, 2 * n, 3 * n);
@@ -127,7 +194,7 @@ LinearizeLoss LinearizeImpl::loss(const torch::Tensor& triplets, const torch::Te
   out.delta = delta.defined() ? delta : infer_delta(previous, current, next_frames);
   out.predicted = predict(previous, current, out.delta);
   out.prediction = prediction_error(out.predicted, next_frames).mean();
-  out.curvature = phase_curvature(previous.phase, current.phase, next.phase);
+  out.curvature = phase_curvature(previous, current, next);
   out.total = out.prediction + options.curvature() * out.curvature;
   return out;
 }

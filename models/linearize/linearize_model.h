@@ -6,6 +6,8 @@
 #include <torch/nn/pimpl.h>
 #include <torch/types.h>
 
+#include <vector>
+
 #include "models/layers/phase_pool.h"
 
 namespace vidssl {
@@ -20,6 +22,8 @@ namespace vidssl {
 //     pool_space: 4          # block is 4×4 pixels; it must hold the motion between t−1 and t+1
 //     pool_feature_stride: 4 # 2: overlapping blocks along the features
 //     pool_beta: 10          # soft-max sharpness
+//     coarse_filters: 0      # a second pooling level: its own filters over coarse_space blocks (0: off)
+//     coarse_space: 8
 //     curvature: 1.0         # λ (swept on sprites: 0.1 barely straightens, 1 and 3 alike)
 //     delta_steps: 5         # k gradient steps on the latent δ per sample (0: no latent)
 //     delta_lr: 5.0          # α_δ, on the per-pixel error
@@ -29,10 +33,22 @@ struct LinearizeOptions {
   TORCH_ARG(std::int64_t, kernel) = 9;
   TORCH_ARG(PhaseBlockOptions, block) = {};
   TORCH_ARG(double, pool_beta) = 10.0;
+  // A second, coarser pooling level, an option beyond the paper: `coarse_filters` more feature
+  // maps from the same encoder, pooled over coarse_space×coarse_space blocks (features and
+  // feature stride as the fine level's), unpooled beside the fine maps into one decoder. Why:
+  // a 2×2 block keeps the detail but cannot hold a motion of several pixels, which then
+  // cross-fades; a coarse block holds it in its phase.
+  TORCH_ARG(std::int64_t, coarse_filters) = 0;
+  TORCH_ARG(std::int64_t, coarse_space) = 8;
   TORCH_ARG(double, curvature) = 1.0;
   TORCH_ARG(std::int64_t, delta_dims) = 3;
   TORCH_ARG(std::int64_t, delta_steps) = 5;
   TORCH_ARG(double, delta_lr) = 5.0;
+};
+
+// One frame's pooled code: the fine level, then the coarse one where the model has it.
+struct LinearizeCode {
+  std::vector<PhasePooled> levels;
 };
 
 // Throws std::invalid_argument naming the option as its key under the model's config entry
@@ -68,23 +84,26 @@ class LinearizeImpl : public torch::nn::Module {
   explicit LinearizeImpl(LinearizeOptions options = {});
   void reset();
 
-  torch::Tensor encode(const torch::Tensor& x);  // N×C×H×W -> N×F×H×W, ReLU
-  PhasePooled pool(const torch::Tensor& z);
-  torch::Tensor unpool(const torch::Tensor& m, const torch::Tensor& p);
-  torch::Tensor decode(const torch::Tensor& z);  // N×F×H×W -> N×C×H×W
-  // p̂_δ from p^{t−1}, p^t and δ (N×delta_dims; undefined: δ = 0).
-  torch::Tensor extrapolate_phase(const torch::Tensor& p_previous, const torch::Tensor& p_current,
-                                  const torch::Tensor& delta = {});
+  torch::Tensor encode(const torch::Tensor& x);  // N×C×H×W -> N×(F+F_coarse)×H×W, ReLU
+  LinearizeCode pool(const torch::Tensor& z);
+  torch::Tensor unpool(const LinearizeCode& code);  // -> N×(F+F_coarse)×H×W
+  torch::Tensor decode(const torch::Tensor& z);    // N×(F+F_coarse)×H×W -> N×C×H×W
+  torch::Tensor reconstruct(const LinearizeCode& code) { return decode(unpool(code)); }
+  // p̂_δ from p^{t−1}, p^t and δ (N×delta_dims; undefined: δ = 0), with the magnitudes averaged:
+  // the code the prediction decodes.
+  LinearizeCode extrapolate(const LinearizeCode& previous, const LinearizeCode& current, const torch::Tensor& delta = {});
   // x̂^{t+1} from the pooled codes of t−1 and t and δ (undefined: δ = 0, the deterministic prediction).
-  torch::Tensor predict(const PhasePooled& previous, const PhasePooled& current, const torch::Tensor& delta = {});
+  torch::Tensor predict(const LinearizeCode& previous, const LinearizeCode& current, const torch::Tensor& delta = {});
   // k gradient steps on δ from 0 against the prediction error of each sample, weights and codes
   // frozen (the seeds' Algorithm 1); returns δ_k, detached. k = 0 returns zeros.
-  torch::Tensor infer_delta(const PhasePooled& previous, const PhasePooled& current, const torch::Tensor& next);
+  torch::Tensor infer_delta(const LinearizeCode& previous, const LinearizeCode& current, const torch::Tensor& next);
   // The feature-space interpolation x̃^t from x^{t−1} and x^{t+1}: m and p averaged.
-  torch::Tensor interpolate(const PhasePooled& previous, const PhasePooled& next);
+  torch::Tensor interpolate(const LinearizeCode& previous, const LinearizeCode& next);
   // Decoded frames along the straight path in (m, p) through t−1 (τ = 0) and t+1 (τ = 2), at each
   // τ of `times` (m clamped at 0 beyond the ends): τ = 1 is interpolate(), τ = 3 extrapolates.
-  torch::Tensor decode_path(const PhasePooled& previous, const PhasePooled& next, const std::vector<double>& times);
+  torch::Tensor decode_path(const LinearizeCode& previous, const LinearizeCode& next, const std::vector<double>& times);
+  // The side a frame's height and width must be a multiple of: every level's block.
+  std::int64_t size_multiple() const;
   // The loss on triplets N×3×C×H×W: δ inferred per sample, then every term at δ_k; or at the
   // given δ (N×delta_dims) when it is defined.
   LinearizeLoss loss(const torch::Tensor& triplets, const torch::Tensor& delta = {});
@@ -92,9 +111,11 @@ class LinearizeImpl : public torch::nn::Module {
   LinearizeOptions options;
   torch::nn::Conv2d encoder{nullptr};   // C -> F, k×k, ReLU after
   torch::nn::Conv2d decoder{nullptr};   // G: F -> C, k×k, no bias (its weight is used through decoder_conv2d)
-  torch::nn::Linear delta_map{nullptr}; // W₁: δ -> one scale per phase channel
+  torch::nn::Linear delta_map{nullptr}; // W₁: δ -> one scale per phase channel, fine level's first
   PhasePool pooling{nullptr};
   PhaseUnpool unpooling{nullptr};
+  PhasePool coarse_pooling{nullptr};    // with coarse_filters > 0
+  PhaseUnpool coarse_unpooling{nullptr};
 
  private:
   torch::Tensor prediction_error(const torch::Tensor& predicted, const torch::Tensor& next);  // per sample
@@ -104,5 +125,7 @@ TORCH_MODULE(Linearize);
 // Mean over samples of 1 − cos(p^t − p^{t−1}, p^{t+1} − p^t), each phase flattened per sample:
 // 0 for a straight trajectory, 1 for a right angle, 2 for a reversal.
 torch::Tensor phase_curvature(const torch::Tensor& p_previous, const torch::Tensor& p_current, const torch::Tensor& p_next);
+// The same over every level's phases, flattened together per sample.
+torch::Tensor phase_curvature(const LinearizeCode& previous, const LinearizeCode& current, const LinearizeCode& next);
 
 }  // namespace vidssl

@@ -205,8 +205,8 @@ TEST(VidsslCli, AModelBRunTrainsOnTripletsAndItsCheckpointEvaluatesAndInterpolat
   const std::string held_out = " --source " + test::opencv_clip("tree.avi") + " --max-frames 20";
   const auto e = run(vidssl() + " eval --checkpoint " + out + held_out);
   ASSERT_EQ(e.status, 0) << e.err;
-  for (const char* key : {"\"psnr_feature\": ", "\"psnr_crossfade\": ", "\"psnr_crossfade_decoded\": ", "\"psnr_predict\": ", "\"psnr_copy_last\": ",
-                          "\"curvature\": ", "\"n_triplets\": 18"})
+  for (const char* key : {"\"psnr_feature\": ", "\"psnr_crossfade\": ", "\"psnr_crossfade_decoded\": ", "\"psnr_feature_residual\": ",
+                          "\"psnr_predict\": ", "\"psnr_copy_last\": ", "\"psnr_predict_residual\": ", "\"curvature\": ", "\"n_triplets\": 18"})
     EXPECT_NE(e.out.find(key), std::string::npos) << key << " missing in " << e.out;
   const auto i = run(vidssl() + " interpolate --checkpoint " + out + held_out + " --every 5");
   ASSERT_EQ(i.status, 0) << i.err;
@@ -229,7 +229,8 @@ TEST(VidsslCli, AModelBRunTrainsOnTripletsAndItsCheckpointEvaluatesAndInterpolat
 
   // With blocks of one feature and one pixel the phase carries nothing and the magnitude is the
   // code itself, so averaging the codes and decoding (linear G) is the cross-fade of the decoded
-  // frames: psnr_feature equals psnr_crossfade_decoded, computed the other way round.
+  // frames: psnr_feature equals psnr_crossfade_decoded, computed the other way round; and with the
+  // residuals carried, the interpolation is the pixel cross-fade itself.
   const auto trivial = run(vidssl() + " run " + config("clips-linearize.yaml") + " --max-frames 12 --out " + out +
                            "-trivial --display none --set source.path=" + test::opencv_clip("vtest.avi") +
                            " --set models.linearize.filters=8 --set models.linearize.pool_features=1 --set models.linearize.pool_feature_stride=1" +
@@ -244,6 +245,18 @@ TEST(VidsslCli, AModelBRunTrainsOnTripletsAndItsCheckpointEvaluatesAndInterpolat
   };
   EXPECT_NEAR(figure("psnr_feature"), figure("psnr_crossfade_decoded"), 1e-3) << trivial_eval.out;
   EXPECT_GT(std::abs(figure("psnr_crossfade_decoded") - figure("psnr_crossfade")), 0.1) << "the decoded frames are not the frames";
+  EXPECT_NEAR(figure("psnr_feature_residual"), figure("psnr_crossfade"), 1e-3) << trivial_eval.out;
+
+  // A coarse pooling level beside the fine one: 64×48 frames divide into its 8×8 blocks.
+  const auto coarse = run(vidssl() + " run " + config("clips-linearize.yaml") + " --max-frames 12 --out " + out +
+                          "-coarse --display none --set source.path=" + test::opencv_clip("vtest.avi") +
+                          " --set models.linearize.filters=8 --set models.linearize.coarse_filters=4 --set models.linearize.coarse_space=8" +
+                          " --set source.width=64 --set source.height=48 --set models.linearize.train.batch=2 --set run.threads=1");
+  ASSERT_EQ(coarse.status, 0) << coarse.err;
+  EXPECT_NE(coarse.err.find("and 4 filters pooled over 8x8"), std::string::npos) << coarse.err;
+  const auto coarse_eval = run(vidssl() + " eval --checkpoint " + out + "-coarse" + held_out);
+  ASSERT_EQ(coarse_eval.status, 0) << coarse_eval.err;
+  EXPECT_NE(coarse_eval.out.find("\"n_triplets\": 18"), std::string::npos) << coarse_eval.out;
 
   // A Model A key under a Model B entry is refused, naming it.
   const auto bad = run(vidssl() + " run " + config("clips-linearize.yaml") + " --set models.linearize.alpha=0.5 --out " + out + "-bad");
@@ -253,6 +266,10 @@ TEST(VidsslCli, AModelBRunTrainsOnTripletsAndItsCheckpointEvaluatesAndInterpolat
   const auto steps = run(vidssl() + " run " + config("clips-linearize.yaml") + " --set models.linearize.delta_steps=-1 --out " + out + "-bad");
   EXPECT_EQ(steps.status, 2) << steps.err;
   EXPECT_EQ(steps.err, "error: models.linearize.delta_steps: expected an integer in [0, 10000], got -1\n");
+  const auto uneven = run(vidssl() + " run " + config("clips-linearize.yaml") + " --set models.linearize.coarse_filters=6 --out " + out + "-bad");
+  EXPECT_EQ(uneven.status, 2) << uneven.err;
+  EXPECT_NE(uneven.err.find("error: models.linearize.coarse_filters: expected a count that divides"), std::string::npos) << uneven.err;
+  EXPECT_EQ(count_lines_with(uneven.err, ""), 1) << uneven.err;
 }
 
 TEST(VidsslCli, ResumeContinuesTheRunFromItsCheckpoint) {
