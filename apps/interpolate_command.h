@@ -7,8 +7,9 @@ namespace vidssl {
 
 // `vidssl interpolate --checkpoint DIR [--model NAME] --source PATH [--out DIR] [--every N] [--max-frames N]`:
 // for a Model B checkpoint, writes a PNG strip for every N-th held-out triplet (x^{t−1} |
-// cross-fade | feature-space x̃^t | true x^t | x^{t+1}, and below it the codes decoded along the
-// straight path at t = 0, ½, …, 3) and prints one JSON object with the PSNRs of `vidssl eval`.
+// cross-fade | feature-space x̃^t | x̃^t with the residual carried | true x^t | x^{t+1}, and below
+// it the codes decoded along the straight path at t = 0, ½, …, 3) and prints one JSON object with
+// the PSNRs of `vidssl eval`.
 // `--gap G` takes the triplets G frames apart.
 struct InterpolateArgs {
   std::string checkpoint;

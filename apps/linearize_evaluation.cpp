@@ -83,7 +83,8 @@ std::string evaluate_linearize(const LinearizeOptions& model_options, double sce
     // along: cross-faded for the interpolation (x̃ + ½(r^{t−g} + r^{t+g})), the newest one kept for
     // the prediction (x̂ + r^t). The phases' motion is added to the pixel baselines, and the code's
     // loss no longer counts.
-    feature_residual.add(middle + fade - 0.5 * (ra + rc), x.select(1, 1));
+    const auto middle_residual = middle + fade - 0.5 * (ra + rc);
+    feature_residual.add(middle_residual, x.select(1, 1));
     predict_residual.add(predicted + x.select(1, 1) - rb, x.select(1, 2));
     curvature += phase_curvature(a, b, c).item<double>() * static_cast<double>(x.size(0));
     if (!request.strips_dir.empty()) {
@@ -92,8 +93,10 @@ std::string evaluate_linearize(const LinearizeOptions& model_options, double sce
         const std::int64_t number = triplets + i;
         if (number % request.strip_every != 0) continue;
         auto picture = [](const torch::Tensor& t) { return t[0].cpu(); };  // channel 0
-        // x(t-g) | cross-fade | feature-space x~(t) | true x(t) | x(t+g); below, the decoded path.
-        const cv::Mat top = strip_of({picture(x[i][0]), picture(fade[i]), picture(middle[i]), picture(x[i][1]), picture(x[i][2])});
+        // x(t-g) | cross-fade | feature-space x~(t) | x~(t) with the residual | true x(t) | x(t+g);
+        // below, the decoded path.
+        const cv::Mat top = strip_of(
+            {picture(x[i][0]), picture(fade[i]), picture(middle[i]), picture(middle_residual[i]), picture(x[i][1]), picture(x[i][2])});
         std::vector<torch::Tensor> steps;
         for (std::int64_t k = 0; k < path.size(1); ++k) steps.push_back(picture(path[i][k]));
         cv::Mat bottom = strip_of(steps);
