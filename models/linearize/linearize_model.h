@@ -37,7 +37,8 @@ struct LinearizeOptions {
   // maps from the same encoder, pooled over coarse_space×coarse_space blocks (features and
   // feature stride as the fine level's), unpooled beside the fine maps into one decoder. Why:
   // a 2×2 block keeps the detail but cannot hold a motion of several pixels, which then
-  // cross-fades; a coarse block holds it in its phase.
+  // cross-fades; a coarse block holds it in its phase. Measured on real clips, the phases move a
+  // little more and the code loses about as much (docs/results.md, Model B): off by default.
   TORCH_ARG(std::int64_t, coarse_filters) = 0;
   TORCH_ARG(std::int64_t, coarse_space) = 8;
   TORCH_ARG(double, curvature) = 1.0;
