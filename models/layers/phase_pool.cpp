@@ -14,7 +14,7 @@ std::int64_t PhaseBlockOptions::feature_blocks(std::int64_t f) const { return (f
 void PhaseBlockOptions::check(std::int64_t f, std::int64_t height, std::int64_t width) const {
   if (features() < 1 || space() < 1 || feature_stride() < 1)
     throw std::invalid_argument("pool_features, pool_space, pool_feature_stride: expected positive integers");
-  if (f < features() || (f - features()) % feature_stride() != 0)
+  if (!tiles(f))
     throw std::invalid_argument("pool_features: " + std::to_string(f) + " feature maps do not divide into blocks of " +
                                 std::to_string(features()) + " every " + std::to_string(feature_stride()));
   if (height % space() != 0 || width % space() != 0)

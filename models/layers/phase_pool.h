@@ -20,6 +20,8 @@ struct PhaseBlockOptions {
   // Blocks along the feature axis for F feature maps; throws std::invalid_argument naming the
   // option when F, H or W do not divide into blocks.
   std::int64_t feature_blocks(std::int64_t f) const;
+  // Whether F feature maps divide into blocks of `features` every `feature_stride`.
+  bool tiles(std::int64_t f) const { return f >= features() && (f - features()) % feature_stride() == 0; }
   void check(std::int64_t f, std::int64_t height, std::int64_t width) const;
   // The block's grid coordinates mapped to [−1, 1]: index i of n at −1 + 2i/(n−1) (0 when n = 1).
   static torch::Tensor grid(std::int64_t n, const torch::TensorOptions& options);

@@ -62,7 +62,7 @@ void check_options(const LinearizeOptions& o) {
   if (o.coarse_space() < 1 || o.coarse_space() > 64) fail("coarse_space", "an integer in [1, 64]", std::to_string(o.coarse_space()));
   if (o.coarse_filters() > 0) {
     const auto coarse = PhaseBlockOptions(o.block()).space(o.coarse_space());
-    if (o.coarse_filters() < coarse.features() || (o.coarse_filters() - coarse.features()) % coarse.feature_stride() != 0)
+    if (!coarse.tiles(o.coarse_filters()))
       fail("coarse_filters", "a count that divides into blocks of pool_features every pool_feature_stride",
            std::to_string(o.coarse_filters()));
   }
