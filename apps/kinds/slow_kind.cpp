@@ -142,9 +142,10 @@ class SlowRecipe final : public LearnerRecipe {
     return std::make_unique<SlowSparseLearner>(m, optimizer, clips, device);
   }
   std::string describe() const override {
-    return fmt::format("Model A (slow): {} encoder, {} filters {}x{}, alpha {}, beta {} ({} slowness), activity floor {} at {}, training {}",
+    return fmt::format("Model A (slow): {} encoder, {} filters {}x{}, alpha {}, beta {} ({} slowness), activity floor {} at {}, training {}{}",
                        to_string(model.encoder()), model.filters(), model.kernel(), model.kernel(), model.alpha(), model.beta(),
-                       to_string(model.slowness()), model.activity_floor(), model.activity_floor_share(), to_string(model.training()));
+                       to_string(model.slowness()), model.activity_floor(), model.activity_floor_share(), to_string(model.training()),
+                       model.psd_slowness() == PsdSlowness::inference ? " (slowness in the inference)" : "");
   }
   std::string evaluate(const EvaluationRequest& request) const override { return evaluate_slow(model, request); }
 };
@@ -175,6 +176,8 @@ std::unique_ptr<LearnerRecipe> read_slow(ConfigReader& r, const std::string& pre
   r.read(prefix + "fista_steps", m.fista_steps());
   r.read(prefix + "fista_lipschitz", m.fista_lipschitz());
   r.read(prefix + "fista_backtrack", m.fista_backtrack());
+  r.read_choice(prefix + "psd_slowness", m.psd_slowness(), {{"encoder", PsdSlowness::encoder}, {"inference", PsdSlowness::inference}});
+  r.read(prefix + "inference_smoothing", m.inference_smoothing());
   check_under(prefix, [&] { check_options(m); });
   recipe->optimizer = context.optimizer;
   recipe->clips = read_clip_learner_options(r, prefix, context);

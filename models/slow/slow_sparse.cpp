@@ -37,6 +37,14 @@ const char* to_string(SlownessTerm slowness) {
   return "?";
 }
 
+const char* to_string(PsdSlowness where) {
+  switch (where) {
+    case PsdSlowness::encoder: return "encoder";
+    case PsdSlowness::inference: return "inference";
+  }
+  return "?";
+}
+
 void check_options(const SlowSparseOptions& o) {
   const auto fail = [](const std::string& key, const std::string& expected, const std::string& got) {
     throw std::invalid_argument(key + ": expected " + expected + ", got " + got);
@@ -57,6 +65,12 @@ void check_options(const SlowSparseOptions& o) {
   if (o.fista_steps() < 1 || o.fista_steps() > 10000) fail("fista_steps", "an integer in [1, 10000]", std::to_string(o.fista_steps()));
   if (!(o.fista_lipschitz() > 0)) fail("fista_lipschitz", "a number > 0", std::to_string(o.fista_lipschitz()));
   if (!(o.fista_backtrack() > 1)) fail("fista_backtrack", "a number > 1", std::to_string(o.fista_backtrack()));
+  if (!(o.inference_smoothing() > 0)) fail("inference_smoothing", "a number > 0", std::to_string(o.inference_smoothing()));
+  if (o.psd_slowness() == PsdSlowness::inference) {
+    if (o.training() != SlowTraining::psd) fail("psd_slowness", "encoder where training is direct (there is no inference)", "inference");
+    if (o.slowness() != SlownessTerm::l1)
+      fail("psd_slowness", "encoder with slowness: normalized (the inference's energy takes the paper's l1 term)", "inference");
+  }
 }
 
 SlowSparseImpl::SlowSparseImpl(SlowSparseOptions options_) : options(options_) {
@@ -179,6 +193,13 @@ SlowSparseLoss SlowSparseImpl::psd_loss(const torch::Tensor& x, std::int64_t pai
   fista_options.steps = static_cast<int>(options.fista_steps());
   fista_options.initial_lipschitz = options.fista_lipschitz();
   fista_options.backtrack = options.fista_backtrack();
+  const bool slow_inference = options.psd_slowness() == PsdSlowness::inference;
+  if (slow_inference) {
+    fista_options.slowness = options.beta();
+    fista_options.slowness_smoothing = options.inference_smoothing();
+    fista_options.pool_features = options.pool_features();
+    fista_options.pool_space = options.pool_space();
+  }
   if (fista_lipschitz_.defined() && fista_lipschitz_.device() != x.device()) fista_lipschitz_ = torch::Tensor();
   FistaResult inferred;
   {
@@ -193,10 +214,17 @@ SlowSparseLoss SlowSparseImpl::psd_loss(const torch::Tensor& x, std::int64_t pai
   out.reconstruction = 0.5 * (x - out.reconstructed).pow(2).sum() / positions;
   out.sparsity = options.alpha() * out.codes.abs().sum() / positions;
   out.prediction = (out.codes - guess).pow(2).sum() / positions;  // gradient reaches the encoder only
-  out.slowness = slowness(out.pooled, pairs, positions);
   out.floor = activity_floor(guess.abs());  // on the encoder, which h* follows
   // The sparsity of h* is fixed by FISTA, so it carries no gradient; it is reported, not minimized.
-  out.total = out.reconstruction + out.prediction + out.slowness + out.floor;
+  // So is h*'s slowness where FISTA minimized it.
+  out.total = out.reconstruction + out.prediction + out.floor;
+  if (slow_inference) {
+    torch::NoGradGuard no_grad;
+    out.slowness = slowness(pool(out.codes), pairs, positions);
+  } else {
+    out.slowness = slowness(out.pooled, pairs, positions);
+    out.total = out.total + out.slowness;
+  }
   return out;
 }
 

@@ -25,10 +25,19 @@ enum class SlowTraining { direct, psd };
 //   (TCR 22-37 % below β 0 at β 2, against l1's 9-16 %), but it too leaves features dark: half of
 //   32 at β 2 (l1 at β 2: 2-5), which the activity floor below prevents.
 enum class SlownessTerm { l1, normalized };
+// PSD training: where β's slowness acts.
+// encoder: on the encoder's codes g_e(x), beside the prediction of h* (a departure: the encoder is
+//   asked to be slow and to equal an h* that is not).
+// inference: in the energy FISTA minimizes, the two codes of a pair found together
+//   (models/slow/fista.h): the paper's energy. h* is slow, the encoder learns to predict it and has
+//   no slowness term of its own. Takes slowness: l1, smoothed in the inference by
+//   inference_smoothing.
+enum class PsdSlowness { encoder, inference };
 
 const char* to_string(SlowEncoder encoder);
 const char* to_string(SlowTraining training);
 const char* to_string(SlownessTerm slowness);
+const char* to_string(PsdSlowness where);
 
 struct SlowSparseOptions;
 // Throws std::invalid_argument naming the option as its key under the model's config entry
@@ -48,6 +57,8 @@ void check_options(const SlowSparseOptions& options);
 //     slowness: l1      # l1 (the paper's) | normalized (the change relative to each pooled map's size)
 //     activity_floor: 0 # weight μ of the activity floor (0: off, the paper's loss)
 //     activity_floor_share: 0.2
+//     training: direct  # direct | psd
+//     psd_slowness: encoder  # psd training: encoder | inference (the paper's energy)
 struct SlowSparseOptions {
   TORCH_ARG(std::int64_t, channels) = 1;
   TORCH_ARG(std::int64_t, filters) = 64;
@@ -75,6 +86,9 @@ struct SlowSparseOptions {
   TORCH_ARG(std::int64_t, fista_steps) = 50;
   TORCH_ARG(double, fista_lipschitz) = 0.1;
   TORCH_ARG(double, fista_backtrack) = 1.5;
+  TORCH_ARG(PsdSlowness, psd_slowness) = PsdSlowness::encoder;
+  // η of FistaOptions::slowness_smoothing.
+  TORCH_ARG(double, inference_smoothing) = 0.05;
 };
 
 // The terms of one evaluation of the loss on a batch of frame pairs. Every term is divided by
@@ -87,7 +101,8 @@ struct SlowSparseLoss {
   torch::Tensor total;           // what the optimizer minimizes
   torch::Tensor reconstruction;  // ½‖x − x̂‖²
   torch::Tensor sparsity;        // α‖h‖₁
-  torch::Tensor slowness;        // β Σ_j |P_j(h_t) − P_j(h_{t+1})| (or its normalized form)
+  torch::Tensor slowness;        // β Σ_j |P_j(h_t) − P_j(h_{t+1})| (or its normalized form); with psd_slowness:
+                                 // inference, of h*, reported, not minimized
   torch::Tensor prediction;      // psd training: ‖h* − g_e(x)‖² (zero otherwise)
   torch::Tensor floor;           // μ · mean_f max(0, s − a_f / ā) of the encoder's codes (zero when off)
   torch::Tensor frames;          // x: 2N×C×H×W, frames t of every pair, then frames t+1

@@ -406,6 +406,9 @@ TEST(VidsslCli, NumbersPastWhatTheMachineHoldsAndUnknownChoicesAreRefusedNamingT
       {"source.width=1000000", "source.width: expected a size in [0, 16384]"},
       {"models.slow.train.replay_capacity=100000000000", "models.slow.train.replay_capacity: expected an integer in [1, 1000000]"},
       {"run.precision=fp16", "run.precision: expected one of fp32, bf16, got 'fp16'"},
+      {"models.slow.psd_slowness=both", "models.slow.psd_slowness: expected one of encoder, inference, got 'both'"},
+      {"models.slow.training=psd --set models.slow.psd_slowness=inference",
+       "models.slow.psd_slowness: expected encoder with slowness: normalized (the inference's energy takes the paper's l1 term), got inference"},
   };
   for (const auto& [assignment, message] : cases) {
     const auto r = run(vidssl() + " run " + config("clip-slow.yaml") + " --display none --out " +

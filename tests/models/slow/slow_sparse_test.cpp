@@ -195,6 +195,49 @@ TEST(SlowSparse, PsdTrainingSendsReconstructionToTheDecoderAndPredictionToTheEnc
   EXPECT_LT(energy(loss.codes), energy(guess));
 }
 
+// The paper's energy: the slowness is in FISTA's inference of the pair's codes, so h* changes less
+// between the frames of a pair than when each frame is coded alone; the encoder learns only to
+// predict it (no slowness gradient of its own), and the slowness of h* is reported.
+TEST(SlowSparse, PsdTrainingWithSlownessInTheInferenceFindsSlowCodesAndTrainsTheEncoderToPredictThem) {
+  const auto options = SlowSparseOptions().filters(8).kernel(5).training(SlowTraining::psd).fista_steps(40).beta(1).slowness(SlownessTerm::l1);
+  torch::manual_seed(17);
+  const auto first = torch::randn({2, 1, 1, 12, 12});
+  const auto pairs = torch::cat({first, torch::roll(first, 1, 4) + 0.2 * torch::randn({2, 1, 1, 12, 12})}, 1);
+  torch::manual_seed(18);
+  SlowSparse alone(options);
+  torch::manual_seed(18);
+  SlowSparse together(SlowSparseOptions(options).psd_slowness(PsdSlowness::inference));
+  const auto change = [](SlowSparse& model, const torch::Tensor& codes) {
+    const auto p = model->pool(codes).detach();
+    return (p.slice(0, 0, 2) - p.slice(0, 2, 4)).abs().sum().item<double>();
+  };
+  const auto loss_alone = alone->loss(pairs), loss = together->loss(pairs);
+  EXPECT_LT(change(together, loss.codes), 0.5 * change(alone, loss_alone.codes));
+  const double positions = 2 * 12 * 12;
+  EXPECT_NEAR(loss.slowness.item<double>(), 1.0 * change(together, loss.codes) / positions, 1e-6);
+  EXPECT_NEAR(loss.total.item<double>(), (loss.reconstruction + loss.prediction + loss.floor).item<double>(), 1e-6);
+  const auto encoder_grad = torch::autograd::grad({loss.total}, {together->encoder_filter->weight}, {}, true)[0];
+  const auto encoder_grad_pred = torch::autograd::grad({loss.prediction}, {together->encoder_filter->weight}, {}, true)[0];
+  EXPECT_LT((encoder_grad - encoder_grad_pred).abs().max().item<float>(), 1e-6);
+}
+
+TEST(SlowSparse, SlownessInTheInferenceNeedsPsdTrainingAndThePapersTerm) {
+  const auto inference = SlowSparseOptions().filters(8).kernel(5).psd_slowness(PsdSlowness::inference);
+  const auto message = [](const SlowSparseOptions& o) {
+    try {
+      check_options(o);
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_EQ(message(SlowSparseOptions(inference)), "psd_slowness: expected encoder where training is direct (there is no inference), got inference");
+  EXPECT_EQ(message(SlowSparseOptions(inference).training(SlowTraining::psd).slowness(SlownessTerm::normalized)),
+            "psd_slowness: expected encoder with slowness: normalized (the inference's energy takes the paper's l1 term), got inference");
+  EXPECT_EQ(message(SlowSparseOptions(inference).training(SlowTraining::psd).inference_smoothing(0)), "inference_smoothing: expected a number > 0, got 0.000000");
+  EXPECT_EQ(message(SlowSparseOptions(inference).training(SlowTraining::psd)), "");
+}
+
 // The metrics a step reports, against a direct loop over the values.
 TEST(SlowSparse, ActiveFractionAndResidualEnergyMatchADirectCount) {
   torch::manual_seed(8);
