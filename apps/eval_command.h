@@ -19,6 +19,7 @@ struct EvalArgs {
   double min_gap_seconds = 2.0; // TCR: far frames are at least this far apart (or from another clip)
   double near_distance = 15.0;  // Model C: D_near, the farthest band that trains (m)
   std::int64_t gap = 1;         // Models A and B: frames apart (TCR's near pairs; Model B's triplets)
+  std::string codes = "encoder";  // Model A: encoder | inferred (FISTA's codes of each frame)
   std::string device = "auto";
 };
 

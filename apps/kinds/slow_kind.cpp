@@ -65,7 +65,8 @@ std::string per_clip_figures(const torch::Tensor& features, const std::vector<Fr
   return out + "]";
 }
 
-// Model A on held-out frames: features are the pooled codes P(h) of each frame.
+// Model A on held-out frames: features are the pooled codes P(h) of each frame, h the encoder's
+// codes or, with --codes inferred, FISTA's.
 std::string evaluate_slow(const SlowSparseOptions& model_options, const EvaluationRequest& request) {
   auto source = open_held_out_source(request);
   SlowSparse model(model_options);
@@ -85,7 +86,7 @@ std::string evaluate_slow(const SlowSparseOptions& model_options, const Evaluati
   auto flush = [&] {
     if (batch.empty()) return;
     const auto x = torch::stack(batch);
-    const auto h = model->encode(x);
+    const auto h = request.inferred_codes ? model->infer(x) : model->encode(x);
     residual += (x - model->decode(h)).pow(2).sum().item<double>();
     energy += x.pow(2).sum().item<double>();
     active += (h.abs() > 1e-3).sum().item<double>();
@@ -118,6 +119,7 @@ std::string evaluate_slow(const SlowSparseOptions& model_options, const Evaluati
       .add("source", request.source)
       .add("frames", static_cast<std::int64_t>(timing.size()))
       .add("gap", request.gap)
+      .add("codes", request.inferred_codes ? "inferred" : "encoder")
       .add("tcr", temporal_coherence_ratio(all, timing, {.min_gap_s = request.min_gap_seconds, .near_gap = request.gap}))
       .add("temporal_auc", mean_average_precision(precision))
       .add("residual_energy", residual / std::max(energy, 1e-12))

@@ -183,32 +183,36 @@ SlowSparseLoss SlowSparseImpl::direct_loss(const torch::Tensor& x, std::int64_t 
   return out;
 }
 
-SlowSparseLoss SlowSparseImpl::psd_loss(const torch::Tensor& x, std::int64_t pairs) {
-  SlowSparseLoss out;
-  const double positions = static_cast<double>(pairs * x.size(2) * x.size(3));
-  out.frames = x;
-  const auto guess = encode(x);
+torch::Tensor SlowSparseImpl::infer_from(const torch::Tensor& x, const torch::Tensor& guess, double slowness) {
   FistaOptions fista_options;
   fista_options.alpha = options.alpha();
   fista_options.steps = static_cast<int>(options.fista_steps());
   fista_options.initial_lipschitz = options.fista_lipschitz();
   fista_options.backtrack = options.fista_backtrack();
-  const bool slow_inference = options.psd_slowness() == PsdSlowness::inference;
-  if (slow_inference) {
-    fista_options.slowness = options.beta();
-    fista_options.slowness_smoothing = options.inference_smoothing();
-    fista_options.pool_features = options.pool_features();
-    fista_options.pool_space = options.pool_space();
-  }
+  fista_options.slowness = slowness;
+  fista_options.slowness_smoothing = options.inference_smoothing();
+  fista_options.pool_features = options.pool_features();
+  fista_options.pool_space = options.pool_space();
   if (fista_lipschitz_.defined() && fista_lipschitz_.device() != x.device()) fista_lipschitz_ = torch::Tensor();
-  FistaResult inferred;
-  {
-    // A solver: its backtracking compares energies that bfloat16 convolutions would round.
-    const Autocast full_precision(x.device(), Precision::fp32);
-    inferred = fista(x, decoder->weight.detach(), guess.detach(), fista_options, fista_lipschitz_);
-  }
+  // A solver: its backtracking compares energies that bfloat16 convolutions would round.
+  const Autocast full_precision(x.device(), Precision::fp32);
+  const auto inferred = fista(x, decoder->weight.detach(), guess.detach(), fista_options, fista_lipschitz_);
   fista_lipschitz_ = inferred.lipschitz;
-  out.codes = inferred.codes;  // h*, no gradient
+  return inferred.codes;
+}
+
+torch::Tensor SlowSparseImpl::infer(const torch::Tensor& x) {
+  torch::NoGradGuard no_grad;
+  return infer_from(x, encode(x), 0.0);
+}
+
+SlowSparseLoss SlowSparseImpl::psd_loss(const torch::Tensor& x, std::int64_t pairs) {
+  SlowSparseLoss out;
+  const double positions = static_cast<double>(pairs * x.size(2) * x.size(3));
+  out.frames = x;
+  const auto guess = encode(x);
+  const bool slow_inference = options.psd_slowness() == PsdSlowness::inference;
+  out.codes = infer_from(x, guess, slow_inference ? options.beta() : 0.0);  // h*, no gradient
   out.reconstructed = decode(out.codes);  // gradient reaches the decoder only
   out.pooled = pool(guess);
   out.reconstruction = 0.5 * (x - out.reconstructed).pow(2).sum() / positions;

@@ -125,6 +125,10 @@ class SlowSparseImpl : public torch::nn::Module {
   torch::Tensor encode(const torch::Tensor& x);  // N×C×H×W -> N×F×H×W
   torch::Tensor decode(const torch::Tensor& h);  // N×F×H×W -> N×C×H×W
   torch::Tensor pool(const torch::Tensor& h);    // N×F×H×W -> N×(F/4)×(H/2)×(W/2)
+  // The sparse codes the dictionary gives each frame alone: FISTA's h* from the encoder's guess
+  // (fista_steps, alpha), what PSD training infers without a pair's slowness and its encoder
+  // approximates. N×C×H×W -> N×F×H×W, no gradient.
+  torch::Tensor infer(const torch::Tensor& x);
   SlowSparseLoss loss(const torch::Tensor& pairs);
   // Each decoder filter (the C×k×k weights of one feature) to unit L2 norm; call after every
   // update, else the L1 term could be lowered by shrinking h and growing W_d.
@@ -143,6 +147,8 @@ class SlowSparseImpl : public torch::nn::Module {
   void init_encoder_from_decoder();
   torch::Tensor slowness(const torch::Tensor& pooled, std::int64_t pairs, double positions) const;
   torch::Tensor activity_floor(const torch::Tensor& magnitude) const;  // magnitude: |g_e(x)|, 2N×F×H×W
+  // FISTA from the encoder's guess, starting at the last batch's L; slowness β couples pairs (i, i + N) where > 0.
+  torch::Tensor infer_from(const torch::Tensor& x, const torch::Tensor& guess, double slowness);
 
   // PSD training: the L the last batch's FISTA ended with, where the next one starts (0-d, on the
   // device; models/slow/fista.h). A cache, not state: a copy or a loaded model starts from

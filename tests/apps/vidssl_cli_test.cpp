@@ -105,7 +105,14 @@ TEST(VidsslCli, ARunWritesConfigMetricsAndACheckpointThatLoadsInPythonAndEvaluat
   EXPECT_EQ(count_lines_with(e.out, "{"), 1) << "one JSON object on stdout";
   const auto gap = run(vidssl() + " eval --checkpoint " + out + " --source " + test::opencv_clip("tree.avi") + " --max-frames 60 --gap 3");
   ASSERT_EQ(gap.status, 0) << gap.err;
-  EXPECT_NE(gap.out.find("\"gap\": 3, \"tcr\": "), std::string::npos) << gap.out;
+  EXPECT_NE(gap.out.find("\"gap\": 3, \"codes\": \"encoder\", \"tcr\": "), std::string::npos) << gap.out;
+  // FISTA's codes of each frame instead of the encoder's (SlowSparseImpl::infer, tested in models/).
+  const auto inferred = run(vidssl() + " eval --checkpoint " + out + " --source " + test::opencv_clip("tree.avi") + " --max-frames 20 --codes inferred");
+  ASSERT_EQ(inferred.status, 0) << inferred.err;
+  EXPECT_NE(inferred.out.find("\"codes\": \"inferred\", \"tcr\": "), std::string::npos) << inferred.out;
+  const auto bad_codes = run(vidssl() + " eval --checkpoint " + out + " --source " + test::opencv_clip("tree.avi") + " --codes fista");
+  EXPECT_EQ(bad_codes.status, 2) << bad_codes.err;
+  EXPECT_NE(bad_codes.err.find("--codes"), std::string::npos) << bad_codes.err;
 
   // On a folder of two clips, each clip's figures against the whole set, named by its file.
   const std::string held_out = out + "/held-out";

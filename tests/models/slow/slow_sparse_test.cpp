@@ -1,4 +1,5 @@
 #include "models/slow/slow_sparse.h"
+#include "models/slow/fista.h"
 #include "models/slow/slow_sparse_learner.h"
 
 #include <gtest/gtest.h>
@@ -219,6 +220,25 @@ TEST(SlowSparse, PsdTrainingWithSlownessInTheInferenceFindsSlowCodesAndTrainsThe
   const auto encoder_grad = torch::autograd::grad({loss.total}, {together->encoder_filter->weight}, {}, true)[0];
   const auto encoder_grad_pred = torch::autograd::grad({loss.prediction}, {together->encoder_filter->weight}, {}, true)[0];
   EXPECT_LT((encoder_grad - encoder_grad_pred).abs().max().item<float>(), 1e-6);
+}
+
+// infer(): FISTA from the encoder's guess, each frame alone, whatever the training.
+TEST(SlowSparse, InferGivesFistasCodesOfEachFrameFromTheEncodersGuess) {
+  const auto options = SlowSparseOptions().filters(8).kernel(5).fista_steps(30).alpha(0.4);
+  torch::manual_seed(19);
+  const auto x = torch::randn({3, 1, 12, 12});
+  torch::manual_seed(20);
+  SlowSparse model(options);
+  const auto codes = model->infer(x);
+  FistaOptions fista_options;
+  fista_options.alpha = 0.4;
+  fista_options.steps = 30;
+  const auto expected = fista(x, model->decoder->weight.detach(), model->encode(x).detach(), fista_options);
+  EXPECT_TRUE(torch::allclose(codes, expected.codes, 1e-5, 1e-6));
+  EXPECT_FALSE(codes.requires_grad());
+  const auto energy = sparse_coding_energy(x, model->decoder->weight.detach(), codes, 0.4);
+  const auto guess_energy = sparse_coding_energy(x, model->decoder->weight.detach(), model->encode(x).detach(), 0.4);
+  for (int i = 0; i < 3; ++i) EXPECT_LT(energy[i].item<double>(), guess_energy[i].item<double>()) << "frame " << i;
 }
 
 TEST(SlowSparse, SlownessInTheInferenceNeedsPsdTrainingAndThePapersTerm) {
