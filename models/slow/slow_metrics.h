@@ -1,10 +1,10 @@
 #pragma once
 
+#include <torch/types.h>
+
 #include <cstdint>
 #include <map>
 #include <vector>
-
-#include <torch/types.h>
 
 namespace vidssl {
 
@@ -43,11 +43,12 @@ double temporal_auc(const torch::Tensor& features, const std::vector<std::int64_
 // frames of the first `gap_s` seconds after each scene belong to none (label −1): the scenes of one
 // steady shot are then apart in time as the paper's scenes, distinct clips, are, and a query is not
 // asked to tell its scene's last frame from the next scene's first.
+std::vector<std::int64_t> fixed_length_scenes(const std::vector<FrameTiming>& timing, double scene_s, double gap_s = 0);
+
 // How many channels are dark: their activity (one non-negative figure per channel, e.g. the mean
 // |h| of each feature or the mean of each pooled map over held-out frames) below `share` of the
 // most active channel's. A slowness term strong enough to switch moving features off shows here
 // before it shows in the residual energy.
 std::int64_t dark_channels(const torch::Tensor& activity, double share = 0.05);
-std::vector<std::int64_t> fixed_length_scenes(const std::vector<FrameTiming>& timing, double scene_s, double gap_s = 0);
 
 }  // namespace vidssl

@@ -4,9 +4,9 @@
 #include <torch/torch.h>
 
 #include <cstdio>
+#include <random>
 #include <string>
 #include <utility>
-#include <random>
 
 #include "models/slow/slow_metrics.h"
 #include "models/slow/slow_sparse_learner.h"
@@ -73,9 +73,11 @@ TEST(SlowSparseLearning, EveryEncoderLowersItsResidualEnergyWithSparseCodesOnARe
   const auto clip = frames_of("vtest.avi", 300);
   if (!clip.defined()) GTEST_SKIP() << "vtest.avi (opencv-doc) or ffmpeg not installed";
   for (const auto& device : test::test_devices()) {
-    for (const auto& [encoder, lateral] : {std::pair{SlowEncoder::relu, ListaLateral::full}, std::pair{SlowEncoder::lista, ListaLateral::full},
-                                           std::pair{SlowEncoder::lista, ListaLateral::factored}, std::pair{SlowEncoder::psd, ListaLateral::full}}) {
-      const std::string name = std::string(to_string(encoder)) + (encoder == SlowEncoder::lista ? std::string("_") + to_string(lateral) : "");
+    for (const auto& [encoder, lateral] :
+         {std::pair{SlowEncoder::relu, ListaLateral::full}, std::pair{SlowEncoder::lista, ListaLateral::full},
+          std::pair{SlowEncoder::lista, ListaLateral::factored}, std::pair{SlowEncoder::psd, ListaLateral::full}}) {
+      const std::string name =
+          std::string(to_string(encoder)) + (encoder == SlowEncoder::lista ? std::string("_") + to_string(lateral) : "");
       SCOPED_TRACE(device.str() + " " + name);
       const auto frames = clip.to(device);
       const bool psd = encoder == SlowEncoder::psd;
@@ -143,9 +145,54 @@ TEST(SlowSparseLearning, EncoderInitialisedFromTheDecoderLearnsEveryFilter) {
   }
 }
 
-// Slowness against the sparse auto-encoder (β 0), trained on cup.mp4 at the webcam configs' time
-// step (pairs 4 frames apart) and measured on three clips never trained on, together: each clip's
-// TCR over its consecutive frames against far frames of the whole set (docs/results.md, Model A).
+// The three clips never trained on, together (each clip's TCR and AUC are taken against the
+// whole set, as the paper draws its far frames and its negatives from the whole dataset).
+struct HeldOutSet {
+  std::vector<std::string> names = {"box.mp4", "tree.avi", "Megamind.avi"};
+  torch::Tensor frames;  // undefined where a clip or ffmpeg is missing
+  std::vector<FrameTiming> timing;
+  std::string missing;
+};
+HeldOutSet held_out_set() {
+  const double fps[] = {30000.0 / 1001, 68 / 29.5, 23.976};
+  HeldOutSet set;
+  std::vector<torch::Tensor> clips;
+  for (std::size_t c = 0; c < set.names.size(); ++c) {
+    clips.push_back(frames_of(set.names[c], 300));
+    if (!clips.back().defined()) {
+      set.missing = set.names[c];
+      return set;
+    }
+    for (std::int64_t i = 0; i < clips.back().size(0); ++i)
+      set.timing.push_back({static_cast<std::int32_t>(c), static_cast<std::int64_t>(1e6 * i / fps[c])});
+  }
+  set.frames = torch::cat(clips);
+  return set;
+}
+
+struct SlownessSetting {
+  const char* name;
+  double beta;
+  SlownessTerm term;
+  double floor;  // models.slow.activity_floor
+};
+
+// Trained on cup.mp4 at the webcam configs' time step (pairs 4 frames apart), 80×60, 16 filters,
+// so that CI trains a model in about fifteen seconds.
+SlowSparseLearner trained_on_cup(const SlownessSetting& setting, int seed, const torch::Device& device, const torch::Tensor& train_clip) {
+  torch::manual_seed(seed);
+  SlowSparseLearner learner(
+      SlowSparseOptions().filters(16).kernel(7).beta(setting.beta).slowness(setting.term).activity_floor(setting.floor), adam(3e-3),
+      ClipLearnerOptions{}, device);
+  train(learner, train_clip.to(device), 600, 8, seed, 4);
+  return learner;
+}
+
+const SlownessSetting kSparseOnly{"beta0", 0.0, SlownessTerm::l1, 0.0};
+const SlownessSetting kConfigsSetting{"normalized_beta2_floor5", 2.0, SlownessTerm::normalized, 5.0};
+
+// Slowness against the sparse auto-encoder (β 0): each held-out clip's TCR over its consecutive
+// frames against far frames of the whole set (docs/results.md, Model A).
 // Measured here, seeds 1 and 2, against β 0 (residual energy 0.23, no dark features):
 // - the paper's l1 term at β 2: 15–29 % lower TCR on every clip, asserted 8 %; the
 //   residual energy rises to 0.35;
@@ -154,67 +201,93 @@ TEST(SlowSparseLearning, EncoderInitialisedFromTheDecoderLearnsEveryFilter) {
 // - the configs' setting, normalized at β 2 with the activity floor at 5: 32–46 % lower, asserted
 //   15 %, residual energy 0.32 (asserted within 1.5× β 0's) and no feature dark, asserted at most
 //   1 of 16; without the floor β 2 turns 9 of 16 features dark at the same residual energy.
-// 80×60, 16 filters, so that CI trains the eight models in about two minutes.
 TEST(SlowSparseLearning, SlownessLowersTheTemporalCoherenceRatioOnEveryHeldOutClip) {
   const auto train_clip = frames_of("cup.mp4", 217);
-  const std::vector<std::pair<std::string, double>> held_out_clips = {{"box.mp4", 30000.0 / 1001}, {"tree.avi", 68 / 29.5}, {"Megamind.avi", 23.976}};
-  std::vector<torch::Tensor> held_out;
-  std::vector<FrameTiming> timing;
-  for (const auto& [name, fps] : held_out_clips) {
-    held_out.push_back(frames_of(name, 300));
-    if (!held_out.back().defined()) GTEST_SKIP() << name << " (opencv-doc) or ffmpeg not installed";
-    for (std::int64_t i = 0; i < held_out.back().size(0); ++i)
-      timing.push_back({static_cast<std::int32_t>(held_out.size() - 1), static_cast<std::int64_t>(1e6 * i / fps)});
-  }
   if (!train_clip.defined()) GTEST_SKIP() << "cup.mp4 (opencv-doc) or ffmpeg not installed";
-  const auto held_out_frames = torch::cat(held_out);
-  struct Setting {
-    const char* name;
-    double beta;
-    SlownessTerm term;
-    double floor;          // models.slow.activity_floor
+  const auto held_out = held_out_set();
+  if (!held_out.frames.defined()) GTEST_SKIP() << held_out.missing << " (opencv-doc) or ffmpeg not installed";
+  struct Bounds {
+    SlownessSetting setting;
     double most_tcr;       // at most this share of β 0's TCR, on every clip
     double most_residual;  // at most this share of β 0's residual energy (0: not asserted)
     int most_dark;         // at most this many dark features of 16 (-1: not asserted)
   };
-  const Setting baseline{"beta0", 0.0, SlownessTerm::l1, 0.0, 1.0, 0.0, -1};
-  const Setting settings[] = {{"l1_beta2", 2.0, SlownessTerm::l1, 0.0, 0.92, 0.0, -1},
-                              {"normalized_beta0.3", 0.3, SlownessTerm::normalized, 0.0, 0.85, 1.15, -1},
-                              {"normalized_beta2_floor5", 2.0, SlownessTerm::normalized, 5.0, 0.85, 1.5, 1}};
+  const Bounds bounds[] = {{{"l1_beta2", 2.0, SlownessTerm::l1, 0.0}, 0.92, 0.0, -1},
+                           {{"normalized_beta0.3", 0.3, SlownessTerm::normalized, 0.0}, 0.85, 1.15, -1},
+                           {kConfigsSetting, 0.85, 1.5, 1}};
   for (const auto& device : test::test_devices()) {
     for (const int seed : {1, 2}) {
       SCOPED_TRACE(device.str() + " seed " + std::to_string(seed));
-      const auto trained = [&](const Setting& setting) {
-        torch::manual_seed(seed);
-        SlowSparseLearner learner(SlowSparseOptions().filters(16).kernel(7).beta(setting.beta).slowness(setting.term).activity_floor(setting.floor),
-                                  adam(3e-3), ClipLearnerOptions{}, device);
-        train(learner, train_clip.to(device), 600, 8, seed, 4);
+      const auto figures_of = [&](const SlownessSetting& setting) {
+        auto learner = trained_on_cup(setting, seed, device, train_clip);
         torch::NoGradGuard no_grad;
-        const auto codes = learner.model()->encode(held_out_frames.to(device));
+        const auto codes = learner.model()->encode(held_out.frames.to(device));
         const auto features = learner.model()->pool(codes).flatten(1).cpu();
         std::vector<double> figures;  // TCR per clip, the residual energy, the dark features
-        for (int c = 0; c < 3; ++c) figures.push_back(temporal_coherence_ratio(features, timing, {.clip = c}));
-        figures.push_back(code_figures(learner.model(), held_out_frames.slice(0, 0, 200).to(device)).residual);
+        for (int c = 0; c < 3; ++c) figures.push_back(temporal_coherence_ratio(features, held_out.timing, {.clip = c}));
+        figures.push_back(code_figures(learner.model(), held_out.frames.slice(0, 0, 200).to(device)).residual);
         figures.push_back(static_cast<double>(dark_channels(codes.abs().mean({0, 2, 3}).cpu())));
         return figures;
       };
-      const auto base = trained(baseline);
-      for (const auto& setting : settings) {
-        const auto slow = trained(setting);
+      const auto base = figures_of(kSparseOnly);
+      for (const auto& bound : bounds) {
+        const auto& setting = bound.setting;
+        const auto slow = figures_of(setting);
         for (int c = 0; c < 3; ++c) {
-          const auto& name = held_out_clips[static_cast<std::size_t>(c)].first;
+          const auto& name = held_out.names[static_cast<std::size_t>(c)];
           RecordProperty(std::string("tcr_") + setting.name + "_" + name + "_seed" + std::to_string(seed), std::to_string(slow[c]));
           std::printf("seed %d %s: TCR %s %.4f, beta 0 %.4f (%.1f %% lower)\n", seed, name.c_str(), setting.name, slow[c], base[c],
                       100 * (1 - slow[c] / base[c]));
-          EXPECT_LE(slow[c], setting.most_tcr * base[c]) << name << ": " << setting.name << " " << slow[c] << ", beta 0 " << base[c];
+          EXPECT_LE(slow[c], bound.most_tcr * base[c]) << name << ": " << setting.name << " " << slow[c] << ", beta 0 " << base[c];
         }
-        std::printf("seed %d %s: residual energy %.4f (beta 0 %.4f), dark features %.0f (beta 0 %.0f)\n", seed, setting.name, slow[3], base[3],
-                    slow[4], base[4]);
-        if (setting.most_residual > 0) {
-          EXPECT_LE(slow[3], setting.most_residual * base[3]) << setting.name << ": residual energy against beta 0's";
+        std::printf("seed %d %s: residual energy %.4f (beta 0 %.4f), dark features %.0f (beta 0 %.0f)\n", seed, setting.name, slow[3],
+                    base[3], slow[4], base[4]);
+        if (bound.most_residual > 0) {
+          EXPECT_LE(slow[3], bound.most_residual * base[3]) << setting.name << ": residual energy against beta 0's";
         }
-        if (setting.most_dark >= 0) {
-          EXPECT_LE(slow[4], setting.most_dark) << setting.name << ": dark features";
+        if (bound.most_dark >= 0) {
+          EXPECT_LE(slow[4], bound.most_dark) << setting.name << ": dark features";
+        }
+      }
+    }
+  }
+}
+
+// The paper's temporal AUC with its scenes, distinct videos: each held-out clip is one scene, its
+// middle frame queries every frame of the set. box.mp4 and tree.avi are told apart from the rest
+// by any of these models (AP 1.000); Megamind.avi, an animation with cuts, is not: its middle
+// frame's shot is one of many. Measured here, seeds 1 and 2, Megamind.avi's AP: β 0 0.542 and
+// 0.548; the paper's l1 term at β 2 0.632 and 0.692, asserted β 0's + 0.04; the configs'
+// setting 0.745 both, asserted β 0's + 0.1. The clips at the ceiling stay there (asserted 0.99).
+// The study (docs/results.md, Model A, six held-out videos) finds the same at 160×120 on two
+// clips of six, the two not at the ceiling.
+TEST(SlowSparseLearning, SlownessTellsAHeldOutVideoWithCutsFromTheOthers) {
+  const auto train_clip = frames_of("cup.mp4", 217);
+  if (!train_clip.defined()) GTEST_SKIP() << "cup.mp4 (opencv-doc) or ffmpeg not installed";
+  const auto held_out = held_out_set();
+  if (!held_out.frames.defined()) GTEST_SKIP() << held_out.missing << " (opencv-doc) or ffmpeg not installed";
+  const auto scenes = fixed_length_scenes(held_out.timing, 1e4);  // longer than any clip: one scene each
+  const std::pair<SlownessSetting, double> settings[] = {{{"l1_beta2", 2.0, SlownessTerm::l1, 0.0}, 0.04}, {kConfigsSetting, 0.1}};
+  for (const auto& device : test::test_devices()) {
+    for (const int seed : {1, 2}) {
+      SCOPED_TRACE(device.str() + " seed " + std::to_string(seed));
+      const auto precision_of = [&](const SlownessSetting& setting) {
+        auto learner = trained_on_cup(setting, seed, device, train_clip);
+        torch::NoGradGuard no_grad;
+        return scene_average_precision(learner.model()->pool(learner.model()->encode(held_out.frames.to(device))).flatten(1).cpu(), scenes);
+      };
+      const auto base = precision_of(kSparseOnly);
+      for (const auto& [setting, margin] : settings) {
+        const auto slow = precision_of(setting);
+        for (int c = 0; c < 3; ++c) {
+          const auto& name = held_out.names[static_cast<std::size_t>(c)];
+          std::printf("seed %d %s: AP %s %.4f, beta 0 %.4f\n", seed, name.c_str(), setting.name, slow.at(c), base.at(c));
+          RecordProperty(std::string("ap_") + setting.name + "_" + name + "_seed" + std::to_string(seed), std::to_string(slow.at(c)));
+          if (name == "Megamind.avi") {
+            EXPECT_GE(slow.at(c), base.at(c) + margin) << name << ": " << setting.name << " against beta 0";
+          } else {
+            EXPECT_GE(slow.at(c), 0.99) << name << ": " << setting.name;
+          }
         }
       }
     }
