@@ -189,6 +189,7 @@ SlowSparseLearner trained_on_cup(const SlownessSetting& setting, int seed, const
 }
 
 const SlownessSetting kSparseOnly{"beta0", 0.0, SlownessTerm::l1, 0.0};
+const SlownessSetting kPapersTermBeta2{"l1_beta2", 2.0, SlownessTerm::l1, 0.0};
 const SlownessSetting kConfigsSetting{"normalized_beta2_floor5", 2.0, SlownessTerm::normalized, 5.0};
 
 // Slowness against the sparse auto-encoder (β 0): each held-out clip's TCR over its consecutive
@@ -212,7 +213,7 @@ TEST(SlowSparseLearning, SlownessLowersTheTemporalCoherenceRatioOnEveryHeldOutCl
     double most_residual;  // at most this share of β 0's residual energy (0: not asserted)
     int most_dark;         // at most this many dark features of 16 (-1: not asserted)
   };
-  const Bounds bounds[] = {{{"l1_beta2", 2.0, SlownessTerm::l1, 0.0}, 0.92, 0.0, -1},
+  const Bounds bounds[] = {{kPapersTermBeta2, 0.92, 0.0, -1},
                            {{"normalized_beta0.3", 0.3, SlownessTerm::normalized, 0.0}, 0.85, 1.15, -1},
                            {kConfigsSetting, 0.85, 1.5, 1}};
   for (const auto& device : test::test_devices()) {
@@ -267,7 +268,7 @@ TEST(SlowSparseLearning, SlownessTellsAHeldOutVideoWithCutsFromTheOthers) {
   const auto held_out = held_out_set();
   if (!held_out.frames.defined()) GTEST_SKIP() << held_out.missing << " (opencv-doc) or ffmpeg not installed";
   const auto scenes = fixed_length_scenes(held_out.timing, 1e4);  // longer than any clip: one scene each
-  const std::pair<SlownessSetting, double> settings[] = {{{"l1_beta2", 2.0, SlownessTerm::l1, 0.0}, 0.04}, {kConfigsSetting, 0.1}};
+  const std::pair<SlownessSetting, double> settings[] = {{kPapersTermBeta2, 0.04}, {kConfigsSetting, 0.1}};
   for (const auto& device : test::test_devices()) {
     for (const int seed : {1, 2}) {
       SCOPED_TRACE(device.str() + " seed " + std::to_string(seed));
