@@ -1,10 +1,10 @@
 #pragma once
 
-#include <torch/types.h>
-
 #include <cstdint>
 #include <map>
 #include <vector>
+
+#include <torch/types.h>
 
 namespace vidssl {
 

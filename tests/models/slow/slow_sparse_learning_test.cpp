@@ -148,23 +148,24 @@ TEST(SlowSparseLearning, EncoderInitialisedFromTheDecoderLearnsEveryFilter) {
 // The three clips never trained on, together (each clip's TCR and AUC are taken against the
 // whole set, as the paper draws its far frames and its negatives from the whole dataset).
 struct HeldOutSet {
-  std::vector<std::string> names = {"box.mp4", "tree.avi", "Megamind.avi"};
+  std::vector<std::string> names;
   torch::Tensor frames;  // undefined where a clip or ffmpeg is missing
   std::vector<FrameTiming> timing;
   std::string missing;
 };
 HeldOutSet held_out_set() {
-  const double fps[] = {30000.0 / 1001, 68 / 29.5, 23.976};
+  const std::pair<const char*, double> clips_and_rates[] = {{"box.mp4", 30000.0 / 1001}, {"tree.avi", 68 / 29.5}, {"Megamind.avi", 23.976}};
   HeldOutSet set;
   std::vector<torch::Tensor> clips;
-  for (std::size_t c = 0; c < set.names.size(); ++c) {
-    clips.push_back(frames_of(set.names[c], 300));
+  for (const auto& [name, fps] : clips_and_rates) {
+    clips.push_back(frames_of(name, 300));
     if (!clips.back().defined()) {
-      set.missing = set.names[c];
+      set.missing = name;
       return set;
     }
     for (std::int64_t i = 0; i < clips.back().size(0); ++i)
-      set.timing.push_back({static_cast<std::int32_t>(c), static_cast<std::int64_t>(1e6 * i / fps[c])});
+      set.timing.push_back({static_cast<std::int32_t>(set.names.size()), static_cast<std::int64_t>(1e6 * i / fps)});
+    set.names.emplace_back(name);
   }
   set.frames = torch::cat(clips);
   return set;
