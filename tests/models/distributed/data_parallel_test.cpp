@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -228,7 +229,7 @@ TEST(DataParallel, WhenARankLeavesTheOthersStopAtTheirNextExchange) {
     std::vector<std::unique_ptr<ClipLearner>> learners;
     for (int r = 0; r < 2; ++r) learners.push_back(make_learner("slow", OptimizerOptions{}, 7));
     std::vector<std::vector<torch::Tensor>> weights(2);
-    std::vector<bool> ended(2);
+    std::array<bool, 2> ended{};  // not vector<bool>: its elements share a word the two rank threads would both write
     DataParallelOptions options;
     options.sync_every = every;
     test::run_ranks(2, [&](int rank, Rendezvous& rendezvous) {
