@@ -172,6 +172,11 @@ Autocast::~Autocast() {
   set_autocast(type_, was_enabled_, was_dtype_);
 }
 
+std::string error_message(const std::exception& e) {
+  if (const auto* torch_error = dynamic_cast<const c10::Error*>(&e)) return torch_error->what_without_backtrace();
+  return e.what();
+}
+
 std::vector<torch::Device> available_devices() {
   std::vector<torch::Device> devices{torch::kCPU};
   if (torch::cuda::is_available()) devices.emplace_back(torch::kCUDA);

@@ -2,7 +2,9 @@
 
 #include <torch/types.h>
 
+#include <exception>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace vidssl {
@@ -25,6 +27,12 @@ void configure_torch_runtime(int threads = 0);
 // Called after each checkpoint: a pass over the free lists, then page faults at the next step for
 // the activations it gave back.
 void release_free_memory();
+
+// The message of `e` for a one-line error: a c10::Error's what() (every TORCH_CHECK, the store's
+// and Gloo's socket errors) appends a C++ backtrace of a dozen lines, which this leaves out
+// (c10::Error::what_without_backtrace); other exceptions' what(). Use it wherever a LibTorch
+// exception's message is wrapped into one of vidssl's.
+std::string error_message(const std::exception& e);
 
 // Process-wide settings of the CUDA libraries (no effect without a GPU):
 // - cudnn_benchmark: cuDNN times its algorithms for each new shape and keeps the fastest. An

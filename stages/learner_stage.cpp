@@ -90,6 +90,8 @@ void LearnerStage::process(Frame frame, Outputs<LearnerReport>& out) {
     // complete one, if its steps were healthy, before the run ends.
     if (writes_checkpoints()) checkpoint_last_state();
     throw;
+  } catch (const c10::Error& e) {
+    throw std::runtime_error(error_message(e));  // the run's error is one line, without LibTorch's backtrace
   }
   ++frames_;
   next_frame_index_ = frame.index + 1;

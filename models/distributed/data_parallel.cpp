@@ -6,6 +6,7 @@
 #include <cmath>
 #include <utility>
 
+#include "models/torch_runtime.h"
 #include "models/training/guarded_step.h"
 
 namespace vidssl {
@@ -36,7 +37,7 @@ void DataParallel::fail(const char* what, const std::exception& e) {
   std::string peers = world_size_ == 2 ? "rank " + std::to_string(1 - rank_) : "another rank";
   throw DataParallelError("learner '" + name_ + "', rank " + std::to_string(rank_) + " of " + std::to_string(world_size_) + ": the " +
                           what + " of step " + std::to_string(steps_) + " failed (" + peers +
-                          " died, stalled past dist.timeout or left the group out of step; the step was not applied): " + e.what());
+                          " died, stalled past dist.timeout or left the group out of step; the step was not applied): " + error_message(e));
 }
 
 c10::intrusive_ptr<c10d::Work> DataParallel::start_all_reduce(std::vector<torch::Tensor>& tensors, const char* what) {

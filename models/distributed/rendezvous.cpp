@@ -14,6 +14,8 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #endif
 
+#include "models/torch_runtime.h"
+
 namespace vidssl {
 
 const char* to_string(DistBackend backend) {
@@ -63,9 +65,9 @@ Rendezvous::Rendezvous(const RankEnv& env, DistBackend backend, std::chrono::mil
     const std::string seconds = std::to_string(timeout.count() / 1000);
     throw std::runtime_error(env.rank == 0 ? "rank 0: cannot serve the store at " + address + " for " + std::to_string(env.world_size) +
                                                  " ranks within " + seconds +
-                                                 " s (MASTER_ADDR, MASTER_PORT; port in use, or ranks missing?): " + e.what()
+                                                 " s (MASTER_ADDR, MASTER_PORT; port in use, or ranks missing?): " + error_message(e)
                                            : "rank " + std::to_string(env.rank) + ": cannot reach rank 0's store at " + address +
-                                                 " within " + seconds + " s (MASTER_ADDR, MASTER_PORT): " + e.what());
+                                                 " within " + seconds + " s (MASTER_ADDR, MASTER_PORT): " + error_message(e));
   }
 }
 
@@ -79,7 +81,7 @@ std::string Rendezvous::get(const std::string& key) {
     return std::string(bytes.begin(), bytes.end());
   } catch (const std::exception& e) {
     throw std::runtime_error("rank " + std::to_string(env_.rank) + ": no '" + key + "' from the other ranks within " +
-                             std::to_string(timeout_.count() / 1000) + " s (dist.timeout): " + e.what());
+                             std::to_string(timeout_.count() / 1000) + " s (dist.timeout): " + error_message(e));
   }
 }
 
@@ -102,7 +104,7 @@ c10::intrusive_ptr<Collectives> Rendezvous::group(const std::string& name) {
         return c10::make_intrusive<c10d::ProcessGroupGloo>(store, env_.rank, env_.world_size, options);
       } catch (const std::exception& e) {
         throw std::runtime_error("rank " + std::to_string(env_.rank) + ": the Gloo group of learner '" + name + "' could not connect its " +
-                                 std::to_string(env_.world_size) + " ranks: " + e.what());
+                                 std::to_string(env_.world_size) + " ranks: " + error_message(e));
       }
 #else
       throw std::runtime_error("dist.backend: gloo is not in this build (LibTorch's Gloo headers were not found when it was configured)");

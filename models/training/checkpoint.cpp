@@ -18,6 +18,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "models/torch_runtime.h"
 #include "models/training/checked_write.h"
 
 namespace fs = std::filesystem;
@@ -137,7 +138,7 @@ std::string CheckpointStore::save(const CheckpointData& data) {
   } catch (const std::exception& e) {
     std::error_code ignored;
     fs::remove_all(temp, ignored);
-    throw std::runtime_error(std::string("checkpoint not written, the previous one is kept: ") + e.what());
+    throw std::runtime_error(std::string("checkpoint not written, the previous one is kept: ") + error_message(e));
   }
   auto older = checkpoints_in(folder_);  // sorted by step: cut after the one just written
   older.erase(std::upper_bound(older.begin(), older.end(), final_path), older.end());

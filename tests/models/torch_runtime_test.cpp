@@ -124,5 +124,17 @@ TEST(TorchRuntime, Bf16AutocastRunsConvolutionsInBfloat16ForItsScopeOnly) {
   }
 }
 
+// A LibTorch error's what() carries a backtrace of many lines (LibTorch 1.13); error_message is the
+// message alone.
+TEST(TorchRuntime, ErrorMessageLeavesLibTorchsBacktraceOut) {
+  try {
+    TORCH_CHECK(false, "Socket Timeout");
+    ADD_FAILURE() << "TORCH_CHECK(false) did not throw";
+  } catch (const std::exception& e) {
+    EXPECT_EQ(error_message(e), "Socket Timeout") << e.what();
+  }
+  EXPECT_EQ(error_message(std::runtime_error("no such file")), "no such file");
+}
+
 }  // namespace
 }  // namespace vidssl
