@@ -13,6 +13,7 @@
 #include "apps/plot_command.h"
 #include "apps/probe_command.h"
 #include "apps/run_command.h"
+#include "models/torch_runtime.h"
 #include "stages/config_reader.h"
 
 int main(int argc, char** argv) {
@@ -118,7 +119,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 2;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
+    std::fprintf(stderr, "error: %s\n", vidssl::error_message(e).c_str());
     return 1;
   }
   return 0;

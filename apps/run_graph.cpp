@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "apps/deadline.h"
+#include "models/torch_runtime.h"
 #include "models/training/json_line.h"
 #include "stages/config_reader.h"
 #include "stages/decoder_threads.h"
@@ -33,7 +34,8 @@ namespace {
 std::int64_t resume_learner(RunLearner& l, const std::string& folder, const LearnerKinds& kinds) {
   const auto checkpoints = CheckpointStore::all(folder);
   const auto set_aside = [&](const std::string& checkpoint, const std::exception& why) {
-    spdlog::warn("{}: skipping checkpoint {}, moved to {}: {}", l.config->name, checkpoint, CheckpointStore::set_aside(checkpoint), why.what());
+    spdlog::warn("{}: skipping checkpoint {}, moved to {}: {}", l.config->name, checkpoint, CheckpointStore::set_aside(checkpoint),
+                 error_message(why));
   };
   for (auto at = checkpoints.rbegin(); at != checkpoints.rend(); ++at) {
     CheckpointData data;

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "models/torch_runtime.h"
 #include "models/training/checkpoint.h"
 
 namespace vidssl {
@@ -65,11 +66,16 @@ std::string serialize_optimizer(const torch::optim::Optimizer& optimizer) {
 void deserialize_optimizer(torch::optim::Optimizer& optimizer, const std::string& bytes, torch::Device device) {
   torch::serialize::InputArchive archive;
   std::istringstream in(bytes);
-  archive.load_from(in, device);
-  // Loading keeps the state of a parameter the archive has none for (a state saved before the
-  // first step): a rollback to the start would go on with the diverged momentum. Start clean.
-  optimizer.state().clear();
-  optimizer.load(archive);
+  try {
+    archive.load_from(in, device);
+    // Loading keeps the state of a parameter the archive has none for (a state saved before the
+    // first step): a rollback to the start would go on with the diverged momentum. Start clean.
+    optimizer.state().clear();
+    optimizer.load(archive);
+  } catch (const c10::Error& e) {
+    throw std::runtime_error("optimizer.pt: not this model's optimizer state (damaged file, or another model config?): " +
+                             error_message(e));
+  }
 }
 
 void save_learner_state(CheckpointData& data, const std::string& kind, std::int64_t step,

@@ -319,23 +319,28 @@ TEST(VidsslCli, AFreshRunIntoAnOldRunIsRefusedAndForceMovesTheOldRunAside) {
   EXPECT_NE(run(small_run(out, 12, "--force --resume")).status, 0) << "--force and --resume exclude each other";
 }
 
-// A newest checkpoint damaged on disk: --resume sets it aside, names it and why, and goes on from
-// the next older one.
+// A newest checkpoint damaged on disk, its weights or its optimizer's state: --resume sets it
+// aside, names it and why in one line, and goes on from the next older one.
 TEST(VidsslCli, ResumeFallsBackFromADamagedNewestCheckpoint) {
   if (!have_vtest()) GTEST_SKIP() << "vtest.avi (opencv-doc) not installed";
-  const auto out = test::scratch_dir("cli-resume-damaged");
-  ASSERT_EQ(run(small_run(out, 30, "--set models.slow.train.checkpoint_every=10")).status, 0);
-  const std::string newest = out + "/slow/checkpoints/step-0000000029";
-  ASSERT_TRUE(fs::exists(newest + "/weights.pt"));
-  fs::resize_file(newest + "/weights.pt", fs::file_size(newest + "/weights.pt") / 2);
-  const auto r = run(small_run(out, 40, "--resume --set models.slow.train.checkpoint_every=10"));
-  ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_NE(r.err.find("skipping checkpoint " + newest + ", moved to " + out + "/slow/checkpoints/damaged-step-0000000029"),
-            std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("weights.pt"), std::string::npos) << "the reason names the file: " << r.err;
-  EXPECT_NE(r.err.find("resuming from " + out + "/slow/checkpoints/step-0000000020 (step 20)"), std::string::npos) << r.err;
-  EXPECT_TRUE(fs::exists(out + "/slow/checkpoints/step-0000000039/meta.json")) << r.err;
-  EXPECT_TRUE(fs::exists(out + "/slow/checkpoints/damaged-step-0000000029/weights.pt")) << "the damaged one is kept";
+  for (const std::string file : {"weights.pt", "optimizer.pt"}) {
+    SCOPED_TRACE(file + " cut short");
+    const auto out = test::scratch_dir("cli-resume-damaged");
+    ASSERT_EQ(run(small_run(out, 30, "--set models.slow.train.checkpoint_every=10")).status, 0);
+    const std::string newest = out + "/slow/checkpoints/step-0000000029";
+    ASSERT_TRUE(fs::exists(newest + "/" + file));
+    fs::resize_file(newest + "/" + file, fs::file_size(newest + "/" + file) / 2);
+    const auto r = run(small_run(out, 40, "--resume --set models.slow.train.checkpoint_every=10"));
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto warning = r.err.find("skipping checkpoint " + newest + ", moved to " + out + "/slow/checkpoints/damaged-step-0000000029");
+    ASSERT_NE(warning, std::string::npos) << r.err;
+    const std::string line = r.err.substr(warning, r.err.find('\n', warning) - warning);
+    EXPECT_NE(line.find(file), std::string::npos) << "the reason names the file: " << r.err;
+    EXPECT_EQ(r.err.find("Exception raised from"), std::string::npos) << "no LibTorch backtrace: " << r.err;
+    EXPECT_NE(r.err.find("resuming from " + out + "/slow/checkpoints/step-0000000020 (step 20)"), std::string::npos) << r.err;
+    EXPECT_TRUE(fs::exists(out + "/slow/checkpoints/step-0000000039/meta.json")) << r.err;
+    EXPECT_TRUE(fs::exists(out + "/slow/checkpoints/damaged-step-0000000029/" + file)) << "the damaged one is kept";
+  }
 }
 
 TEST(VidsslCli, PngDisplayWritesThePanels) {
