@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <memory>
 #include <random>
 #include <string>
 #include <utility>
@@ -205,6 +207,24 @@ void train_online(LinearizeLearner& learner, const torch::Tensor& frames, int ga
   for (const auto& step : learner.read_steps()) ASSERT_FALSE(step.skipped) << "step " << step.step;
 }
 
+// Triplets (x^{t−gap}, x^t, x^{t+gap}) of `frames` starting at every other frame, N×3×C×H×W on `device`.
+torch::Tensor gap_triplets(const torch::Tensor& frames, int gap, torch::Device device) {
+  std::vector<torch::Tensor> triplets;
+  for (std::int64_t t = 0; t + 2 * gap < frames.size(0); t += 2) triplets.push_back(frames.slice(0, t, t + 2 * gap + 1, gap));
+  return torch::stack(triplets).to(device);
+}
+
+// The configs' setting at CI scale (32 filters 9×9 in 2×2 blocks, λ 0.01), trained online on
+// `training` in triplets of consecutive frames, 4 a step; torch seeded `seed`, the sampler seed + 1.
+std::unique_ptr<LinearizeLearner> shipped_setting_trained_on(const torch::Tensor& training, torch::Device device, unsigned seed) {
+  torch::manual_seed(seed);
+  auto options = LinearizeOptions().filters(32).kernel(9).curvature(0.01);
+  options.block().space(2);
+  auto learner = std::make_unique<LinearizeLearner>(options, adam(2e-3), ClipLearnerOptions{}, device);
+  train_online(*learner, training.to(device), 1, 4, seed + 1);
+  return learner;
+}
+
 // On real frames the curvature term at the sprites' weight (λ = 1) costs the code what it keeps:
 // the phases of a nearly still scene jitter, and λ = 1 (12 to 30 times the per-pixel prediction
 // error there) lowers 1 − cos by smoothing the code. At λ = 0.01, the scale DESIGN
@@ -221,9 +241,7 @@ TEST(LinearizeLearning, OnRealFramesACurvatureWeightAtThePixelErrorsScaleKeepsTh
   constexpr int kGap = 4;
   for (const auto& device : test::test_devices()) {
     SCOPED_TRACE(device.str());
-    std::vector<torch::Tensor> triplets;
-    for (std::int64_t t = 0; t + 2 * kGap < held_out.size(0); t += 2) triplets.push_back(held_out.slice(0, t, t + 2 * kGap + 1, kGap));
-    const auto x = torch::stack(triplets).to(device);
+    const auto x = gap_triplets(held_out, kGap, device);
     const double lambdas[2] = {1.0, 0.01};
     double autoencode[2], feature[2], cross_fade = 0;
     for (int i = 0; i < 2; ++i) {
@@ -271,17 +289,11 @@ TEST(LinearizeLearning, OnRealFramesThatMoveAveragingThePhasesBeatsTheCrossFade)
   constexpr int kGap = 8;
   for (const auto& device : test::test_devices()) {
     SCOPED_TRACE(device.str());
-    std::vector<torch::Tensor> triplets;
-    for (std::int64_t t = 0; t + 2 * kGap < held_out.size(0); t += 2) triplets.push_back(held_out.slice(0, t, t + 2 * kGap + 1, kGap));
-    const auto x = torch::stack(triplets).to(device);
+    const auto x = gap_triplets(held_out, kGap, device);
     for (const unsigned seed : {1u, 2u, 3u}) {
-      torch::manual_seed(seed);
-      auto options = LinearizeOptions().filters(32).kernel(9).curvature(0.01);
-      options.block().space(2);
-      LinearizeLearner learner(options, adam(2e-3), ClipLearnerOptions{}, device);
-      train_online(learner, training.to(device), 1, 4, seed + 1);
+      const auto learner = shipped_setting_trained_on(training, device, seed);
       torch::NoGradGuard no_grad;
-      auto& model = learner.model();
+      auto& model = learner->model();
       const auto previous = model->pool(model->encode(x.select(1, 0)));
       const auto next = model->pool(model->encode(x.select(1, 2)));
       const double feature = mean_psnr(model->interpolate(previous, next), x.select(1, 1)).item<double>();
@@ -299,6 +311,52 @@ TEST(LinearizeLearning, OnRealFramesThatMoveAveragingThePhasesBeatsTheCrossFade)
       RecordProperty("residual_gain_seed_" + std::to_string(seed), std::to_string(residual - fade));
       EXPECT_GE(feature, decoded_fade + 0.1) << "seed " << seed;
       EXPECT_GE(residual, fade + 0.1) << "seed " << seed;
+    }
+  }
+}
+
+// Fine real texture moving half a pixel a frame (opencv-doc's building.jpg, a 640×480 window
+// panned 4 px right and 2 px down a frame, brought down to 80×60), where the cross-fade fails
+// though at gap 4 things move 2 px each way, about one 2×2 block. The held-out videos of
+// docs/results.md that move so (a city at night, a turning globe) are where the paper's estimates
+// meet issue 16's targets (+1 dB over the cross-fade, +2 dB over copy-last); trained on cup.mp4,
+// the model meets them here, by more than the seeds' spread (seeds 1–3: +1.37 to +1.52 and +3.55
+// to +3.80 dB), and the phases' own part, against the cross-fade of the reconstructions, is
+// +0.93 to +1.04 dB.
+TEST(LinearizeLearning, OnFineTextureMovingHalfAPixelAFrameThePhasesBeatTheCrossFadeByADecibel) {
+  const auto training = test::normalized_clip("cup.mp4", 80, 60, 300);
+  const std::string image = test::opencv_clip("building.jpg");
+  if (!training.defined() || image.empty()) GTEST_SKIP() << "cup.mp4 or building.jpg (opencv-doc) or ffmpeg not installed";
+  const std::string pan = test::scratch_dir("fine-texture-pan") + "/pan.mkv";
+  const std::string make = "ffmpeg -nostdin -v error -y -loop 1 -i '" + image +
+                           "' -vf \"scale=1024:768,crop=640:480:n*4:n*2\" -frames:v 80 -c:v ffv1 '" + pan + "'";
+  ASSERT_EQ(std::system(make.c_str()), 0) << make;
+  const auto raw = test::decode_luma(pan, 80, 60, 80);
+  ASSERT_TRUE(raw.defined()) << pan;
+  const auto held_out = ContrastNormalizer()(raw.to(torch::kFloat) / 255);
+  constexpr int kGap = 4;
+  for (const auto& device : test::test_devices()) {
+    SCOPED_TRACE(device.str());
+    const auto x = gap_triplets(held_out, kGap, device);
+    for (const unsigned seed : {1u, 2u, 3u}) {
+      const auto learner = shipped_setting_trained_on(training, device, seed);
+      torch::NoGradGuard no_grad;
+      auto& model = learner->model();
+      const auto previous = model->pool(model->encode(x.select(1, 0)));
+      const auto current = model->pool(model->encode(x.select(1, 1)));
+      const auto next = model->pool(model->encode(x.select(1, 2)));
+      const double feature = mean_psnr(model->interpolate(previous, next), x.select(1, 1)).item<double>();
+      const double fade = mean_psnr(0.5 * (x.select(1, 0) + x.select(1, 2)), x.select(1, 1)).item<double>();
+      const double decoded_fade = mean_psnr(0.5 * (model->reconstruct(previous) + model->reconstruct(next)), x.select(1, 1)).item<double>();
+      const double predict = mean_psnr(model->predict(previous, current), x.select(1, 2)).item<double>();
+      const double copy_last = mean_psnr(x.select(1, 1), x.select(1, 2)).item<double>();
+      std::printf("seed %u, building.jpg panned, gap %d: feature interpolation %.2f dB, cross-fade %.2f dB (%+.2f), of the "
+                  "reconstructions %.2f dB (%+.2f); prediction %.2f dB, copy-last %.2f dB (%+.2f)\n",
+                  seed, kGap, feature, fade, feature - fade, decoded_fade, feature - decoded_fade, predict, copy_last, predict - copy_last);
+      EXPECT_LT(fade, 25.0) << "the cross-fade fails here";
+      EXPECT_GE(feature, fade + 1.0) << "seed " << seed;
+      EXPECT_GE(feature, decoded_fade + 0.5) << "seed " << seed << ": the phases move it, not the code's smoothing";
+      EXPECT_GE(predict, copy_last + 2.0) << "seed " << seed;
     }
   }
 }
