@@ -67,10 +67,14 @@ torch::Tensor decode_luma(const std::string& path, int width, int height, int ma
   return torch::stack(frames);
 }
 
-torch::Tensor normalized_clip(const std::string& name, int width, int height, int max_frames) {
-  const torch::Tensor raw = decode_luma(opencv_clip(name), width, height, max_frames);
+torch::Tensor normalized_frames(const std::string& path, int width, int height, int max_frames) {
+  const torch::Tensor raw = decode_luma(path, width, height, max_frames);
   if (!raw.defined()) return {};
   return ContrastNormalizer()(raw.to(torch::kFloat) / 255);
+}
+
+torch::Tensor normalized_clip(const std::string& name, int width, int height, int max_frames) {
+  return normalized_frames(opencv_clip(name), width, height, max_frames);
 }
 
 std::string scratch_dir(const std::string& name) {

@@ -19,8 +19,10 @@ std::string kitti_dir();
 // tree.avi is not filled up to a constant rate). Empty when ffmpeg or the clip is missing.
 torch::Tensor decode_luma(const std::string& path, int width, int height, int max_frames);
 
-// What the learning tests train on: an opencv-doc clip (opencv_clip) decoded by decode_luma and
-// contrast-normalized, T×1×H×W float. Undefined when the clip or ffmpeg is missing.
+// What the learning tests train on: the frames of a video file decoded by decode_luma and
+// contrast-normalized, T×1×H×W float. Undefined when the file or ffmpeg is missing.
+torch::Tensor normalized_frames(const std::string& path, int width, int height, int max_frames);
+// The same of an opencv-doc clip (opencv_clip).
 torch::Tensor normalized_clip(const std::string& name, int width, int height, int max_frames);
 
 // A fresh empty folder under the build tree's test scratch space.

@@ -331,9 +331,8 @@ TEST(LinearizeLearning, OnFineTextureMovingHalfAPixelAFrameThePhasesBeatTheCross
   const std::string make = "ffmpeg -nostdin -v error -y -loop 1 -i '" + image +
                            "' -vf \"scale=1024:768,crop=640:480:n*4:n*2\" -frames:v 80 -c:v ffv1 '" + pan + "'";
   ASSERT_EQ(std::system(make.c_str()), 0) << make;
-  const auto raw = test::decode_luma(pan, 80, 60, 80);
-  ASSERT_TRUE(raw.defined()) << pan;
-  const auto held_out = ContrastNormalizer()(raw.to(torch::kFloat) / 255);
+  const auto held_out = test::normalized_frames(pan, 80, 60, 80);
+  ASSERT_TRUE(held_out.defined()) << pan;
   constexpr int kGap = 4;
   for (const auto& device : test::test_devices()) {
     SCOPED_TRACE(device.str());
