@@ -1,0 +1,60 @@
+#pragma once
+
+#include <torch/arg.h>
+#include <torch/types.h>
+
+#include <cstdint>
+
+namespace vidssl {
+
+// Block motion by exhaustive search of displacements on a grid of 1/2 pixel: the motion estimate Model B's
+// phases refine (`vidssl eval`, `vidssl interpolate`; an option beyond the paper, reported beside
+// its estimates). Why: a phase-pooling block of one layer holds a motion of about a pixel, and real
+// clips at the gaps where the cross-fade fails move 4–5 px each way; aligned first, what is left
+// is the sub-pixel motion the phases move (docs/results.md, Model B). No OpenCV: a model's folder
+// stays LibTorch only, and the same search runs on the GPU.
+//
+//   auto d = block_motion(a, c, MotionAnchor::middle);       // N×2×(H/8)×(W/8)
+//   auto field = dense_motion(d, a.size(2), a.size(3));      // N×2×H×W
+//   auto a_aligned = shift_by(a, field, 1.0), c_aligned = shift_by(c, field, -1.0);
+//   // or, the same: auto [a_aligned, c_aligned] = align_halfway(a, c);
+struct BlockMotionOptions {
+  TORCH_ARG(std::int64_t, block) = 8;    // side of the square blocks, pixels
+  TORCH_ARG(std::int64_t, radius) = 8;   // largest |dx|, |dy| searched
+  // Displacements are searched in steps of 1/subpixel pixel, the frames sampled bilinearly between
+  // pixels. Why 2: a whole-pixel d halfway means a motion from a to b in steps of 2 px, and on fine
+  // texture an error of a pixel costs more than the cross-fade does (docs/results.md, Model B).
+  TORCH_ARG(std::int64_t, subpixel) = 2;
+  // Among displacements whose cost is within this fraction of the block's best, the shortest is
+  // taken: flat or periodic blocks then stay still instead of taking an arbitrary match.
+  TORCH_ARG(double, tolerance) = 0.01;
+};
+
+// Which frame's blocks the displacement d belongs to.
+enum class MotionAnchor {
+  middle,  // the frame halfway from a to b: minimises Σ_block (a(p − d) − b(p + d))², a moved by 2d
+  second,  // b's own blocks: minimises Σ_block (a(p − d) − b(p))², a moved by d
+};
+
+// Per block (N×2×⌈H/block⌉×⌈W/block⌉, channel 0 dx, 1 dy, in pixels, multiples of 1/subpixel),
+// for frames N×C×H×W, beyond whose borders the edge pixels repeat. Throws std::invalid_argument when the
+// frames differ in shape or an option is out of range.
+torch::Tensor block_motion(const torch::Tensor& a, const torch::Tensor& b, MotionAnchor anchor, const BlockMotionOptions& options = {});
+
+// A block field N×2×Hb×Wb as a field per pixel N×2×H×W, bilinear between block centres.
+torch::Tensor dense_motion(const torch::Tensor& blocks, std::int64_t height, std::int64_t width);
+
+// x(p − scale·d(p)) for frames N×C×H×W and a field N×2×H×W, bilinear, edge pixels repeated.
+torch::Tensor shift_by(const torch::Tensor& x, const torch::Tensor& field, double scale);
+
+// Two frames moved onto a third's grid by block motion.
+struct AlignedPair {
+  torch::Tensor earlier, later;
+};
+// For interpolating x^t from x^{t−g} and x^{t+g}: both moved halfway, x^{t−g}(p − d), x^{t+g}(p + d).
+AlignedPair align_halfway(const torch::Tensor& earlier, const torch::Tensor& later, const BlockMotionOptions& options = {});
+// For predicting x^{t+g} from x^{t−g} and x^t: x^t's velocity v from x^{t−g}, kept one more gap,
+// x^{t−g}(p − 2v), x^t(p − v) (the second is the motion-compensated copy-last).
+AlignedPair align_ahead(const torch::Tensor& earlier, const torch::Tensor& later, const BlockMotionOptions& options = {});
+
+}  // namespace vidssl
