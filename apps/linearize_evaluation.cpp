@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "apps/held_out_source.h"
+#include "models/linearize/block_motion.h"
 #include "models/linearize/linearize_metrics.h"
 #include "models/linearize/linearize_model.h"
 #include "models/training/module_state.h"
@@ -57,6 +58,7 @@ std::string evaluate_linearize(const LinearizeOptions& model_options, double sce
 
   torch::NoGradGuard no_grad;
   PsnrSum feature, cross_fade, cross_fade_decoded, predict, copy_last, autoencode, feature_residual, predict_residual;
+  PsnrSum feature_aligned, cross_fade_aligned, feature_aligned_residual, predict_aligned, copy_last_aligned, predict_aligned_residual;
   double curvature = 0;
   std::int64_t triplets = 0, strips = 0;
   std::vector<torch::Tensor> batch;  // triplets 3×C×H×W
@@ -87,16 +89,34 @@ std::string evaluate_linearize(const LinearizeOptions& model_options, double sce
     feature_residual.add(middle_residual, x.select(1, 1));
     predict_residual.add(predicted + x.select(1, 1) - rb, x.select(1, 2));
     curvature += phase_curvature(a, b, c).item<double>() * static_cast<double>(x.size(0));
+    // Motion-compensated, an option beyond the paper: whole-pixel block motion aligns the frames
+    // first, and the phases move what is left (models/linearize/block_motion.h says why). Each
+    // estimate has its aligned baseline: the phases' share is the margin over it.
+    const auto halfway = align_halfway(x.select(1, 0), x.select(1, 2));
+    const auto a_aligned = model->pool(model->encode(halfway.earlier)), c_aligned = model->pool(model->encode(halfway.later));
+    const auto fade_aligned = 0.5 * (halfway.earlier + halfway.later);
+    const auto middle_aligned = model->interpolate(a_aligned, c_aligned);
+    const auto middle_aligned_residual = middle_aligned + fade_aligned - 0.5 * (model->reconstruct(a_aligned) + model->reconstruct(c_aligned));
+    feature_aligned.add(middle_aligned, x.select(1, 1));
+    cross_fade_aligned.add(fade_aligned, x.select(1, 1));
+    feature_aligned_residual.add(middle_aligned_residual, x.select(1, 1));
+    const auto ahead = align_ahead(x.select(1, 0), x.select(1, 1));
+    const auto b_aligned = model->pool(model->encode(ahead.later));
+    const auto predicted_aligned = model->predict(model->pool(model->encode(ahead.earlier)), b_aligned);
+    predict_aligned.add(predicted_aligned, x.select(1, 2));
+    copy_last_aligned.add(ahead.later, x.select(1, 2));
+    predict_aligned_residual.add(predicted_aligned + ahead.later - model->reconstruct(b_aligned), x.select(1, 2));
     if (!request.strips_dir.empty()) {
       const auto path = model->decode_path(a, c, {0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0});
       for (std::int64_t i = 0; i < x.size(0); ++i) {
         const std::int64_t number = triplets + i;
         if (number % request.strip_every != 0) continue;
         auto picture = [](const torch::Tensor& t) { return t[0].cpu(); };  // channel 0
-        // x(t-g) | cross-fade | feature-space x~(t) | x~(t) with the residual | true x(t) | x(t+g);
+        // x(t-g) | cross-fade | feature-space x~(t) | x~(t) with the residual | the motion-compensated
+        // cross-fade | the phases on the aligned frames, with the residual | true x(t) | x(t+g);
         // below, the decoded path.
-        const cv::Mat top = strip_of(
-            {picture(x[i][0]), picture(fade[i]), picture(middle[i]), picture(middle_residual[i]), picture(x[i][1]), picture(x[i][2])});
+        const cv::Mat top = strip_of({picture(x[i][0]), picture(fade[i]), picture(middle[i]), picture(middle_residual[i]),
+                                      picture(fade_aligned[i]), picture(middle_aligned_residual[i]), picture(x[i][1]), picture(x[i][2])});
         std::vector<torch::Tensor> steps;
         for (std::int64_t k = 0; k < path.size(1); ++k) steps.push_back(picture(path[i][k]));
         cv::Mat bottom = strip_of(steps);
@@ -151,6 +171,12 @@ std::string evaluate_linearize(const LinearizeOptions& model_options, double sce
       .add("psnr_copy_last", copy_last.mean())
       .add("psnr_predict_residual", predict_residual.mean())
       .add("psnr_autoencode", autoencode.mean())
+      .add("psnr_crossfade_aligned", cross_fade_aligned.mean())
+      .add("psnr_feature_aligned", feature_aligned.mean())
+      .add("psnr_feature_aligned_residual", feature_aligned_residual.mean())
+      .add("psnr_copy_last_aligned", copy_last_aligned.mean())
+      .add("psnr_predict_aligned", predict_aligned.mean())
+      .add("psnr_predict_aligned_residual", predict_aligned_residual.mean())
       .add("curvature", curvature / static_cast<double>(triplets));
   if (!request.strips_dir.empty()) line.add("strips", strips).add("strips_dir", request.strips_dir);
   return line.str();

@@ -19,7 +19,11 @@ namespace vidssl {
 // ceiling of the other two), psnr_crossfade_decoded (the cross-fade of the reconstructions: the
 // interpolation if the phases moved nothing), psnr_feature_residual and psnr_predict_residual (the
 // two estimates with what the code does not hold, x − G(code), cross-faded or carried from x^t),
-// n_triplets, and, where strips were written (request.strips_dir), strips and the folder.
+// the same after block motion has aligned the frames (models/linearize/block_motion.h), each
+// with its aligned baseline: psnr_crossfade_aligned, psnr_feature_aligned,
+// psnr_feature_aligned_residual, psnr_copy_last_aligned (x^t moved on by its velocity from
+// x^{t−g}), psnr_predict_aligned, psnr_predict_aligned_residual; n_triplets, and, where strips
+// were written (request.strips_dir), strips and the folder.
 std::string evaluate_linearize(const LinearizeOptions& model_options, double scene_cut, const EvaluationRequest& request);
 
 }  // namespace vidssl

@@ -213,7 +213,9 @@ TEST(VidsslCli, AModelBRunTrainsOnTripletsAndItsCheckpointEvaluatesAndInterpolat
   const auto e = run(vidssl() + " eval --checkpoint " + out + held_out);
   ASSERT_EQ(e.status, 0) << e.err;
   for (const char* key : {"\"psnr_feature\": ", "\"psnr_crossfade\": ", "\"psnr_crossfade_decoded\": ", "\"psnr_feature_residual\": ",
-                          "\"psnr_predict\": ", "\"psnr_copy_last\": ", "\"psnr_predict_residual\": ", "\"curvature\": ", "\"n_triplets\": 18"})
+                          "\"psnr_predict\": ", "\"psnr_copy_last\": ", "\"psnr_predict_residual\": ", "\"psnr_crossfade_aligned\": ",
+                          "\"psnr_feature_aligned\": ", "\"psnr_feature_aligned_residual\": ", "\"psnr_copy_last_aligned\": ",
+                          "\"psnr_predict_aligned\": ", "\"psnr_predict_aligned_residual\": ", "\"curvature\": ", "\"n_triplets\": 18"})
     EXPECT_NE(e.out.find(key), std::string::npos) << key << " missing in " << e.out;
   const auto i = run(vidssl() + " interpolate --checkpoint " + out + held_out + " --every 5");
   ASSERT_EQ(i.status, 0) << i.err;
@@ -253,6 +255,9 @@ TEST(VidsslCli, AModelBRunTrainsOnTripletsAndItsCheckpointEvaluatesAndInterpolat
   EXPECT_NEAR(figure("psnr_feature"), figure("psnr_crossfade_decoded"), 1e-3) << trivial_eval.out;
   EXPECT_GT(std::abs(figure("psnr_crossfade_decoded") - figure("psnr_crossfade")), 0.1) << "the decoded frames are not the frames";
   EXPECT_NEAR(figure("psnr_feature_residual"), figure("psnr_crossfade"), 1e-3) << trivial_eval.out;
+  // The same on the frames block motion aligned: the estimates see the aligned frames, not the originals.
+  EXPECT_NEAR(figure("psnr_feature_aligned_residual"), figure("psnr_crossfade_aligned"), 1e-3) << trivial_eval.out;
+  EXPECT_GT(std::abs(figure("psnr_crossfade_aligned") - figure("psnr_crossfade")), 0.01) << "vtest.avi's people move" << trivial_eval.out;
 
   // A coarse pooling level beside the fine one: 64×48 frames divide into its 8×8 blocks.
   const auto coarse = run(vidssl() + " run " + config("clips-linearize.yaml") + " --max-frames 12 --out " + out +
