@@ -96,7 +96,8 @@ std::string evaluate_linearize(const LinearizeOptions& model_options, double sce
     const auto a_aligned = model->pool(model->encode(halfway.earlier)), c_aligned = model->pool(model->encode(halfway.later));
     const auto fade_aligned = 0.5 * (halfway.earlier + halfway.later);
     const auto middle_aligned = model->interpolate(a_aligned, c_aligned);
-    const auto middle_aligned_residual = middle_aligned + fade_aligned - 0.5 * (model->reconstruct(a_aligned) + model->reconstruct(c_aligned));
+    const auto decoded_fade_aligned = 0.5 * (model->reconstruct(a_aligned) + model->reconstruct(c_aligned));
+    const auto middle_aligned_residual = middle_aligned + fade_aligned - decoded_fade_aligned;
     feature_aligned.add(middle_aligned, x.select(1, 1));
     cross_fade_aligned.add(fade_aligned, x.select(1, 1));
     feature_aligned_residual.add(middle_aligned_residual, x.select(1, 1));

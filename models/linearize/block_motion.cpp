@@ -60,11 +60,13 @@ torch::Tensor block_motion(const torch::Tensor& a, const torch::Tensor& b, Motio
     table.push_back(static_cast<float>(ky) / static_cast<float>(s));
   }
   const auto displacement = torch::tensor(table).view({-1, 2}).to(a.device(), a.scalar_type());
-  return displacement.index_select(0, index.flatten()).view({index.size(0), index.size(1), index.size(2), 2}).permute({0, 3, 1, 2}).contiguous();
+  const auto chosen = displacement.index_select(0, index.flatten()).view({index.size(0), index.size(1), index.size(2), 2});
+  return chosen.permute({0, 3, 1, 2}).contiguous();
 }
 
 torch::Tensor dense_motion(const torch::Tensor& blocks, std::int64_t height, std::int64_t width) {
-  return F::interpolate(blocks, F::InterpolateFuncOptions().size(std::vector<std::int64_t>{height, width}).mode(torch::kBilinear).align_corners(false));
+  const std::vector<std::int64_t> size{height, width};
+  return F::interpolate(blocks, F::InterpolateFuncOptions().size(size).mode(torch::kBilinear).align_corners(false));
 }
 
 torch::Tensor shift_by(const torch::Tensor& x, const torch::Tensor& field, double scale) {

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "models/linearize/block_motion.h"
 #include "models/linearize/linearize_learner.h"
 #include "models/linearize/linearize_metrics.h"
 #include "models/ops/contrast_normalizer.h"
@@ -315,6 +316,16 @@ TEST(LinearizeLearning, OnRealFramesThatMoveAveragingThePhasesBeatsTheCrossFade)
   }
 }
 
+// opencv-doc's building.jpg, a 640×480 window panned 4 px right and 2 px down a frame, made with
+// FFmpeg and brought down to 80×60: 80 frames of fine real texture moving half a pixel a frame.
+torch::Tensor panned_building(const std::string& image) {
+  const std::string pan = test::scratch_dir("fine-texture-pan") + "/pan.mkv";
+  const std::string make = "ffmpeg -nostdin -v error -y -loop 1 -i '" + image +
+                           "' -vf \"scale=1024:768,crop=640:480:n*4:n*2\" -frames:v 80 -c:v ffv1 '" + pan + "'";
+  if (std::system(make.c_str()) != 0) return {};
+  return test::normalized_frames(pan, 80, 60, 80);
+}
+
 // Fine real texture moving half a pixel a frame (opencv-doc's building.jpg, a 640×480 window
 // panned 4 px right and 2 px down a frame, brought down to 80×60), where the cross-fade fails
 // though at gap 4 things move 2 px each way, about one 2×2 block. The held-out videos of
@@ -327,12 +338,8 @@ TEST(LinearizeLearning, OnFineTextureMovingHalfAPixelAFrameThePhasesBeatTheCross
   const auto training = test::normalized_clip("cup.mp4", 80, 60, 300);
   const std::string image = test::opencv_clip("building.jpg");
   if (!training.defined() || image.empty()) GTEST_SKIP() << "cup.mp4 or building.jpg (opencv-doc) or ffmpeg not installed";
-  const std::string pan = test::scratch_dir("fine-texture-pan") + "/pan.mkv";
-  const std::string make = "ffmpeg -nostdin -v error -y -loop 1 -i '" + image +
-                           "' -vf \"scale=1024:768,crop=640:480:n*4:n*2\" -frames:v 80 -c:v ffv1 '" + pan + "'";
-  ASSERT_EQ(std::system(make.c_str()), 0) << make;
-  const auto held_out = test::normalized_frames(pan, 80, 60, 80);
-  ASSERT_TRUE(held_out.defined()) << pan;
+  const auto held_out = panned_building(image);
+  ASSERT_TRUE(held_out.defined());
   constexpr int kGap = 4;
   for (const auto& device : test::test_devices()) {
     SCOPED_TRACE(device.str());
@@ -356,6 +363,63 @@ TEST(LinearizeLearning, OnFineTextureMovingHalfAPixelAFrameThePhasesBeatTheCross
       EXPECT_GE(feature, fade + 1.0) << "seed " << seed;
       EXPECT_GE(feature, decoded_fade + 0.5) << "seed " << seed << ": the phases move it, not the code's smoothing";
       EXPECT_GE(predict, copy_last + 2.0) << "seed " << seed;
+    }
+  }
+}
+
+// Where things move several pixels each way, more than a 2×2 block holds, the phases cannot move
+// them; block motion aligning the frames first (an option beyond the paper, block_motion.h)
+// leaves the sub-pixel rest, which the phases refine. The building pan above at gap 11: 5.5 px
+// right and 2.75 px down each way, so the half-pixel search leaves a quarter pixel in y, and on
+// this texture the aligned cross-fade is still blurred. Measured here, seeds 1–3: feature
+// interpolation of the aligned frames +0.49 to +0.54 dB over their cross-fade, +1.13 to +1.18 dB
+// over the plain cross-fade (13.94 dB), +0.55 to +0.61 dB over the phases without alignment;
+// prediction from the aligned frames +1.32 to +1.41 dB over the motion-compensated copy-last,
+// +4.95 to +5.04 dB over copy-last. The seeds spread by 0.1 dB at most; the margins asserted are
+// issue 16's targets (+1 and +2 dB) and, for the phases' own part, about half the smallest measured.
+TEST(LinearizeLearning, WhereThingsMoveBeyondTheBlockAligningFirstLeavesThePhasesTheRest) {
+  const auto training = test::normalized_clip("cup.mp4", 80, 60, 300);
+  const std::string image = test::opencv_clip("building.jpg");
+  if (!training.defined() || image.empty()) GTEST_SKIP() << "cup.mp4 or building.jpg (opencv-doc) or ffmpeg not installed";
+  const auto held_out = panned_building(image);
+  ASSERT_TRUE(held_out.defined());
+  constexpr int kGap = 11;
+  for (const auto& device : test::test_devices()) {
+    SCOPED_TRACE(device.str());
+    const auto x = gap_triplets(held_out, kGap, device);
+    for (const unsigned seed : {1u, 2u, 3u}) {
+      const auto learner = shipped_setting_trained_on(training, device, seed);
+      torch::NoGradGuard no_grad;
+      auto& model = learner->model();
+      const auto truth = x.select(1, 1);
+      const double fade = mean_psnr(0.5 * (x.select(1, 0) + x.select(1, 2)), truth).item<double>();
+      const auto previous = model->pool(model->encode(x.select(1, 0))), next = model->pool(model->encode(x.select(1, 2)));
+      const double feature = mean_psnr(model->interpolate(previous, next), truth).item<double>();
+      const auto halfway = align_halfway(x.select(1, 0), x.select(1, 2));
+      const auto a = model->pool(model->encode(halfway.earlier)), c = model->pool(model->encode(halfway.later));
+      const auto aligned_fade = 0.5 * (halfway.earlier + halfway.later);
+      const double fade_aligned = mean_psnr(aligned_fade, truth).item<double>();
+      const double feature_aligned = mean_psnr(model->interpolate(a, c), truth).item<double>();
+      const double decoded_fade_aligned = mean_psnr(0.5 * (model->reconstruct(a) + model->reconstruct(c)), truth).item<double>();
+      const auto with_residual = model->interpolate(a, c) + aligned_fade - 0.5 * (model->reconstruct(a) + model->reconstruct(c));
+      const double residual_aligned = mean_psnr(with_residual, truth).item<double>();
+      const auto ahead = align_ahead(x.select(1, 0), truth);
+      const auto b = model->pool(model->encode(ahead.later));
+      const auto predicted = model->predict(model->pool(model->encode(ahead.earlier)), b);
+      const double copy_last = mean_psnr(truth, x.select(1, 2)).item<double>();
+      const double copy_aligned = mean_psnr(ahead.later, x.select(1, 2)).item<double>();
+      const double predict_aligned = mean_psnr(predicted, x.select(1, 2)).item<double>();
+      const double predict_residual = mean_psnr(predicted + ahead.later - model->reconstruct(b), x.select(1, 2)).item<double>();
+      std::printf("seed %u, building.jpg panned, gap %d: cross-fade %.2f, feature %.2f; aligned: cross-fade %.2f, feature %.2f (decoded "
+                  "cross-fade %.2f), with the residual %.2f dB; copy-last %.2f, aligned %.2f, predict aligned %.2f, with the "
+                  "residual %.2f dB\n",
+                  seed, kGap, fade, feature, fade_aligned, feature_aligned, decoded_fade_aligned, residual_aligned, copy_last, copy_aligned,
+                  predict_aligned, predict_residual);
+      EXPECT_GE(feature_aligned, fade_aligned + 0.25) << "seed " << seed << ": the phases refine the alignment";
+      EXPECT_GE(feature_aligned, fade + 1.0) << "seed " << seed << ": issue 16's target";
+      EXPECT_GE(feature_aligned, feature + 0.25) << "seed " << seed << ": aligning first lets the phases move it";
+      EXPECT_GE(predict_aligned, copy_aligned + 0.65) << "seed " << seed;
+      EXPECT_GE(predict_aligned, copy_last + 2.0) << "seed " << seed << ": issue 16's target";
     }
   }
 }
