@@ -89,8 +89,8 @@ std::string evaluate_linearize(const LinearizeOptions& model_options, double sce
     feature_residual.add(middle_residual, x.select(1, 1));
     predict_residual.add(predicted + x.select(1, 1) - rb, x.select(1, 2));
     curvature += phase_curvature(a, b, c).item<double>() * static_cast<double>(x.size(0));
-    // Motion-compensated, an option beyond the paper: whole-pixel block motion aligns the frames
-    // first, and the phases move what is left (models/linearize/block_motion.h says why). Each
+    // Motion-compensated, an option beyond the paper: block motion on a half-pixel grid aligns the
+    // frames first, and the phases move what is left (models/linearize/block_motion.h says why). Each
     // estimate has its aligned baseline: the phases' share is the margin over it.
     const auto halfway = align_halfway(x.select(1, 0), x.select(1, 2));
     const auto a_aligned = model->pool(model->encode(halfway.earlier)), c_aligned = model->pool(model->encode(halfway.later));

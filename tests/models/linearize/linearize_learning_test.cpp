@@ -339,7 +339,7 @@ TEST(LinearizeLearning, OnFineTextureMovingHalfAPixelAFrameThePhasesBeatTheCross
   const std::string image = test::opencv_clip("building.jpg");
   if (!training.defined() || image.empty()) GTEST_SKIP() << "cup.mp4 or building.jpg (opencv-doc) or ffmpeg not installed";
   const auto held_out = panned_building(image);
-  ASSERT_TRUE(held_out.defined());
+  ASSERT_TRUE(held_out.defined()) << "FFmpeg could not pan " << image;
   constexpr int kGap = 4;
   for (const auto& device : test::test_devices()) {
     SCOPED_TRACE(device.str());
@@ -382,7 +382,7 @@ TEST(LinearizeLearning, WhereThingsMoveBeyondTheBlockAligningFirstLeavesThePhase
   const std::string image = test::opencv_clip("building.jpg");
   if (!training.defined() || image.empty()) GTEST_SKIP() << "cup.mp4 or building.jpg (opencv-doc) or ffmpeg not installed";
   const auto held_out = panned_building(image);
-  ASSERT_TRUE(held_out.defined());
+  ASSERT_TRUE(held_out.defined()) << "FFmpeg could not pan " << image;
   constexpr int kGap = 11;
   for (const auto& device : test::test_devices()) {
     SCOPED_TRACE(device.str());
@@ -399,9 +399,10 @@ TEST(LinearizeLearning, WhereThingsMoveBeyondTheBlockAligningFirstLeavesThePhase
       const auto a = model->pool(model->encode(halfway.earlier)), c = model->pool(model->encode(halfway.later));
       const auto aligned_fade = 0.5 * (halfway.earlier + halfway.later);
       const double fade_aligned = mean_psnr(aligned_fade, truth).item<double>();
-      const double feature_aligned = mean_psnr(model->interpolate(a, c), truth).item<double>();
-      const double decoded_fade_aligned = mean_psnr(0.5 * (model->reconstruct(a) + model->reconstruct(c)), truth).item<double>();
-      const auto with_residual = model->interpolate(a, c) + aligned_fade - 0.5 * (model->reconstruct(a) + model->reconstruct(c));
+      const auto middle = model->interpolate(a, c), decoded_fade = 0.5 * (model->reconstruct(a) + model->reconstruct(c));
+      const double feature_aligned = mean_psnr(middle, truth).item<double>();
+      const double decoded_fade_aligned = mean_psnr(decoded_fade, truth).item<double>();
+      const auto with_residual = middle + aligned_fade - decoded_fade;
       const double residual_aligned = mean_psnr(with_residual, truth).item<double>();
       const auto ahead = align_ahead(x.select(1, 0), truth);
       const auto b = model->pool(model->encode(ahead.later));
