@@ -90,8 +90,9 @@ std::string evaluate_linearize(const LinearizeOptions& model_options, double sce
     predict_residual.add(predicted + x.select(1, 1) - rb, x.select(1, 2));
     curvature += phase_curvature(a, b, c).item<double>() * static_cast<double>(x.size(0));
     // Motion-compensated, an option beyond the paper: block motion on a half-pixel grid aligns the
-    // frames first, and the phases move what is left (models/linearize/block_motion.h says why). Each
-    // estimate has its aligned baseline: the phases' share is the margin over it.
+    // frames first, each pixel by a mixture of motion hypotheses, and the phases move what is left
+    // (models/linearize/block_motion.h says why). Each estimate has its aligned baseline: the
+    // phases' share is the margin over it.
     const auto halfway = align_halfway(x.select(1, 0), x.select(1, 2));
     const auto a_aligned = model->pool(model->encode(halfway.earlier)), c_aligned = model->pool(model->encode(halfway.later));
     const auto fade_aligned = 0.5 * (halfway.earlier + halfway.later);

@@ -81,14 +81,52 @@ torch::Tensor shift_by(const torch::Tensor& x, const torch::Tensor& field, doubl
   return F::grid_sample(x, grid, F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false));
 }
 
+std::vector<torch::Tensor> motion_hypotheses(const torch::Tensor& blocks, std::int64_t height, std::int64_t width, std::int64_t block) {
+  std::vector<torch::Tensor> fields{torch::zeros({blocks.size(0), 2, height, width}, blocks.options()), dense_motion(blocks, height, width)};
+  const auto padded = F::pad(blocks, F::PadFuncOptions({1, 1, 1, 1}).mode(torch::kReplicate));
+  const auto rows = blocks.size(2), cols = blocks.size(3);
+  for (std::int64_t oy = 0; oy < 3; ++oy)
+    for (std::int64_t ox = 0; ox < 3; ++ox) {
+      const auto neighbour = padded.slice(2, oy, oy + rows).slice(3, ox, ox + cols);  // the block (oy − 1, ox − 1) away
+      fields.push_back(neighbour.repeat_interleave(block, 2).repeat_interleave(block, 3).slice(2, 0, height).slice(3, 0, width));
+    }
+  return fields;
+}
+
+torch::Tensor hypothesis_weights(const torch::Tensor& disagreement, std::int64_t window, double floor) {
+  if (window < 1 || window % 2 == 0) throw std::invalid_argument("hypothesis_weights: window must be odd and >= 1, got " + std::to_string(window));
+  if (!(floor > 0)) throw std::invalid_argument("hypothesis_weights: floor must be > 0");
+  const auto r = window / 2;
+  const auto padded = F::pad(disagreement, F::PadFuncOptions({r, r, r, r}).mode(torch::kReplicate));
+  const auto inverse = 1.0 / (F::avg_pool2d(padded, F::AvgPool2dFuncOptions(window).stride(1)) + floor);
+  return inverse / inverse.sum(1, true);
+}
+
+namespace {
+
+// Both frames moved by every hypothesis (a by scale_a·f, b by scale_b·f), mixed with the weights
+// their agreement gives.
+AlignedPair mix_hypotheses(const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& blocks, double scale_a, double scale_b,
+                           const BlockMotionOptions& options) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> moved_a, moved_b, disagreement;
+  for (const auto& field : motion_hypotheses(blocks, a.size(2), a.size(3), options.block())) {
+    moved_a.push_back(shift_by(a, field, scale_a));
+    moved_b.push_back(shift_by(b, field, scale_b));
+    disagreement.push_back((moved_a.back() - moved_b.back()).pow(2).mean(1, true));
+  }
+  const auto weights = hypothesis_weights(torch::cat(disagreement, 1), options.window(), options.floor()).unsqueeze(2);  // N×K×1×H×W
+  return {(weights * torch::stack(moved_a, 1)).sum(1), (weights * torch::stack(moved_b, 1)).sum(1)};
+}
+
+}  // namespace
+
 AlignedPair align_halfway(const torch::Tensor& earlier, const torch::Tensor& later, const BlockMotionOptions& options) {
-  const auto field = dense_motion(block_motion(earlier, later, MotionAnchor::middle, options), earlier.size(2), earlier.size(3));
-  return {shift_by(earlier, field, 1.0), shift_by(later, field, -1.0)};
+  return mix_hypotheses(earlier, later, block_motion(earlier, later, MotionAnchor::middle, options), 1.0, -1.0, options);
 }
 
 AlignedPair align_ahead(const torch::Tensor& earlier, const torch::Tensor& later, const BlockMotionOptions& options) {
-  const auto field = dense_motion(block_motion(earlier, later, MotionAnchor::second, options), earlier.size(2), earlier.size(3));
-  return {shift_by(earlier, field, 2.0), shift_by(later, field, 1.0)};
+  return mix_hypotheses(earlier, later, block_motion(earlier, later, MotionAnchor::second, options), 2.0, 1.0, options);
 }
 
 }  // namespace vidssl

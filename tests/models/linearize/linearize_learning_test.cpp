@@ -368,16 +368,18 @@ TEST(LinearizeLearning, OnFineTextureMovingHalfAPixelAFrameThePhasesBeatTheCross
 }
 
 // Where things move several pixels each way, more than a 2×2 block holds, the phases cannot move
-// them; block motion aligning the frames first (an option beyond the paper, block_motion.h)
-// leaves the sub-pixel rest, which the phases refine. The building pan above at gap 11: 5.5 px
-// right and 2.75 px down each way, so the half-pixel search leaves a quarter pixel in y, and on
-// this texture the aligned cross-fade is still blurred. Measured here, seeds 1–3: feature
-// interpolation of the aligned frames +0.49 to +0.54 dB over their cross-fade, +1.13 to +1.18 dB
-// over the plain cross-fade (13.94 dB), +0.55 to +0.61 dB over the phases without alignment;
-// prediction from the aligned frames +1.32 to +1.41 dB over the motion-compensated copy-last,
-// +4.95 to +5.04 dB over copy-last. The seeds spread by 0.1 dB at most; the margins asserted are
-// issue 16's targets (+1 and +2 dB) and, for the phases' own part, about half the smallest measured.
-TEST(LinearizeLearning, WhereThingsMoveBeyondTheBlockAligningFirstLeavesThePhasesTheRest) {
+// them; block motion aligning the frames first (an option beyond the paper, block_motion.h: each
+// pixel moved by a mixture of motion hypotheses) does. The building pan above at gap 11: 5.5 px
+// right and 2.75 px down each way. Measured here, seeds 1–3: the aligned cross-fade 16.94 dB
+// against the cross-fade's 13.94 (one bilinear field instead of the mixture gave about 14.6); the
+// phases on the aligned frames 16.67 to 16.78, +2.1 to +2.3 dB over the phases without alignment,
+// and with the residual 16.93 to 16.94, what the alignment gives; prediction from the aligned
+// frames with the residual 21.45 to 21.47 dB, +8.3 over copy-last (13.15), the motion-compensated
+// copy-last 21.36. On the mixture's frames the phases' own share is gone (it was +0.5 dB on the
+// one field's): the test asserts issue 16's targets (+1 and +2 dB), that aligning first lets the
+// phases move it (+1 dB, half the smallest measured), and that the phases with the residual lose
+// at most 0.1 dB of the alignment (the seeds spread by 0.01 dB).
+TEST(LinearizeLearning, WhereThingsMoveBeyondTheBlockAligningFirstMovesThemAndThePhasesKeepIt) {
   const auto training = test::normalized_clip("cup.mp4", 80, 60, 300);
   const std::string image = test::opencv_clip("building.jpg");
   if (!training.defined() || image.empty()) GTEST_SKIP() << "cup.mp4 or building.jpg (opencv-doc) or ffmpeg not installed";
@@ -416,11 +418,11 @@ TEST(LinearizeLearning, WhereThingsMoveBeyondTheBlockAligningFirstLeavesThePhase
                   "residual %.2f dB\n",
                   seed, kGap, fade, feature, fade_aligned, feature_aligned, decoded_fade_aligned, residual_aligned, copy_last, copy_aligned,
                   predict_aligned, predict_residual);
-      EXPECT_GE(feature_aligned, fade_aligned + 0.25) << "seed " << seed << ": the phases refine the alignment";
-      EXPECT_GE(feature_aligned, fade + 1.0) << "seed " << seed << ": issue 16's target";
-      EXPECT_GE(feature_aligned, feature + 0.25) << "seed " << seed << ": aligning first lets the phases move it";
-      EXPECT_GE(predict_aligned, copy_aligned + 0.65) << "seed " << seed;
-      EXPECT_GE(predict_aligned, copy_last + 2.0) << "seed " << seed << ": issue 16's target";
+      EXPECT_GE(residual_aligned, fade + 1.0) << "seed " << seed << ": issue 16's target";
+      EXPECT_GE(feature_aligned, feature + 1.0) << "seed " << seed << ": aligning first lets the phases move it";
+      EXPECT_GE(residual_aligned, fade_aligned - 0.1) << "seed " << seed << ": the phases keep what the alignment gives";
+      EXPECT_GE(predict_residual, copy_last + 2.0) << "seed " << seed << ": issue 16's target";
+      EXPECT_GE(predict_residual, copy_aligned - 0.1) << "seed " << seed << ": the phases keep what the alignment gives";
     }
   }
 }
