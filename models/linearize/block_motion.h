@@ -8,12 +8,13 @@
 
 namespace vidssl {
 
-// Block motion by exhaustive search of displacements on a grid of 1/2 pixel: the motion estimate Model B's
-// phases refine (`vidssl eval`, `vidssl interpolate`; an option beyond the paper, reported beside
-// its estimates). Why: a phase-pooling block of one layer holds a motion of about a pixel, and real
-// clips at the gaps where the cross-fade fails move 4–5 px each way; aligned first, what is left
-// is the sub-pixel motion the phases move (docs/results.md, Model B). No OpenCV: a model's folder
-// stays LibTorch only, and the same search runs on the GPU.
+// Block motion by exhaustive search of displacements on a grid of 1/2 pixel: the motion estimate
+// Model B's phases run on top of (`vidssl eval`, `vidssl interpolate`; an option beyond the paper,
+// reported beside its estimates). Why: a phase-pooling block of one layer holds a motion of about
+// a pixel, and real clips at the gaps where the cross-fade fails move 4–5 px each way; aligned
+// first, what is left for the phases is the sub-pixel rest (on the mixed frames they add about
+// nothing: docs/results.md, Model B). No OpenCV: a model's folder stays LibTorch only, and the
+// same search runs on the GPU.
 //
 //   auto d = block_motion(a, c, MotionAnchor::middle);       // N×2×(H/8)×(W/8)
 //   auto field = dense_motion(d, a.size(2), a.size(3));      // N×2×H×W
