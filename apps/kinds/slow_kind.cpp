@@ -25,11 +25,25 @@ namespace fs = std::filesystem;
 namespace vidssl {
 namespace {
 
+// The mean of the scenes' figures (by scene) over the scenes of one clip; NaN (null) where it has none.
+double clip_mean(const std::map<std::int64_t, double>& by_scene, const std::map<std::int64_t, std::int32_t>& clip_of_scene, std::int32_t clip) {
+  double sum = 0;
+  int scenes = 0;
+  for (const auto& [scene, value] : by_scene) {
+    if (clip_of_scene.at(scene) != clip) continue;
+    sum += value;
+    ++scenes;
+  }
+  return scenes ? sum / scenes : std::nan("");
+}
+
 // Each clip's TCR and temporal AUC within the whole held-out set, as a JSON array: its near pairs
-// against far frames of every clip, its scenes' queries ranked among every frame (`precision`, by
-// scene). A folder's clips are named by their files (when none was skipped, else by number).
+// against far frames of every clip, its scenes' middle frames (`middle`, by scene) and every frame
+// (`every`) ranking every frame. A folder's clips are named by their files (when none was skipped,
+// else by number).
 std::string per_clip_figures(const torch::Tensor& features, const std::vector<FrameTiming>& timing, const std::vector<std::int64_t>& scenes,
-                             const std::map<std::int64_t, double>& precision, const EvaluationRequest& request) {
+                             const std::map<std::int64_t, double>& middle, const std::map<std::int64_t, double>& every,
+                             const EvaluationRequest& request) {
   std::map<std::int32_t, std::int64_t> frames;
   std::map<std::int64_t, std::int32_t> clip_of_scene;
   for (std::size_t i = 0; i < timing.size(); ++i) {
@@ -42,13 +56,6 @@ std::string per_clip_figures(const torch::Tensor& features, const std::vector<Fr
   std::string out = "[";
   std::size_t order = 0;  // clip numbers grow with each clip read; a folder reads its files in order
   for (const auto& [clip, count] : frames) {
-    double ap_sum = 0;
-    int queries = 0;
-    for (const auto& [scene, ap] : precision) {
-      if (clip_of_scene.at(scene) != clip) continue;
-      ap_sum += ap;
-      ++queries;
-    }
     JsonLine line;
     line.add("clip", clip);
     if (!names.empty()) line.add("name", fs::path(names[order]).filename().string());
@@ -59,7 +66,8 @@ std::string per_clip_figures(const torch::Tensor& features, const std::vector<Fr
     } catch (const std::invalid_argument&) {
       line.add("tcr", std::nan(""));  // a clip too short for one near pair: null
     }
-    line.add("temporal_auc", queries ? ap_sum / queries : std::nan(""));
+    line.add("temporal_auc", clip_mean(middle, clip_of_scene, clip));
+    line.add("temporal_auc_every", clip_mean(every, clip_of_scene, clip));
     out += (out.size() > 1 ? ", " : "") + line.str();
   }
   return out + "]";
@@ -111,7 +119,8 @@ std::string evaluate_slow(const SlowSparseOptions& model_options, const Evaluati
     throw std::runtime_error(request.source + ": only " + std::to_string(timing.size()) + " frames; eval needs at least 3");
   const auto all = torch::cat(features);
   const auto scenes = fixed_length_scenes(timing, request.scene_seconds, request.scene_gap_seconds);
-  const auto precision = scene_average_precision(all, scenes);
+  const auto precision = scene_average_precision(all, scenes, SceneQuery::middle);
+  const auto precision_every = scene_average_precision(all, scenes, SceneQuery::every);
   return JsonLine()
       .add("model", "slow")
       .add("checkpoint", request.checkpoint_folder)
@@ -122,13 +131,14 @@ std::string evaluate_slow(const SlowSparseOptions& model_options, const Evaluati
       .add("codes", request.inferred_codes ? "inferred" : "encoder")
       .add("tcr", temporal_coherence_ratio(all, timing, {.min_gap_s = request.min_gap_seconds, .near_gap = request.gap}))
       .add("temporal_auc", mean_average_precision(precision))
+      .add("temporal_auc_every", mean_average_precision(precision_every))
       .add("residual_energy", residual / std::max(energy, 1e-12))
       .add("active_fraction", active / std::max(units, 1.0))
       .add("dark_features", dark_channels(feature_activity))
       .add("dark_maps", dark_channels(map_activity))
       .add("scene_seconds", request.scene_seconds)
       .add("scene_gap", request.scene_gap_seconds)
-      .add_raw("clips", per_clip_figures(all, timing, scenes, precision, request))
+      .add_raw("clips", per_clip_figures(all, timing, scenes, precision, precision_every, request))
       .str();
 }
 

@@ -42,7 +42,29 @@ double temporal_coherence_ratio(const torch::Tensor& features, const std::vector
   return (near_sum / near_count) / std::max(far_sum / far_count, 1e-300);
 }
 
-std::map<std::int64_t, double> scene_average_precision(const torch::Tensor& features, const std::vector<std::int64_t>& scene) {
+namespace {
+
+// Average precision of frame q's ranking of every labelled frame but itself (scene[q]'s frames relevant).
+double query_average_precision(const torch::Tensor& similarity, std::int64_t q, const std::vector<std::int64_t>& scene, std::size_t relevant) {
+  const auto n = static_cast<std::int64_t>(scene.size());
+  const auto row = similarity[q].contiguous();
+  const auto* s = row.data_ptr<double>();
+  std::vector<std::int64_t> order;
+  for (std::int64_t i = 0; i < n; ++i)
+    if (i != q && scene[i] >= 0) order.push_back(i);
+  std::stable_sort(order.begin(), order.end(), [&](std::int64_t a, std::int64_t b) { return s[a] > s[b]; });
+  double hits = 0, precision_sum = 0;
+  for (std::size_t rank = 0; rank < order.size(); ++rank) {
+    if (scene[order[rank]] != scene[q]) continue;
+    hits += 1;
+    precision_sum += hits / static_cast<double>(rank + 1);
+  }
+  return precision_sum / static_cast<double>(relevant);
+}
+
+}  // namespace
+
+std::map<std::int64_t, double> scene_average_precision(const torch::Tensor& features, const std::vector<std::int64_t>& scene, SceneQuery query) {
   torch::NoGradGuard no_grad;
   auto f = features.to(torch::kCPU, torch::kDouble).flatten(1);
   const auto n = f.size(0);
@@ -55,20 +77,13 @@ std::map<std::int64_t, double> scene_average_precision(const torch::Tensor& feat
   std::map<std::int64_t, double> precision;
   for (const auto& [label, frames] : members) {
     if (frames.size() < 2) continue;  // no other frame of the scene to find
-    const std::int64_t q = frames[frames.size() / 2];
-    const auto row = similarity[q];
-    std::vector<std::int64_t> order;
-    for (std::int64_t i = 0; i < n; ++i)
-      if (i != q && scene[i] >= 0) order.push_back(i);
-    const auto* s = row.data_ptr<double>();
-    std::stable_sort(order.begin(), order.end(), [&](std::int64_t a, std::int64_t b) { return s[a] > s[b]; });
-    double hits = 0, precision_sum = 0;
-    for (std::size_t rank = 0; rank < order.size(); ++rank) {
-      if (scene[order[rank]] != label) continue;
-      hits += 1;
-      precision_sum += hits / static_cast<double>(rank + 1);
+    if (query == SceneQuery::middle) {
+      precision[label] = query_average_precision(similarity, frames[frames.size() / 2], scene, frames.size() - 1);
+      continue;
     }
-    precision[label] = precision_sum / static_cast<double>(frames.size() - 1);
+    double sum = 0;
+    for (const auto q : frames) sum += query_average_precision(similarity, q, scene, frames.size() - 1);
+    precision[label] = sum / static_cast<double>(frames.size());
   }
   return precision;
 }

@@ -31,11 +31,19 @@ struct CoherenceOptions {
 double temporal_coherence_ratio(const torch::Tensor& features, const std::vector<FrameTiming>& timing,
                                 const CoherenceOptions& options = {});
 
-// The temporal AUC of Goroshin et al.: each scene's middle frame queries all other frames by
-// cosine similarity; "relevant" means the same scene. The area under the precision–recall curve
-// (average precision) of each scene's query, by scene label (scenes of one frame have none), and
-// their mean. scene: T labels; frames labelled −1 take no part.
-std::map<std::int64_t, double> scene_average_precision(const torch::Tensor& features, const std::vector<std::int64_t>& scene);
+// Which frames of a scene query it. `middle` is the paper's: one query per scene, its middle frame.
+// With one scene per clip that is one query per clip, and a clip whose shots look unlike each
+// other then scores whatever that one frame reaches (cityCC0.mpg: 0.81 to 0.95 between seeds of
+// one setting). `every` asks each frame of the scene in turn and averages their figures: the same
+// measure, its variance between seeds lower (docs/results.md, Model A).
+enum class SceneQuery { middle, every };
+
+// The temporal AUC of Goroshin et al.: a scene's query frame ranks all other frames by cosine
+// similarity; "relevant" means the same scene. The area under the precision–recall curve
+// (average precision) of each scene's query (or the mean over its queries), by scene label
+// (scenes of one frame have none), and their mean. scene: T labels; frames labelled −1 take no part.
+std::map<std::int64_t, double> scene_average_precision(const torch::Tensor& features, const std::vector<std::int64_t>& scene,
+                                                        SceneQuery query = SceneQuery::middle);
 double mean_average_precision(const std::map<std::int64_t, double>& precision);  // throws when there is none
 double temporal_auc(const torch::Tensor& features, const std::vector<std::int64_t>& scene);
 

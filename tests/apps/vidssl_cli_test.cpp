@@ -100,7 +100,7 @@ TEST(VidsslCli, ARunWritesConfigMetricsAndACheckpointThatLoadsInPythonAndEvaluat
 
   const auto e = run(vidssl() + " eval --checkpoint " + out + " --source " + test::opencv_clip("tree.avi") + " --max-frames 60");
   ASSERT_EQ(e.status, 0) << e.err;
-  for (const char* key : {"\"tcr\": ", "\"temporal_auc\": ", "\"residual_energy\": ", "\"active_fraction\": ", "\"dark_features\": ", "\"dark_maps\": "})
+  for (const char* key : {"\"tcr\": ", "\"temporal_auc\": ", "\"temporal_auc_every\": ", "\"residual_energy\": ", "\"active_fraction\": ", "\"dark_features\": ", "\"dark_maps\": "})
     EXPECT_NE(e.out.find(key), std::string::npos) << key << " missing in " << e.out;
   EXPECT_EQ(count_lines_with(e.out, "{"), 1) << "one JSON object on stdout";
   const auto gap = run(vidssl() + " eval --checkpoint " + out + " --source " + test::opencv_clip("tree.avi") + " --max-frames 60 --gap 3");
@@ -125,6 +125,9 @@ TEST(VidsslCli, ARunWritesConfigMetricsAndACheckpointThatLoadsInPythonAndEvaluat
             std::string::npos)
       << folder.out;
   EXPECT_NE(folder.out.find("{\"clip\": 1, \"name\": \"b.avi\", \"frames\": 68, \"tcr\": "), std::string::npos) << folder.out;
+  const auto last_every = folder.out.rfind("\"temporal_auc_every\": ");
+  ASSERT_NE(last_every, std::string::npos) << folder.out;
+  EXPECT_GT(last_every, folder.out.find("\"name\": \"b.avi\"")) << "each clip's too: " << folder.out;
 
   const auto plot = run(vidssl() + " plot " + out);
   ASSERT_EQ(plot.status, 0) << plot.err;

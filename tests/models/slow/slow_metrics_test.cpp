@@ -89,6 +89,47 @@ TEST(TemporalAuc, AveragePrecisionOfAHandRankedExample) {
   EXPECT_NEAR(per_scene.at(1), 1.0, 1e-12);
 }
 
+// Average precision counted, not sorted: for each relevant frame r, the precision among the frames
+// at least as similar to q as r is (no ties in random features).
+double counted_average_precision(const torch::Tensor& features, std::int64_t q, const std::vector<std::int64_t>& label) {
+  const auto n = features.size(0);
+  auto cosine = [&](std::int64_t i) {
+    return (features[q] * features[i]).sum().item<double>() / (features[q].norm().item<double>() * features[i].norm().item<double>());
+  };
+  double sum = 0;
+  int relevant = 0;
+  for (std::int64_t r = 0; r < n; ++r) {
+    if (r == q || label[r] != label[q]) continue;
+    ++relevant;
+    int above = 0, above_relevant = 0;
+    for (std::int64_t i = 0; i < n; ++i) {
+      if (i == q || cosine(i) < cosine(r)) continue;
+      ++above;
+      above_relevant += label[i] == label[q];
+    }
+    sum += static_cast<double>(above_relevant) / above;
+  }
+  return sum / relevant;
+}
+
+TEST(TemporalAuc, EveryFrameQueryingIsTheMeanOfTheFramesCountedPrecisions) {
+  torch::manual_seed(5);
+  const std::vector<std::int64_t> label{0, 0, 0, 0, 1, 1, 1, 2, 2, 2, 2, 2};
+  const auto features = torch::randn({12, 3}, torch::kDouble) + torch::tensor({1.0, 0.0, 0.0}, torch::kDouble);
+  const auto every = scene_average_precision(features, label, SceneQuery::every);
+  const auto middle = scene_average_precision(features, label, SceneQuery::middle);
+  ASSERT_EQ(every.size(), 3u);
+  for (const std::int64_t scene : {0, 1, 2}) {
+    std::vector<std::int64_t> frames;
+    for (std::int64_t i = 0; i < 12; ++i)
+      if (label[i] == scene) frames.push_back(i);
+    double sum = 0;
+    for (const auto q : frames) sum += counted_average_precision(features, q, label);
+    EXPECT_NEAR(every.at(scene), sum / static_cast<double>(frames.size()), 1e-12) << "scene " << scene;
+    EXPECT_NEAR(middle.at(scene), counted_average_precision(features, frames[frames.size() / 2], label), 1e-12) << "scene " << scene;
+  }
+}
+
 TEST(FixedLengthScenes, CutsEachClipIntoSegments) {
   auto timing = one_clip(25, 10);
   for (int i = 20; i < 25; ++i) {
