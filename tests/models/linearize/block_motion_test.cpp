@@ -94,38 +94,45 @@ TEST(BlockMotion, PicksTheDisplacementADirectLoopFindsCheapest) {
 // outer blocks' vectors seeing the repeated border) keep a weight of about floor / their
 // disagreement, 1e-4 / 2 here.
 TEST(BlockMotion, AlignedFramesLandOnTheThirdFramesGrid) {
-  torch::manual_seed(11);
-  const std::int64_t h = 32, w = 40, margin = 8;
-  const auto base = torch::randn({1, 1, h + 2 * margin, w + 2 * margin}, torch::kDouble);
-  auto frame = [&](std::int64_t t) { return window(base, margin - 2 * t, margin + t, h, w); };
-  // Pixels between inner blocks' centres: the outer ring of blocks sees the repeated border.
-  auto inner = [](const torch::Tensor& x) { return x.slice(2, 12, -12).slice(3, 12, -12); };
-  const auto halfway = align_halfway(frame(-1), frame(1));
-  EXPECT_LT((inner(halfway.earlier) - inner(frame(0))).abs().max().item<double>(), 2e-3);
-  EXPECT_LT((inner(halfway.later) - inner(frame(0))).abs().max().item<double>(), 2e-3);
-  const auto ahead = align_ahead(frame(-1), frame(0));
-  EXPECT_LT((inner(ahead.earlier) - inner(frame(1))).abs().max().item<double>(), 2e-3);
-  EXPECT_LT((inner(ahead.later) - inner(frame(1))).abs().max().item<double>(), 2e-3);
+  for (const auto& device : test::test_devices()) {
+    SCOPED_TRACE(device.str());
+    torch::manual_seed(11);
+    const std::int64_t h = 32, w = 40, margin = 8;
+    const auto base = torch::randn({1, 1, h + 2 * margin, w + 2 * margin}, torch::kDouble).to(device);
+    auto frame = [&](std::int64_t t) { return window(base, margin - 2 * t, margin + t, h, w); };
+    // Pixels between inner blocks' centres: the outer ring of blocks sees the repeated border.
+    auto inner = [](const torch::Tensor& x) { return x.slice(2, 12, -12).slice(3, 12, -12); };
+    const auto halfway = align_halfway(frame(-1), frame(1));
+    EXPECT_LT((inner(halfway.earlier) - inner(frame(0))).abs().max().item<double>(), 2e-3);
+    EXPECT_LT((inner(halfway.later) - inner(frame(0))).abs().max().item<double>(), 2e-3);
+    const auto ahead = align_ahead(frame(-1), frame(0));
+    EXPECT_LT((inner(ahead.earlier) - inner(frame(1))).abs().max().item<double>(), 2e-3);
+    EXPECT_LT((inner(ahead.later) - inner(frame(1))).abs().max().item<double>(), 2e-3);
+  }
 }
 
 TEST(MotionHypotheses, AreNoneTheBilinearFieldAndTheVectorsOfTheBlockAndItsEightNeighbours) {
-  torch::manual_seed(3);
-  const std::int64_t block = 4, h = 10, w = 14;  // blocks 3×4, the last row and column partial
-  const auto blocks = torch::randn({2, 2, 3, 4}, torch::kDouble);
-  const auto fields = motion_hypotheses(blocks, h, w, block);
-  ASSERT_EQ(fields.size(), 11u);
-  EXPECT_EQ(fields[0].abs().max().item<double>(), 0.0);
-  EXPECT_TRUE(torch::equal(fields[1], dense_motion(blocks, h, w)));
-  for (std::int64_t k = 0; k < 9; ++k) {
-    const std::int64_t oy = k / 3 - 1, ox = k % 3 - 1;
-    ASSERT_EQ(fields[2 + k].sizes(), (std::vector<std::int64_t>{2, 2, h, w}));
-    for (std::int64_t n = 0; n < 2; ++n)
-      for (std::int64_t y = 0; y < h; ++y)
-        for (std::int64_t x = 0; x < w; ++x) {
-          const auto by = std::clamp<std::int64_t>(y / block + oy, 0, 2), bx = std::clamp<std::int64_t>(x / block + ox, 0, 3);
-          for (std::int64_t c = 0; c < 2; ++c)
-            ASSERT_EQ(fields[2 + k][n][c][y][x].item<double>(), blocks[n][c][by][bx].item<double>()) << "hypothesis " << k << " pixel " << x << "," << y;
-        }
+  for (const auto& device : test::test_devices()) {
+    SCOPED_TRACE(device.str());
+    torch::manual_seed(3);
+    const std::int64_t block = 4, h = 10, w = 14;  // blocks 3×4, the last row and column partial
+    const auto blocks = torch::randn({2, 2, 3, 4}, torch::kDouble);
+    auto fields = motion_hypotheses(blocks.to(device), h, w, block);
+    ASSERT_EQ(fields.size(), 11u);
+    for (auto& field : fields) field = field.cpu();
+    EXPECT_EQ(fields[0].abs().max().item<double>(), 0.0);
+    EXPECT_TRUE(torch::allclose(fields[1], dense_motion(blocks, h, w), 0, 1e-12));
+    for (std::int64_t k = 0; k < 9; ++k) {
+      const std::int64_t oy = k / 3 - 1, ox = k % 3 - 1;
+      ASSERT_EQ(fields[2 + k].sizes(), (std::vector<std::int64_t>{2, 2, h, w}));
+      for (std::int64_t n = 0; n < 2; ++n)
+        for (std::int64_t y = 0; y < h; ++y)
+          for (std::int64_t x = 0; x < w; ++x) {
+            const auto by = std::clamp<std::int64_t>(y / block + oy, 0, 2), bx = std::clamp<std::int64_t>(x / block + ox, 0, 3);
+            for (std::int64_t c = 0; c < 2; ++c)
+              ASSERT_EQ(fields[2 + k][n][c][y][x].item<double>(), blocks[n][c][by][bx].item<double>()) << "hypothesis " << k << " pixel " << x << "," << y;
+          }
+    }
   }
 }
 
@@ -134,28 +141,32 @@ TEST(HypothesisWeights, AreTheNormalizedInverseOfTheWindowsMeanDisagreementPlusT
   const std::int64_t k_count = 3, h = 6, w = 7, window = 3;
   const double floor = 0.1;
   const auto disagreement = torch::rand({1, k_count, h, w}, torch::kDouble);
-  const auto weights = hypothesis_weights(disagreement, window, floor);
-  for (std::int64_t y = 0; y < h; ++y)
-    for (std::int64_t x = 0; x < w; ++x) {
-      std::vector<double> inverse;
-      double sum = 0;
-      for (std::int64_t k = 0; k < k_count; ++k) {
-        double mean = 0;
-        for (std::int64_t dy = -1; dy <= 1; ++dy)
-          for (std::int64_t dx = -1; dx <= 1; ++dx)
-            mean += disagreement[0][k][std::clamp<std::int64_t>(y + dy, 0, h - 1)][std::clamp<std::int64_t>(x + dx, 0, w - 1)].item<double>() / 9.0;
-        inverse.push_back(1.0 / (floor + mean));
-        sum += inverse.back();
+  for (const auto& device : test::test_devices()) {
+    SCOPED_TRACE(device.str());
+    const auto weights = hypothesis_weights(disagreement.to(device), window, floor).cpu();
+    for (std::int64_t y = 0; y < h; ++y)
+      for (std::int64_t x = 0; x < w; ++x) {
+        std::vector<double> inverse;
+        double sum = 0;
+        for (std::int64_t k = 0; k < k_count; ++k) {
+          double mean = 0;
+          for (std::int64_t dy = -1; dy <= 1; ++dy)
+            for (std::int64_t dx = -1; dx <= 1; ++dx)
+              mean += disagreement[0][k][std::clamp<std::int64_t>(y + dy, 0, h - 1)][std::clamp<std::int64_t>(x + dx, 0, w - 1)].item<double>() / 9.0;
+          inverse.push_back(1.0 / (floor + mean));
+          sum += inverse.back();
+        }
+        for (std::int64_t k = 0; k < k_count; ++k) EXPECT_NEAR(weights[0][k][y][x].item<double>(), inverse[k] / sum, 1e-12) << "pixel " << x << "," << y;
       }
-      for (std::int64_t k = 0; k < k_count; ++k) EXPECT_NEAR(weights[0][k][y][x].item<double>(), inverse[k] / sum, 1e-12) << "pixel " << x << "," << y;
-    }
+  }
   EXPECT_THROW(hypothesis_weights(disagreement, 4, floor), std::invalid_argument);
   EXPECT_THROW(hypothesis_weights(disagreement, 3, 0.0), std::invalid_argument);
 }
 
 // A textured square moving 3 px a frame to the right over a still textured wall, placed so that
-// blocks straddle its edges: frames t = −1, 0, 1, 1×1×48×64.
-std::vector<torch::Tensor> square_over_wall(int seed) {
+// blocks straddle its edges: frames t = −1, 0, 1, 1×1×48×64, drawn on the CPU (the same on every
+// device).
+std::vector<torch::Tensor> square_over_wall(int seed, const torch::Device& device) {
   torch::manual_seed(seed);
   const auto wall = torch::randn({1, 1, 48, 64}, torch::kDouble);
   const auto square = torch::randn({1, 1, 14, 14}, torch::kDouble);
@@ -164,6 +175,7 @@ std::vector<torch::Tensor> square_over_wall(int seed) {
     frames.push_back(wall.clone());
     frames.back().slice(2, 13, 27).slice(3, 21 + 3 * t, 35 + 3 * t).copy_(square);
   }
+  for (auto& frame : frames) frame = frame.to(device);
   return frames;
 }
 
@@ -173,33 +185,39 @@ std::vector<torch::Tensor> square_over_wall(int seed) {
 // seeds 1–5: the mixture's squared error is 0.39–0.58 of the one field's, 0.54–0.72 of the
 // cross-fade's.
 TEST(AlignHalfway, WhereBlocksHoldTwoMotionsTheMixtureBeatsTheOneBilinearField) {
-  for (const int seed : {1, 2, 3}) {
-    const auto frames = square_over_wall(seed);
-    const auto &a = frames[0], &middle = frames[1], &c = frames[2];
-    const auto error = [&](const torch::Tensor& estimate) { return (estimate - middle).pow(2).mean().item<double>(); };
-    const auto field = dense_motion(block_motion(a, c, MotionAnchor::middle), a.size(2), a.size(3));
-    const double one_field = error(0.5 * (shift_by(a, field, 1.0) + shift_by(c, field, -1.0)));
-    const auto mixed = align_halfway(a, c);
-    const double mixture = error(0.5 * (mixed.earlier + mixed.later)), cross_fade = error(0.5 * (a + c));
-    std::printf("seed %d, mean squared error: cross-fade %.4f, one bilinear field %.4f, mixture %.4f\n", seed, cross_fade, one_field, mixture);
-    EXPECT_LT(mixture, 0.7 * one_field) << "seed " << seed;
-    EXPECT_LT(mixture, 0.8 * cross_fade) << "seed " << seed;
+  for (const auto& device : test::test_devices()) {
+    for (const int seed : {1, 2, 3}) {
+      SCOPED_TRACE(device.str());
+      const auto frames = square_over_wall(seed, device);
+      const auto &a = frames[0], &middle = frames[1], &c = frames[2];
+      const auto error = [&](const torch::Tensor& estimate) { return (estimate - middle).pow(2).mean().item<double>(); };
+      const auto field = dense_motion(block_motion(a, c, MotionAnchor::middle), a.size(2), a.size(3));
+      const double one_field = error(0.5 * (shift_by(a, field, 1.0) + shift_by(c, field, -1.0)));
+      const auto mixed = align_halfway(a, c);
+      const double mixture = error(0.5 * (mixed.earlier + mixed.later)), cross_fade = error(0.5 * (a + c));
+      std::printf("seed %d, mean squared error: cross-fade %.4f, one bilinear field %.4f, mixture %.4f\n", seed, cross_fade, one_field, mixture);
+      EXPECT_LT(mixture, 0.7 * one_field) << "seed " << seed;
+      EXPECT_LT(mixture, 0.8 * cross_fade) << "seed " << seed;
+    }
   }
 }
 
 // The same square predicted a frame on from the two before it. Measured, seeds 1–5: the mixture's
 // squared error is 0.70–0.79 of the one field's, 0.56–0.66 of copy-last's.
 TEST(AlignAhead, WhereBlocksHoldTwoMotionsTheMixtureBeatsTheOneBilinearField) {
-  for (const int seed : {1, 2, 3}) {
-    const auto frames = square_over_wall(seed);
-    const auto &a = frames[0], &b = frames[1], &next = frames[2];
-    const auto error = [&](const torch::Tensor& estimate) { return (estimate - next).pow(2).mean().item<double>(); };
-    const auto field = dense_motion(block_motion(a, b, MotionAnchor::second), a.size(2), a.size(3));
-    const double one_field = error(shift_by(b, field, 1.0));
-    const double mixture = error(align_ahead(a, b).later), copy_last = error(b);
-    std::printf("seed %d, mean squared error: copy-last %.4f, one bilinear field %.4f, mixture %.4f\n", seed, copy_last, one_field, mixture);
-    EXPECT_LT(mixture, 0.85 * one_field) << "seed " << seed;
-    EXPECT_LT(mixture, 0.75 * copy_last) << "seed " << seed;
+  for (const auto& device : test::test_devices()) {
+    for (const int seed : {1, 2, 3}) {
+      SCOPED_TRACE(device.str());
+      const auto frames = square_over_wall(seed, device);
+      const auto &a = frames[0], &b = frames[1], &next = frames[2];
+      const auto error = [&](const torch::Tensor& estimate) { return (estimate - next).pow(2).mean().item<double>(); };
+      const auto field = dense_motion(block_motion(a, b, MotionAnchor::second), a.size(2), a.size(3));
+      const double one_field = error(shift_by(b, field, 1.0));
+      const double mixture = error(align_ahead(a, b).later), copy_last = error(b);
+      std::printf("seed %d, mean squared error: copy-last %.4f, one bilinear field %.4f, mixture %.4f\n", seed, copy_last, one_field, mixture);
+      EXPECT_LT(mixture, 0.85 * one_field) << "seed " << seed;
+      EXPECT_LT(mixture, 0.75 * copy_last) << "seed " << seed;
+    }
   }
 }
 
