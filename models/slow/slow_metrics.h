@@ -33,9 +33,10 @@ double temporal_coherence_ratio(const torch::Tensor& features, const std::vector
 
 // Which frames of a scene query it. `middle` is the paper's: one query per scene, its middle frame.
 // With one scene per clip that is one query per clip, and a clip whose shots look unlike each
-// other then scores whatever that one frame reaches (cityCC0.mpg: 0.81 to 0.95 between seeds of
+// other then scores whatever that one frame reaches (cityCC0.mpg: 0.77 to 0.95 between seeds of
 // one setting). `every` asks each frame of the scene in turn and averages their figures: the same
-// measure, its variance between seeds lower (docs/results.md, Model A).
+// precision over more queries, so that no one frame decides a scene's figure (docs/results.md,
+// Model A, "Every frame querying").
 enum class SceneQuery { middle, every };
 
 // The temporal AUC of Goroshin et al.: a scene's query frame ranks all other frames by cosine
