@@ -38,12 +38,11 @@ double clip_mean(const std::map<std::int64_t, double>& by_scene, const std::map<
 }
 
 // Each clip's TCR and temporal AUC within the whole held-out set, as a JSON array: its near pairs
-// against far frames of every clip, its scenes' middle frames (`middle`, by scene) and every frame
-// (`every`) ranking every frame. A folder's clips are named by their files (when none was skipped,
+// against far frames of every clip, its scenes' middle frames and every frame ranking every frame
+// (`precision`, by scene). A folder's clips are named by their files (when none was skipped,
 // else by number).
 std::string per_clip_figures(const torch::Tensor& features, const std::vector<FrameTiming>& timing, const std::vector<std::int64_t>& scenes,
-                             const std::map<std::int64_t, double>& middle, const std::map<std::int64_t, double>& every,
-                             const EvaluationRequest& request) {
+                             const ScenePrecision& precision, const EvaluationRequest& request) {
   std::map<std::int32_t, std::int64_t> frames;
   std::map<std::int64_t, std::int32_t> clip_of_scene;
   for (std::size_t i = 0; i < timing.size(); ++i) {
@@ -66,8 +65,8 @@ std::string per_clip_figures(const torch::Tensor& features, const std::vector<Fr
     } catch (const std::invalid_argument&) {
       line.add("tcr", std::nan(""));  // a clip too short for one near pair: null
     }
-    line.add("temporal_auc", clip_mean(middle, clip_of_scene, clip));
-    line.add("temporal_auc_every", clip_mean(every, clip_of_scene, clip));
+    line.add("temporal_auc", clip_mean(precision.middle, clip_of_scene, clip));
+    line.add("temporal_auc_every", clip_mean(precision.every, clip_of_scene, clip));
     out += (out.size() > 1 ? ", " : "") + line.str();
   }
   return out + "]";
@@ -119,8 +118,7 @@ std::string evaluate_slow(const SlowSparseOptions& model_options, const Evaluati
     throw std::runtime_error(request.source + ": only " + std::to_string(timing.size()) + " frames; eval needs at least 3");
   const auto all = torch::cat(features);
   const auto scenes = fixed_length_scenes(timing, request.scene_seconds, request.scene_gap_seconds);
-  const auto precision = scene_average_precision(all, scenes, SceneQuery::middle);
-  const auto precision_every = scene_average_precision(all, scenes, SceneQuery::every);
+  const auto precision = scene_average_precision(all, scenes);
   return JsonLine()
       .add("model", "slow")
       .add("checkpoint", request.checkpoint_folder)
@@ -130,15 +128,15 @@ std::string evaluate_slow(const SlowSparseOptions& model_options, const Evaluati
       .add("gap", request.gap)
       .add("codes", request.inferred_codes ? "inferred" : "encoder")
       .add("tcr", temporal_coherence_ratio(all, timing, {.min_gap_s = request.min_gap_seconds, .near_gap = request.gap}))
-      .add("temporal_auc", mean_average_precision(precision))
-      .add("temporal_auc_every", mean_average_precision(precision_every))
+      .add("temporal_auc", mean_average_precision(precision.middle))
+      .add("temporal_auc_every", mean_average_precision(precision.every))
       .add("residual_energy", residual / std::max(energy, 1e-12))
       .add("active_fraction", active / std::max(units, 1.0))
       .add("dark_features", dark_channels(feature_activity))
       .add("dark_maps", dark_channels(map_activity))
       .add("scene_seconds", request.scene_seconds)
       .add("scene_gap", request.scene_gap_seconds)
-      .add_raw("clips", per_clip_figures(all, timing, scenes, precision, precision_every, request))
+      .add_raw("clips", per_clip_figures(all, timing, scenes, precision, request))
       .str();
 }
 

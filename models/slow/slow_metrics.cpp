@@ -64,7 +64,7 @@ double query_average_precision(const torch::Tensor& similarity, std::int64_t q, 
 
 }  // namespace
 
-std::map<std::int64_t, double> scene_average_precision(const torch::Tensor& features, const std::vector<std::int64_t>& scene, SceneQuery query) {
+ScenePrecision scene_average_precision(const torch::Tensor& features, const std::vector<std::int64_t>& scene) {
   torch::NoGradGuard no_grad;
   auto f = features.to(torch::kCPU, torch::kDouble).flatten(1);
   const auto n = f.size(0);
@@ -74,16 +74,16 @@ std::map<std::int64_t, double> scene_average_precision(const torch::Tensor& feat
   std::map<std::int64_t, std::vector<std::int64_t>> members;
   for (std::int64_t i = 0; i < n; ++i)
     if (scene[i] >= 0) members[scene[i]].push_back(i);
-  std::map<std::int64_t, double> precision;
+  ScenePrecision precision;
   for (const auto& [label, frames] : members) {
     if (frames.size() < 2) continue;  // no other frame of the scene to find
-    if (query == SceneQuery::middle) {
-      precision[label] = query_average_precision(similarity, frames[frames.size() / 2], scene, frames.size() - 1);
-      continue;
-    }
     double sum = 0;
-    for (const auto q : frames) sum += query_average_precision(similarity, q, scene, frames.size() - 1);
-    precision[label] = sum / static_cast<double>(frames.size());
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+      const double ap = query_average_precision(similarity, frames[i], scene, frames.size() - 1);
+      if (i == frames.size() / 2) precision.middle[label] = ap;
+      sum += ap;
+    }
+    precision.every[label] = sum / static_cast<double>(frames.size());
   }
   return precision;
 }
@@ -96,7 +96,7 @@ double mean_average_precision(const std::map<std::int64_t, double>& precision) {
 }
 
 double temporal_auc(const torch::Tensor& features, const std::vector<std::int64_t>& scene) {
-  return mean_average_precision(scene_average_precision(features, scene));
+  return mean_average_precision(scene_average_precision(features, scene).middle);
 }
 
 std::vector<std::int64_t> fixed_length_scenes(const std::vector<FrameTiming>& timing, double scene_s, double gap_s) {

@@ -31,20 +31,22 @@ struct CoherenceOptions {
 double temporal_coherence_ratio(const torch::Tensor& features, const std::vector<FrameTiming>& timing,
                                 const CoherenceOptions& options = {});
 
-// Which frames of a scene query it. `middle` is the paper's: one query per scene, its middle frame.
-// With one scene per clip that is one query per clip, and a clip whose shots look unlike each
-// other then scores whatever that one frame reaches (cityCC0.mpg: 0.77 to 0.95 between seeds of
-// one setting). `every` asks each frame of the scene in turn and averages their figures: the same
-// precision over more queries, so that no one frame decides a scene's figure (docs/results.md,
-// Model A, "Every frame querying").
-enum class SceneQuery { middle, every };
+// Each scene's average precision, by scene label, with two choices of query. `middle` is the
+// paper's: one query per scene, its middle frame. With one scene per clip that is one query per
+// clip, and a clip whose shots look unlike each other then scores whatever that one frame reaches
+// (cityCC0.mpg: 0.77 to 0.95 between seeds of one setting). `every` asks each frame of the scene
+// in turn and averages their figures: the same precision over more queries, so that no one frame
+// decides a scene's figure (docs/results.md, Model A, "Every frame querying").
+struct ScenePrecision {
+  std::map<std::int64_t, double> middle, every;
+};
 
 // The temporal AUC of Goroshin et al.: a scene's query frame ranks all other frames by cosine
 // similarity; "relevant" means the same scene. The area under the precision–recall curve
-// (average precision) of each scene's query (or the mean over its queries), by scene label
-// (scenes of one frame have none), and their mean. scene: T labels; frames labelled −1 take no part.
-std::map<std::int64_t, double> scene_average_precision(const torch::Tensor& features, const std::vector<std::int64_t>& scene,
-                                                        SceneQuery query = SceneQuery::middle);
+// (average precision) of each query, per scene (scenes of one frame have none); temporal_auc is
+// the mean of the middle frames'. scene: T labels; frames labelled −1 take no part. One T×T
+// similarity serves both queries.
+ScenePrecision scene_average_precision(const torch::Tensor& features, const std::vector<std::int64_t>& scene);
 double mean_average_precision(const std::map<std::int64_t, double>& precision);  // throws when there is none
 double temporal_auc(const torch::Tensor& features, const std::vector<std::int64_t>& scene);
 

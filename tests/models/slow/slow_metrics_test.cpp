@@ -83,7 +83,7 @@ TEST(TemporalAuc, AveragePrecisionOfAHandRankedExample) {
   auto features = torch::tensor({{1.0, 0.1}, {1.0, 0.0}, {0.0, 1.0}, {0.9, 0.5}, {0.8, 0.6}}, torch::kDouble);
   const double ap_query_1 = (1.0 + 2.0 / 4) / 2;
   EXPECT_NEAR(temporal_auc(features, {0, 0, 0, 1, 1}), (ap_query_1 + 1.0) / 2, 1e-12);
-  const auto per_scene = scene_average_precision(features, {0, 0, 0, 1, 1});
+  const auto per_scene = scene_average_precision(features, {0, 0, 0, 1, 1}).middle;
   ASSERT_EQ(per_scene.size(), 2u);
   EXPECT_NEAR(per_scene.at(0), ap_query_1, 1e-12);
   EXPECT_NEAR(per_scene.at(1), 1.0, 1e-12);
@@ -116,8 +116,8 @@ TEST(TemporalAuc, EveryFrameQueryingIsTheMeanOfTheFramesCountedPrecisions) {
   torch::manual_seed(5);
   const std::vector<std::int64_t> label{0, 0, 0, 0, 1, 1, 1, 2, 2, 2, 2, 2};
   const auto features = torch::randn({12, 3}, torch::kDouble) + torch::tensor({1.0, 0.0, 0.0}, torch::kDouble);
-  const auto every = scene_average_precision(features, label, SceneQuery::every);
-  const auto middle = scene_average_precision(features, label, SceneQuery::middle);
+  const auto [middle, every] = scene_average_precision(features, label);
+  ASSERT_EQ(middle.size(), 3u);
   ASSERT_EQ(every.size(), 3u);
   for (const std::int64_t scene : {0, 1, 2}) {
     std::vector<std::int64_t> frames;
