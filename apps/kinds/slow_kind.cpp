@@ -73,7 +73,9 @@ std::string per_clip_figures(const torch::Tensor& features, const std::vector<Fr
 }
 
 // Model A on held-out frames: features are the pooled codes P(h) of each frame, h the encoder's
-// codes or, with --codes inferred, FISTA's.
+// codes or, with --codes inferred, FISTA's; with a second layer, its pooled codes of P(h) (the
+// residual energy, active fraction and dark features stay the first layer's, the dark maps are
+// the features').
 std::string evaluate_slow(const SlowSparseOptions& model_options, const EvaluationRequest& request) {
   auto source = open_held_out_source(request);
   SlowSparse model(model_options);
@@ -81,7 +83,7 @@ std::string evaluate_slow(const SlowSparseOptions& model_options, const Evaluati
   model->to(request.device);
   model->eval();
   PreprocessOptions preprocess_options = request.preprocess;
-  preprocess_options.size_multiple = model_options.pool_space();
+  preprocess_options.size_multiple = model->size_multiple();
   const PreprocessStage preprocess("eval", preprocess_options);
 
   torch::NoGradGuard no_grad;
@@ -99,10 +101,11 @@ std::string evaluate_slow(const SlowSparseOptions& model_options, const Evaluati
     active += (h.abs() > 1e-3).sum().item<double>();
     units += static_cast<double>(h.numel());
     const auto pooled = model->pool(h);
-    const auto feature_sum = h.abs().sum({0, 2, 3}).cpu(), map_sum = pooled.sum({0, 2, 3}).cpu();
+    const auto feature_sum = h.abs().sum({0, 2, 3}).cpu();
     feature_activity = feature_activity.defined() ? feature_activity + feature_sum : feature_sum;
-    map_activity = map_activity.defined() ? map_activity + map_sum : map_sum;
-    features.push_back(pooled.flatten(1).cpu());
+    const auto top = model->top_features(pooled);
+    map_activity = map_activity.defined() ? map_activity + top.sum({0, 2, 3}).cpu() : top.sum({0, 2, 3}).cpu();
+    features.push_back(top.flatten(1).cpu());
     batch.clear();
   };
   Frame frame;
@@ -123,6 +126,7 @@ std::string evaluate_slow(const SlowSparseOptions& model_options, const Evaluati
       .add("model", "slow")
       .add("checkpoint", request.checkpoint_folder)
       .add("step", request.checkpoint.step)
+      .add("layers", static_cast<std::int64_t>(model_options.second_layer_filters() > 0 ? 2 : 1))
       .add("source", request.source)
       .add("frames", static_cast<std::int64_t>(timing.size()))
       .add("gap", request.gap)
@@ -152,10 +156,13 @@ class SlowRecipe final : public LearnerRecipe {
     return std::make_unique<SlowSparseLearner>(m, optimizer, clips, device);
   }
   std::string describe() const override {
-    return fmt::format("Model A (slow): {} encoder, {} filters {}x{}, alpha {}, beta {} ({} slowness), activity floor {} at {}, training {}{}",
+    return fmt::format("Model A (slow): {} encoder, {} filters {}x{}, alpha {}, beta {} ({} slowness), activity floor {} at {}, training {}{}{}",
                        to_string(model.encoder()), model.filters(), model.kernel(), model.kernel(), model.alpha(), model.beta(),
                        to_string(model.slowness()), model.activity_floor(), model.activity_floor_share(), to_string(model.training()),
-                       model.psd_slowness() == PsdSlowness::inference ? " (slowness in the inference)" : "");
+                       model.psd_slowness() == PsdSlowness::inference ? " (slowness in the inference)" : "",
+                       model.second_layer_filters() > 0 ? fmt::format(", second layer {} filters {}x{}", model.second_layer_filters(),
+                                                                      model.second_layer_kernel(), model.second_layer_kernel())
+                                                        : "");
   }
   std::string evaluate(const EvaluationRequest& request) const override { return evaluate_slow(model, request); }
 };
@@ -188,6 +195,8 @@ std::unique_ptr<LearnerRecipe> read_slow(ConfigReader& r, const std::string& pre
   r.read(prefix + "fista_backtrack", m.fista_backtrack());
   r.read_choice(prefix + "psd_slowness", m.psd_slowness(), {{"encoder", PsdSlowness::encoder}, {"inference", PsdSlowness::inference}});
   r.read(prefix + "inference_smoothing", m.inference_smoothing());
+  r.read(prefix + "second_layer_filters", m.second_layer_filters());
+  r.read(prefix + "second_layer_kernel", m.second_layer_kernel());
   check_under(prefix, [&] { check_options(m); });
   recipe->optimizer = context.optimizer;
   recipe->clips = read_clip_learner_options(r, prefix, context);

@@ -66,11 +66,33 @@ void check_options(const SlowSparseOptions& o) {
   if (!(o.fista_lipschitz() > 0)) fail("fista_lipschitz", "a number > 0", std::to_string(o.fista_lipschitz()));
   if (!(o.fista_backtrack() > 1)) fail("fista_backtrack", "a number > 1", std::to_string(o.fista_backtrack()));
   if (!(o.inference_smoothing() > 0)) fail("inference_smoothing", "a number > 0", std::to_string(o.inference_smoothing()));
+  if (o.second_layer_filters() < 0 || o.second_layer_filters() > 4096 ||
+      (o.second_layer_filters() > 0 && o.second_layer_filters() % o.pool_features() != 0))
+    fail("second_layer_filters", "0 or a multiple of pool_features (" + std::to_string(o.pool_features()) + ") up to 4096",
+         std::to_string(o.second_layer_filters()));
+  if (o.second_layer_kernel() < 1 || o.second_layer_kernel() > 63 || o.second_layer_kernel() % 2 == 0)
+    fail("second_layer_kernel", "an odd size in [1, 63]", std::to_string(o.second_layer_kernel()));
   if (o.psd_slowness() == PsdSlowness::inference) {
     if (o.training() != SlowTraining::psd) fail("psd_slowness", "encoder where training is direct (there is no inference)", "inference");
     if (o.slowness() != SlownessTerm::l1)
       fail("psd_slowness", "encoder with slowness: normalized (the inference's energy takes the paper's l1 term)", "inference");
   }
+}
+
+SlowSparseOptions second_layer_options(const SlowSparseOptions& options) {
+  SlowSparseOptions out = options;
+  out.channels(options.filters() / options.pool_features());
+  out.filters(options.second_layer_filters());
+  out.kernel(options.second_layer_kernel());
+  out.second_layer_filters(0);
+  return out;
+}
+
+torch::Tensor standardize_maps(const torch::Tensor& pooled) {
+  const auto flat = pooled.flatten(1);
+  const auto mean = flat.mean(1, /*keepdim=*/true);
+  const auto deviation = (flat - mean).pow(2).mean(1, /*keepdim=*/true).sqrt().clamp_min(1e-3);
+  return ((flat - mean) / deviation).view_as(pooled);
 }
 
 SlowSparseImpl::SlowSparseImpl(SlowSparseOptions options_) : options(options_) {
@@ -88,6 +110,8 @@ void SlowSparseImpl::reset() {
   }
   decoder = register_module("decoder", torch::nn::Conv2d(torch::nn::Conv2dOptions(f, c, k).padding(k / 2).bias(false)));
   pooling = register_module("pooling", L2Pool(L2PoolOptions().features(options.pool_features()).space(options.pool_space())));
+  if (options.second_layer_filters() > 0)
+    second_layer = register_module("second_layer", std::make_shared<SlowSparseImpl>(second_layer_options(options)));
   normalize_decoder();
   if (options.encoder() == SlowEncoder::lista) {
     lista->init_from_decoder(decoder->weight, options.alpha());
@@ -125,11 +149,20 @@ torch::Tensor SlowSparseImpl::decode(const torch::Tensor& h) { return decoder_co
 
 torch::Tensor SlowSparseImpl::pool(const torch::Tensor& h) { return pooling(h); }
 
+torch::Tensor SlowSparseImpl::top_features(const torch::Tensor& pooled) {
+  return second_layer ? second_layer->pool(second_layer->encode(standardize_maps(pooled))) : pooled;
+}
+
+std::int64_t SlowSparseImpl::size_multiple() const {
+  return options.pool_space() * (second_layer ? second_layer->size_multiple() : 1);
+}
+
 void SlowSparseImpl::normalize_decoder() {
   torch::NoGradGuard no_grad;
   auto& w = decoder->weight;  // C×F×k×k: feature f's filter is w[:, f]
   const auto norms = w.pow(2).sum({0, 2, 3}, /*keepdim=*/true).sqrt().clamp_min(1e-12);
   w.div_(norms);
+  if (second_layer) second_layer->normalize_decoder();
 }
 
 SlowSparseLoss SlowSparseImpl::loss(const torch::Tensor& pairs) {
@@ -139,7 +172,20 @@ SlowSparseLoss SlowSparseImpl::loss(const torch::Tensor& pairs) {
   const auto n = pairs.size(0);
   // Frames t of every pair first, then frames t+1: one batched pass through the encoder.
   auto x = pairs.transpose(0, 1).reshape({2 * n, pairs.size(2), pairs.size(3), pairs.size(4)});
-  return options.training() == SlowTraining::psd ? psd_loss(x, n) : direct_loss(x, n);
+  return frames_loss(x, n);
+}
+
+SlowSparseLoss SlowSparseImpl::frames_loss(const torch::Tensor& x, std::int64_t pairs) {
+  SlowSparseLoss out = options.training() == SlowTraining::psd ? psd_loss(x, pairs) : direct_loss(x, pairs);
+  out.features = out.pooled;
+  if (!second_layer) return out;
+  // The second layer learns from the maps as the first layer gives them now; its loss does not
+  // move the first layer.
+  auto upper = std::make_shared<SlowSparseLoss>(second_layer->frames_loss(standardize_maps(out.pooled.detach()), pairs));
+  out.features = upper->features;
+  out.total = out.total + upper->total;
+  out.second_layer = std::move(upper);
+  return out;
 }
 
 torch::Tensor SlowSparseImpl::slowness(const torch::Tensor& pooled, std::int64_t pairs, double positions) const {

@@ -5,6 +5,8 @@
 #include <torch/nn/pimpl.h>
 #include <torch/types.h>
 
+#include <memory>
+
 #include "models/layers/l2_pool.h"
 #include "models/layers/lista_encoder.h"
 
@@ -59,6 +61,8 @@ void check_options(const SlowSparseOptions& options);
 //     activity_floor_share: 0.2
 //     training: direct  # direct | psd
 //     psd_slowness: encoder  # psd training: encoder | inference (the paper's energy)
+//     second_layer_filters: 0  # > 0: a second layer on the first's pooled maps (0: one layer)
+//     second_layer_kernel: 5
 struct SlowSparseOptions {
   TORCH_ARG(std::int64_t, channels) = 1;
   TORCH_ARG(std::int64_t, filters) = 64;
@@ -89,7 +93,31 @@ struct SlowSparseOptions {
   TORCH_ARG(PsdSlowness, psd_slowness) = PsdSlowness::encoder;
   // η of FistaOptions::slowness_smoothing.
   TORCH_ARG(double, inference_smoothing) = 0.05;
+  // A second layer, the same model on the first layer's pooled maps (channels filters /
+  // pool_features, at 1/pool_space the size), with these filters and kernel and every other option
+  // the first layer's; its pooled codes are then the features the eval measures. Why: the paper's
+  // retrieval figures beside the one-layer ones are for two layers, and one layer's pooling reaches
+  // 2×2 pixels of codes: a feature that is to stay the same while a scene moves has to pool over
+  // more. Trained online with the first, on the first's current maps as they are (no gradient
+  // reaches the first layer from the second), each pair of frames training both; a departure from
+  // the paper's greedy training of one layer after the other. 0: one layer.
+  TORCH_ARG(std::int64_t, second_layer_filters) = 0;
+  TORCH_ARG(std::int64_t, second_layer_kernel) = 5;
 };
+
+// The options of the second layer `options` asks for: its filters and kernel, the first layer's
+// pooled maps as channels, everything else the first layer's, and no layer above it.
+SlowSparseOptions second_layer_options(const SlowSparseOptions& options);
+
+// Each frame's pooled maps less their mean, over their standard deviation (floored at 1e-3), over
+// all maps and positions of the frame: N×M×H×W -> N×M×H×W. What the second layer sees. Why: the
+// first layer's input is contrast-normalized to about unit size, and α and the encoder's start
+// (one ISTA step, threshold α/L) are set for that; pooled maps are non-negative and about a tenth
+// of it, so as they are α's threshold kept every second-layer code at zero (measured: residual
+// energy 1 over the first 116 steps). A frame's own statistics, so a frame's features do not
+// depend on the rest of its batch (as between the stages of Jarrett et al. 2009's
+// rectification and contrast normalization).
+torch::Tensor standardize_maps(const torch::Tensor& pooled);
 
 // The terms of one evaluation of the loss on a batch of frame pairs. Every term is divided by
 // the number of pixel positions N·H·W (pairs × pixels of one frame), so the figures do not
@@ -105,6 +133,10 @@ struct SlowSparseLoss {
                                  // inference, of h*, reported, not minimized
   torch::Tensor prediction;      // psd training: ‖h* − g_e(x)‖² (zero otherwise)
   torch::Tensor floor;           // μ · mean_f max(0, s − a_f / ā) of the encoder's codes (zero when off)
+  torch::Tensor features;        // the top layer's pooled codes: `pooled`, or the second layer's
+  // The second layer's terms on this layer's pooled maps (its `frames`); its total is in `total`.
+  // Null with one layer.
+  std::shared_ptr<const SlowSparseLoss> second_layer;
   torch::Tensor frames;          // x: 2N×C×H×W, frames t of every pair, then frames t+1
   torch::Tensor codes;           // h used for the reconstruction (h* in psd training), 2N×F×H×W
   torch::Tensor reconstructed;   // x̂
@@ -125,6 +157,11 @@ class SlowSparseImpl : public torch::nn::Module {
   torch::Tensor encode(const torch::Tensor& x);  // N×C×H×W -> N×F×H×W
   torch::Tensor decode(const torch::Tensor& h);  // N×F×H×W -> N×C×H×W
   torch::Tensor pool(const torch::Tensor& h);    // N×F×H×W -> N×(F/4)×(H/2)×(W/2)
+  // What the eval measures from this layer's pooled maps: the second layer's pooled codes of them,
+  // or the maps themselves with one layer.
+  torch::Tensor top_features(const torch::Tensor& pooled);
+  // The side a frame's height and width must be a multiple of: pool_space per layer.
+  std::int64_t size_multiple() const;
   // The sparse codes the dictionary gives each frame alone: FISTA's h* from the encoder's guess
   // (fista_steps, alpha), what PSD training infers without a pair's slowness and its encoder
   // approximates. N×C×H×W -> N×F×H×W, no gradient.
@@ -140,8 +177,10 @@ class SlowSparseImpl : public torch::nn::Module {
   ListaEncoder lista{nullptr};                // lista encoder
   torch::nn::Conv2d decoder{nullptr};         // W_d: F -> C, k×k, no bias
   L2Pool pooling{nullptr};
+  std::shared_ptr<SlowSparseImpl> second_layer;  // null with one layer
 
  private:
+  SlowSparseLoss frames_loss(const torch::Tensor& x, std::int64_t pairs);
   SlowSparseLoss direct_loss(const torch::Tensor& x, std::int64_t pairs);
   SlowSparseLoss psd_loss(const torch::Tensor& x, std::int64_t pairs);
   void init_encoder_from_decoder();

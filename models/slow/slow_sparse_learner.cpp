@@ -19,7 +19,8 @@ torch::Tensor active_fraction(const torch::Tensor& codes) {
 
 SlowSparseLearner::SlowSparseLearner(SlowSparseOptions model, OptimizerOptions optimizer, ClipLearnerOptions clips,
                                      torch::Device device)
-    : ClipLearner(clips, {"loss", "reconstruction", "sparsity", "slowness", "prediction", "activity_floor", "residual_energy", "active_fraction"}),
+    : ClipLearner(clips, {"loss", "reconstruction", "sparsity", "slowness", "prediction", "activity_floor", "residual_energy", "active_fraction",
+                                  "second_layer_loss", "second_layer_residual_energy"}),
       model_(model),
       device_(device) {
   model_->to(device_);
@@ -38,8 +39,12 @@ ClipLearner::StepFigures SlowSparseLearner::train_step(const torch::Tensor& clip
   torch::Tensor figures;
   {
     torch::NoGradGuard no_grad;
+    const auto* upper = last_.second_layer.get();
+    const auto zero = torch::zeros({}, last_.total.options());
     figures = torch::stack({last_.total.detach(), last_.reconstruction.detach(), last_.sparsity.detach(), last_.slowness.detach(),
-                            last_.prediction.detach(), last_.floor.detach(), residual_energy(last_.frames, last_.reconstructed), active_fraction(last_.codes)})
+                            last_.prediction.detach(), last_.floor.detach(), residual_energy(last_.frames, last_.reconstructed),
+                            active_fraction(last_.codes), upper ? upper->total.detach() : zero,
+                            upper ? residual_energy(upper->frames, upper->reconstructed) : zero})
                   .to(torch::kFloat);
   }
   const torch::Tensor applied = step(figures, finite, [this] { model_->normalize_decoder(); });
@@ -55,6 +60,7 @@ std::vector<Panel> SlowSparseLearner::clip_panels() {
   out.push_back({"reconstruction", last_.reconstructed[newest][0].cpu(), Panel::Scale::symmetric});
   out.push_back({"pooled maps", tile_mosaic(last_.pooled[newest].cpu(), false), Panel::Scale::min_max});
   out.push_back({"decoder filters", tile_mosaic(model_->decoder->weight[0].cpu(), true), Panel::Scale::symmetric});
+  if (last_.second_layer) out.push_back({"second layer's pooled maps", tile_mosaic(last_.features[newest].cpu(), false), Panel::Scale::min_max});
   return out;
 }
 

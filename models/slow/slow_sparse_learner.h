@@ -32,9 +32,9 @@ class SlowSparseLearner final : public ClipLearner {
  private:
   StepFigures train_step(const torch::Tensor& clips) override;
   torch::optim::Optimizer& optimizer() override { return *optimizer_; }
-  std::int64_t size_multiple() const override { return model_->options.pool_space(); }
+  std::int64_t size_multiple() const override { return model_->size_multiple(); }
   std::vector<Panel> clip_panels() override;
-  int clip_panel_count() const override { return 4; }
+  int clip_panel_count() const override { return model_->second_layer ? 5 : 4; }
   void save_model(CheckpointData& data) override;
   void load_model(const CheckpointData& data) override;
 

@@ -134,6 +134,27 @@ TEST(VidsslCli, ARunWritesConfigMetricsAndACheckpointThatLoadsInPythonAndEvaluat
   EXPECT_GT(fs::file_size(out + "/curves.png"), 10000u);
 }
 
+// A second layer (models.slow.second_layer_filters): its weights are checkpointed under
+// second_layer., its step figures logged, and the eval measures its pooled codes. A frame size the
+// two poolings do not divide is one line naming the key.
+TEST(VidsslCli, ATwoLayerRunLogsAndEvaluatesItsSecondLayer) {
+  if (!have_vtest()) GTEST_SKIP() << "vtest.avi (opencv-doc) not installed";
+  const auto out = test::scratch_dir("cli-two-layers");
+  const auto r = run(small_run(out, 8, "--set models.slow.second_layer_filters=8 --set models.slow.second_layer_kernel=3"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string metrics = read_all(out + "/metrics.jsonl");
+  EXPECT_EQ(count_lines_with(metrics, "\"second_layer_residual_energy\": "), count_lines_with(metrics, "\"model\": \"slow\"")) << metrics;
+  const auto py = run("/usr/bin/python3 " + std::string(VIDSSL_SOURCE_DIR) + "/scripts/load_checkpoint.py " + out);
+  ASSERT_EQ(py.status, 0) << py.err;
+  EXPECT_NE(py.out.find("\"second_layer.decoder.weight\": [2, 8, 3, 3]"), std::string::npos) << "8 filters onto 2 pooled maps: " << py.out;
+  const auto e = run(vidssl() + " eval --checkpoint " + out + " --source " + test::opencv_clip("tree.avi") + " --max-frames 20");
+  ASSERT_EQ(e.status, 0) << e.err;
+  EXPECT_NE(e.out.find("\"layers\": 2, "), std::string::npos) << e.out;
+  const auto odd = run(small_run(test::scratch_dir("cli-two-layers-bad"), 4, "--set models.slow.second_layer_filters=6"));
+  EXPECT_EQ(odd.status, 2);
+  EXPECT_EQ(odd.err, "error: models.slow.second_layer_filters: expected 0 or a multiple of pool_features (4) up to 4096, got 6\n");
+}
+
 // scripts/lista_gain.py on a factored LISTA run that has barely moved from its start, ISTA's
 // iteration, whose linear part h ↦ h − W_dᵀ(W_d h)/L has gain 1 exactly; with the step past 2/L
 // (W_e × 2.2) the same dictionary's gain is at least |1 − 2.2| = 1.2 (more by as much as L, 50

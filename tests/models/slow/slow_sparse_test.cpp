@@ -277,6 +277,108 @@ TEST(SlowSparse, ActiveFractionAndResidualEnergyMatchADirectCount) {
   EXPECT_NEAR(residual_energy(x, reconstruction).item<double>(), residual / energy, 1e-12);
 }
 
+// Each frame's maps less their mean over their standard deviation, counted element by element.
+torch::Tensor standardized_by_loops(const torch::Tensor& maps) {
+  auto out = torch::empty_like(maps);
+  for (int64_t i = 0; i < maps.size(0); ++i) {
+    const auto values = maps[i].flatten();
+    const double count = static_cast<double>(values.numel());
+    double mean = 0, square = 0;
+    for (int64_t k = 0; k < values.numel(); ++k) mean += values[k].item<double>() / count;
+    for (int64_t k = 0; k < values.numel(); ++k) square += std::pow(values[k].item<double>() - mean, 2) / count;
+    out[i] = (maps[i] - mean) / std::max(std::sqrt(square), 1e-3);
+  }
+  return out;
+}
+
+// The two layers' parameters copied into two one-layer models: the first layer's, and one built
+// from second_layer_options.
+struct SeparateLayers {
+  SlowSparse first, second;
+};
+SeparateLayers separate(SlowSparse& stacked) {
+  SlowSparseOptions first_options = stacked->options;
+  first_options.second_layer_filters(0);
+  SeparateLayers out{SlowSparse(first_options), SlowSparse(second_layer_options(stacked->options))};
+  out.first->to(torch::kDouble);
+  out.second->to(torch::kDouble);
+  torch::NoGradGuard no_grad;
+  const std::string upper = "second_layer.";
+  for (auto& named : stacked->named_parameters()) {
+    const bool second = named.key().rfind(upper, 0) == 0;
+    auto& target = second ? out.second : out.first;
+    target->named_parameters()[second ? named.key().substr(upper.size()) : named.key()].copy_(named.value());
+  }
+  return out;
+}
+
+TEST(SlowSparse, StandardizedMapsHaveEachFramesMeanZeroAndDeviationOne) {
+  torch::manual_seed(21);
+  const auto maps = torch::rand({3, 2, 4, 5}, torch::kDouble) * 0.1 + 0.02;
+  const auto out = standardize_maps(maps);
+  EXPECT_TRUE(torch::allclose(out, standardized_by_loops(maps), 1e-12, 1e-12));
+  EXPECT_TRUE(torch::allclose(standardize_maps(maps.slice(0, 1, 2)), out.slice(0, 1, 2), 1e-12, 1e-12)) << "a frame's own statistics";
+  EXPECT_TRUE(torch::equal(standardize_maps(torch::zeros({1, 2, 3, 3})), torch::zeros({1, 2, 3, 3}))) << "a flat frame stays finite";
+}
+
+TEST(SlowSparse, TheSecondLayersLossIsAOneLayerModelsOnTheFirstLayersStandardizedPooledMaps) {
+  torch::manual_seed(22);
+  SlowSparse stacked(tiny(SlowEncoder::relu).second_layer_filters(4).second_layer_kernel(3));
+  stacked->to(torch::kDouble);
+  EXPECT_EQ(stacked->size_multiple(), 4);
+  auto layers = separate(stacked);
+  auto pairs = torch::randn({2, 2, 1, 8, 12}, torch::kDouble);
+  torch::NoGradGuard no_grad;
+  const auto loss = stacked->loss(pairs);
+  // The second layer's input: each frame's pooled maps from the first layer, standardized, as pairs.
+  auto maps = torch::empty({2, 2, 1, 4, 6}, torch::kDouble);
+  for (int64_t i = 0; i < 2; ++i)
+    for (int64_t t = 0; t < 2; ++t) maps[i][t] = standardized_by_loops(layers.first->pool(layers.first->encode(pairs[i][t].unsqueeze(0))))[0];
+  const double first = loss_by_definition(layers.first, pairs), second = loss_by_definition(layers.second, maps);
+  ASSERT_NE(loss.second_layer, nullptr);
+  EXPECT_NEAR(loss.second_layer->total.item<double>(), second, 1e-9);
+  EXPECT_NEAR(loss.total.item<double>(), first + second, 1e-9);
+  EXPECT_GT(loss.second_layer->reconstruction.item<double>(), 0);
+  // The features are the second layer's pooled codes: 1 map at a quarter of the frame's side.
+  EXPECT_EQ(loss.features.sizes(), (std::vector<int64_t>{4, 1, 2, 3}));
+  const auto top = stacked->top_features(layers.first->pool(layers.first->encode(pairs[1][0].unsqueeze(0))));
+  EXPECT_TRUE(torch::allclose(top[0], loss.features[1], 1e-12, 1e-12)) << "pair 1's frame t, as the eval computes it";
+}
+
+// The second layer learns from the first's maps as they are: its loss moves its own parameters
+// (checked against finite differences) and none of the first layer's, whose gradient is the
+// one-layer model's.
+TEST(SlowSparse, TheSecondLayerSendsNoGradientIntoTheFirst) {
+  torch::manual_seed(23);
+  SlowSparse stacked(tiny(SlowEncoder::relu).second_layer_filters(4).second_layer_kernel(3));
+  stacked->to(torch::kDouble);
+  auto layers = separate(stacked);
+  auto pairs = torch::randn({2, 2, 1, 8, 8}, torch::kDouble);
+  stacked->loss(pairs).total.backward();
+  layers.first->loss(pairs).total.backward();
+  auto one_layer = layers.first->named_parameters();
+  for (auto& named : stacked->named_parameters()) {
+    if (named.key().rfind("second_layer.", 0) == 0) {
+      EXPECT_LT(test::max_parameter_gradient_error([&] { return stacked->loss(pairs).total; }, named.value()), 1e-5) << named.key();
+    } else {
+      EXPECT_TRUE(torch::allclose(named.value().grad(), one_layer[named.key()].grad(), 1e-12, 1e-12)) << named.key();
+    }
+  }
+}
+
+TEST(SlowSparse, ASecondLayerNeedsAMultipleOfThePoolingGroupAndAnOddKernel) {
+  EXPECT_THROW(SlowSparse(SlowSparseOptions().filters(8).second_layer_filters(6)), std::invalid_argument);
+  EXPECT_THROW(SlowSparse(SlowSparseOptions().filters(8).second_layer_filters(-4)), std::invalid_argument);
+  EXPECT_THROW(SlowSparse(SlowSparseOptions().filters(8).second_layer_filters(8).second_layer_kernel(4)), std::invalid_argument);
+  try {
+    check_options(SlowSparseOptions().filters(8).second_layer_filters(6));
+    FAIL() << "expected a throw";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_EQ(std::string(e.what()), "second_layer_filters: expected 0 or a multiple of pool_features (4) up to 4096, got 6");
+  }
+  EXPECT_EQ(SlowSparse(SlowSparseOptions().filters(8))->second_layer, nullptr);
+}
+
 TEST(SlowSparse, BadShapesAreRefusedWithTheKeyNamed) {
   EXPECT_THROW(SlowSparse(SlowSparseOptions().filters(6)), std::invalid_argument);
   EXPECT_THROW(SlowSparse(SlowSparseOptions().kernel(8)), std::invalid_argument);
