@@ -106,6 +106,43 @@ TEST(SlowSparseLearning, EveryEncoderLowersItsResidualEnergyWithSparseCodesOnARe
   }
 }
 
+// A second layer (second_layer_filters) learns sparse codes of the first layer's pooled maps, each
+// frame's standardized, while the first layer learns: its residual energy on those maps falls
+// from where its ISTA start leaves it, with most of its codes at zero. Measured here: 0.83 -> 0.12,
+// 13 % of its codes active, the top decile of |h| 98 % of the mass (66 % at the start).
+TEST(SlowSparseLearning, ASecondLayerLearnsSparseCodesOfTheFirstLayersMaps) {
+  const auto clip = frames_of("vtest.avi", 300);
+  if (!clip.defined()) GTEST_SKIP() << "vtest.avi (opencv-doc) or ffmpeg not installed";
+  for (const auto& device : test::test_devices()) {
+    SCOPED_TRACE(device.str());
+    const auto frames = clip.to(device);
+    torch::manual_seed(1);
+    SlowSparseLearner learner(SlowSparseOptions().filters(16).kernel(7).second_layer_filters(16).second_layer_kernel(5), adam(3e-3),
+                              ClipLearnerOptions{}, device);
+    const auto second = [&] {
+      torch::NoGradGuard no_grad;
+      std::vector<torch::Tensor> pairs;
+      for (std::int64_t t = 0; t + 1 < frames.size(0); t += frames.size(0) / 16) pairs.push_back(frames.slice(0, t, t + 2));
+      const auto loss = learner.model()->loss(torch::stack(pairs));
+      const auto& upper = *loss.second_layer;
+      const auto magnitude = upper.codes.abs().flatten();
+      return std::pair{residual_energy(upper.frames, upper.reconstructed).item<double>(),
+                       (std::get<0>(magnitude.topk(magnitude.numel() / 10)).sum() / magnitude.sum().clamp_min(1e-12)).item<double>()};
+    };
+    const auto [start, start_decile] = second();
+    train(learner, frames, 300, 4, 3);
+    const auto [end, top_decile] = second();
+    const auto active = active_fraction(learner.model()->loss(frames.slice(0, 0, 2).unsqueeze(0)).second_layer->codes).item<double>();
+    std::printf("second layer: residual energy %.4f -> %.4f, active fraction %.4f, top decile's share of |h| %.3f (at the start %.3f)\n", start,
+                end, active, top_decile, start_decile);
+    RecordProperty("second_layer_residual_energy_start", std::to_string(start));
+    RecordProperty("second_layer_residual_energy_end", std::to_string(end));
+    EXPECT_LT(end, 0.4 * start);
+    EXPECT_LT(active, 0.25);
+    EXPECT_GT(top_decile, 0.9);
+  }
+}
+
 // Decoder filters whose horizontally and vertically adjacent weights correlate by less than 0.3:
 // still close to the white noise they were drawn as (about 0; measured after 300 steps here: mean
 // 0.40 with the encoder from the decoder, 0.08 with an independent encoder).
