@@ -135,14 +135,14 @@ struct SlowSparseLoss {
                                  // inference, of h*, reported, not minimized
   torch::Tensor prediction;      // psd training: ‖h* − g_e(x)‖² (zero otherwise)
   torch::Tensor floor;           // μ · mean_f max(0, s − a_f / ā) of the encoder's codes (zero when off)
-  torch::Tensor features;        // the top layer's pooled codes: `pooled`, or the second layer's
-  // The second layer's terms on this layer's pooled maps (its `frames`); its total is in `total`.
-  // Null with one layer.
-  std::shared_ptr<const SlowSparseLoss> second_layer;
   torch::Tensor frames;          // x: 2N×C×H×W, frames t of every pair, then frames t+1
   torch::Tensor codes;           // h used for the reconstruction (h* in psd training), 2N×F×H×W
   torch::Tensor reconstructed;   // x̂
   torch::Tensor pooled;          // P(g_e(x)), 2N×(F/4)×(H/2)×(W/2)
+  torch::Tensor features;        // the top layer's pooled codes: `pooled`, or the second layer's
+  // The second layer's terms on this layer's pooled maps (its `frames`); its total is in `total`.
+  // Null with one layer.
+  std::shared_ptr<const SlowSparseLoss> second_layer;
 };
 
 // Model A: a convolutional sparse auto-encoder whose L2-pooled codes must change slowly between

@@ -20,7 +20,7 @@ torch::Tensor active_fraction(const torch::Tensor& codes) {
 SlowSparseLearner::SlowSparseLearner(SlowSparseOptions model, OptimizerOptions optimizer, ClipLearnerOptions clips,
                                      torch::Device device)
     : ClipLearner(clips, {"loss", "reconstruction", "sparsity", "slowness", "prediction", "activity_floor", "residual_energy", "active_fraction",
-                                  "second_layer_loss", "second_layer_residual_energy"}),
+                          "second_layer_loss", "second_layer_residual_energy"}),
       model_(model),
       device_(device) {
   model_->to(device_);
