@@ -104,7 +104,8 @@ std::string evaluate_slow(const SlowSparseOptions& model_options, const Evaluati
     const auto feature_sum = h.abs().sum({0, 2, 3}).cpu();
     feature_activity = feature_activity.defined() ? feature_activity + feature_sum : feature_sum;
     const auto top = model->top_features(pooled);
-    map_activity = map_activity.defined() ? map_activity + top.sum({0, 2, 3}).cpu() : top.sum({0, 2, 3}).cpu();
+    const auto map_sum = top.sum({0, 2, 3}).cpu();
+    map_activity = map_activity.defined() ? map_activity + map_sum : map_sum;
     features.push_back(top.flatten(1).cpu());
     batch.clear();
   };
