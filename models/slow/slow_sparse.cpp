@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -72,6 +73,8 @@ void check_options(const SlowSparseOptions& o) {
          std::to_string(o.second_layer_filters()));
   if (o.second_layer_kernel() < 1 || o.second_layer_kernel() > 63 || o.second_layer_kernel() % 2 == 0)
     fail("second_layer_kernel", "an odd size in [1, 63]", std::to_string(o.second_layer_kernel()));
+  if (o.second_layer_after() < 0 || (o.second_layer_after() > 0 && o.second_layer_filters() == 0))
+    fail("second_layer_after", "0, or a number of steps >= 1 with second_layer_filters > 0", std::to_string(o.second_layer_after()));
   if (o.psd_slowness() == PsdSlowness::inference) {
     if (o.training() != SlowTraining::psd) fail("psd_slowness", "encoder where training is direct (there is no inference)", "inference");
     if (o.slowness() != SlownessTerm::l1)
@@ -85,6 +88,7 @@ SlowSparseOptions second_layer_options(const SlowSparseOptions& options) {
   out.filters(options.second_layer_filters());
   out.kernel(options.second_layer_kernel());
   out.second_layer_filters(0);
+  out.second_layer_after(0);
   return out;
 }
 
@@ -165,25 +169,58 @@ void SlowSparseImpl::normalize_decoder() {
   if (second_layer) second_layer->normalize_decoder();
 }
 
-SlowSparseLoss SlowSparseImpl::loss(const torch::Tensor& pairs) {
+SlowSparseLoss SlowSparseImpl::loss(const torch::Tensor& pairs, TrainedLayers trained) {
   if (pairs.dim() != 5 || pairs.size(1) != 2 || pairs.size(2) != options.channels())
     throw std::invalid_argument("SlowSparse::loss: expected N×2×" + std::to_string(options.channels()) +
                                 "×H×W frame pairs, got " + std::to_string(pairs.dim()) + "-d input");
+  if (trained == TrainedLayers::second && !second_layer) throw std::invalid_argument("SlowSparse::loss: a second layer to train, the model has one layer");
   const auto n = pairs.size(0);
   // Frames t of every pair first, then frames t+1: one batched pass through the encoder.
   auto x = pairs.transpose(0, 1).reshape({2 * n, pairs.size(2), pairs.size(3), pairs.size(4)});
-  return frames_loss(x, n);
+  return frames_loss(x, n, trained);
 }
 
-SlowSparseLoss SlowSparseImpl::frames_loss(const torch::Tensor& x, std::int64_t pairs) {
-  SlowSparseLoss out = options.training() == SlowTraining::psd ? psd_loss(x, pairs) : direct_loss(x, pairs);
+TrainedLayers SlowSparseImpl::trained_layers(std::int64_t step) const {
+  if (!second_layer || options.second_layer_after() == 0) return TrainedLayers::all;
+  return step < options.second_layer_after() ? TrainedLayers::first : TrainedLayers::second;
+}
+
+std::vector<torch::Tensor> SlowSparseImpl::frozen_parameters(TrainedLayers trained) {
+  if (trained == TrainedLayers::all || !second_layer) return {};
+  auto upper = second_layer->parameters();
+  if (trained == TrainedLayers::first) return upper;
+  std::vector<torch::Tensor> out;
+  for (auto& p : parameters()) {
+    const bool in_upper = std::any_of(upper.begin(), upper.end(), [&](const torch::Tensor& u) { return u.is_same(p); });
+    if (!in_upper) out.push_back(p);
+  }
+  return out;
+}
+
+SlowSparseLoss SlowSparseImpl::layer_loss(const torch::Tensor& x, std::int64_t pairs) {
+  return options.training() == SlowTraining::psd ? psd_loss(x, pairs) : direct_loss(x, pairs);
+}
+
+SlowSparseLoss SlowSparseImpl::frames_loss(const torch::Tensor& x, std::int64_t pairs, TrainedLayers trained) {
+  const bool grad = torch::GradMode::is_enabled();
+  SlowSparseLoss out;
+  {
+    // A layer not trained is evaluated without a graph: backward() then costs nothing in it.
+    const torch::AutoGradMode first_grad(grad && trained != TrainedLayers::second);
+    out = layer_loss(x, pairs);
+  }
   out.features = out.pooled;
   if (!second_layer) return out;
   // The second layer learns from the maps as the first layer gives them now; its loss does not
   // move the first layer.
-  auto upper = std::make_shared<SlowSparseLoss>(second_layer->frames_loss(standardize_maps(out.pooled.detach()), pairs));
+  std::shared_ptr<SlowSparseLoss> upper;
+  {
+    const torch::AutoGradMode second_grad(grad && trained != TrainedLayers::first);
+    upper = std::make_shared<SlowSparseLoss>(second_layer->frames_loss(standardize_maps(out.pooled.detach()), pairs, TrainedLayers::all));
+  }
   out.features = upper->features;
-  out.total = out.total + upper->total;
+  if (trained == TrainedLayers::second) out.total = upper->total;
+  if (trained == TrainedLayers::all) out.total = out.total + upper->total;
   out.second_layer = std::move(upper);
   return out;
 }

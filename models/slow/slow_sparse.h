@@ -6,6 +6,7 @@
 #include <torch/types.h>
 
 #include <memory>
+#include <vector>
 
 #include "models/layers/l2_pool.h"
 #include "models/layers/lista_encoder.h"
@@ -35,6 +36,10 @@ enum class SlownessTerm { l1, normalized };
 //   no slowness term of its own. Takes slowness: l1, smoothed in the inference by
 //   inference_smoothing.
 enum class PsdSlowness { encoder, inference };
+// Which layers one step of SlowSparseImpl::loss trains: all (with one layer, the only one; with two,
+// each on its own loss), the first alone or the second alone (SlowSparseOptions::second_layer_after).
+// A layer not trained is still evaluated and reported, with no gradient.
+enum class TrainedLayers { all, first, second };
 
 const char* to_string(SlowEncoder encoder);
 const char* to_string(SlowTraining training);
@@ -63,6 +68,7 @@ void check_options(const SlowSparseOptions& options);
 //     psd_slowness: encoder  # psd training: encoder | inference (the paper's energy)
 //     second_layer_filters: 0  # > 0: a second layer on the first's pooled maps (0: one layer)
 //     second_layer_kernel: 5
+//     second_layer_after: 0    # > 0: greedy, the first layer alone for this many steps, then the second alone
 struct SlowSparseOptions {
   TORCH_ARG(std::int64_t, channels) = 1;
   TORCH_ARG(std::int64_t, filters) = 64;
@@ -100,11 +106,16 @@ struct SlowSparseOptions {
   // while a scene moves has to pool over more. Trained online with the first, on the first's
   // current maps as they are (no gradient reaches the first layer from the second), each pair of
   // frames training both: a departure from the paper's greedy training, one layer after the
-  // other. Measured on ten held-out videos (docs/results.md, Model A): it tells Megamind.avi from
+  // other, which second_layer_after gives. Measured on ten held-out videos (docs/results.md, Model A): it tells Megamind.avi from
   // the others better than the first layer's maps, with or without slowness, but its slowness is
   // no further above its own sparse only than one layer's is.
   TORCH_ARG(std::int64_t, second_layer_filters) = 0;
   TORCH_ARG(std::int64_t, second_layer_kernel) = 5;
+  // Greedy training, the paper's: the first layer learns alone for this many steps, then it is
+  // frozen and the second learns alone on its maps. 0: both learn from the first step, as above.
+  // Why an option: trained beside the first, the second layer starts on maps that are still
+  // changing, and its Adam state and its dictionary are fitted to them.
+  TORCH_ARG(std::int64_t, second_layer_after) = 0;
 };
 
 // The options of the second layer `options` asks for: its filters and kernel, the first layer's
@@ -128,7 +139,7 @@ torch::Tensor standardize_maps(const torch::Tensor& pooled);
 //   L = Σ_τ ( ½‖x_τ − W_d ∗ h_τ‖² + α‖h_τ‖₁ ) + β Σ_j |P_j(h_t) − P_j(h_{t+1})|
 // (the slowness term as options.slowness says: the normalized one is a mean ratio, not a sum).
 struct SlowSparseLoss {
-  torch::Tensor total;           // what the optimizer minimizes
+  torch::Tensor total;           // what the optimizer minimizes: the trained layers' totals
   torch::Tensor reconstruction;  // ½‖x − x̂‖²
   torch::Tensor sparsity;        // α‖h‖₁
   torch::Tensor slowness;        // β Σ_j |P_j(h_t) − P_j(h_{t+1})| (or its normalized form); with psd_slowness:
@@ -168,7 +179,12 @@ class SlowSparseImpl : public torch::nn::Module {
   // (fista_steps, alpha), what PSD training infers without a pair's slowness and its encoder
   // approximates. N×C×H×W -> N×F×H×W, no gradient.
   torch::Tensor infer(const torch::Tensor& x);
-  SlowSparseLoss loss(const torch::Tensor& pairs);
+  // `trained` the layers the loss's gradient reaches (the others' terms are reported, not in `total`).
+  SlowSparseLoss loss(const torch::Tensor& pairs, TrainedLayers trained = TrainedLayers::all);
+  // What step `step` (0 the first) trains under options.second_layer_after.
+  TrainedLayers trained_layers(std::int64_t step) const;
+  // The parameters a step that trains `trained` must leave as they are: the other layer's (none for all).
+  std::vector<torch::Tensor> frozen_parameters(TrainedLayers trained);
   // Each decoder filter (the C×k×k weights of one feature) to unit L2 norm; call after every
   // update, else the L1 term could be lowered by shrinking h and growing W_d.
   void normalize_decoder();
@@ -182,7 +198,8 @@ class SlowSparseImpl : public torch::nn::Module {
   std::shared_ptr<SlowSparseImpl> second_layer;  // null with one layer
 
  private:
-  SlowSparseLoss frames_loss(const torch::Tensor& x, std::int64_t pairs);
+  SlowSparseLoss frames_loss(const torch::Tensor& x, std::int64_t pairs, TrainedLayers trained);
+  SlowSparseLoss layer_loss(const torch::Tensor& x, std::int64_t pairs);
   SlowSparseLoss direct_loss(const torch::Tensor& x, std::int64_t pairs);
   SlowSparseLoss psd_loss(const torch::Tensor& x, std::int64_t pairs);
   void init_encoder_from_decoder();

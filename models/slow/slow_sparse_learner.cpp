@@ -2,6 +2,9 @@
 
 #include <torch/torch.h>
 
+#include <utility>
+#include <vector>
+
 #include "models/training/module_state.h"
 #include "models/training/mosaic.h"
 
@@ -30,9 +33,10 @@ SlowSparseLearner::SlowSparseLearner(SlowSparseOptions model, OptimizerOptions o
 
 ClipLearner::StepFigures SlowSparseLearner::train_step(const torch::Tensor& clips) {
   optimizer_->zero_grad();
+  const TrainedLayers trained = model_->trained_layers(step_);
   {
     const Autocast autocast(device_, precision());
-    last_ = model_->loss(clips);
+    last_ = model_->loss(clips, trained);
   }
   const torch::Tensor finite = torch::isfinite(last_.total.detach());
   last_.total.backward();
@@ -47,7 +51,15 @@ ClipLearner::StepFigures SlowSparseLearner::train_step(const torch::Tensor& clip
                             upper ? residual_energy(upper->frames, upper->reconstructed) : zero})
                   .to(torch::kFloat);
   }
-  const torch::Tensor applied = step(figures, finite, [this] { model_->normalize_decoder(); });
+  // A layer not trained is put back after the update: its gradient is zero (or, in a data-parallel
+  // run, the ranks' zeros averaged), but Adam's momentum from earlier steps would still move it.
+  std::vector<std::pair<torch::Tensor, torch::Tensor>> frozen;  // a parameter and its value now
+  for (auto& p : model_->frozen_parameters(trained)) frozen.emplace_back(p, p.detach().clone());
+  const torch::Tensor applied = step(figures, finite, [&] {
+    model_->normalize_decoder();
+    torch::NoGradGuard no_grad;
+    for (auto& [live, kept] : frozen) live.copy_(kept);
+  });
   return {figures, applied};
 }
 

@@ -134,14 +134,16 @@ TEST(VidsslCli, ARunWritesConfigMetricsAndACheckpointThatLoadsInPythonAndEvaluat
   EXPECT_GT(fs::file_size(out + "/curves.png"), 10000u);
 }
 
-// A second layer (models.slow.second_layer_filters): its weights are checkpointed under
-// second_layer., its step figures logged, and the eval measures its pooled codes. A frame size the
-// two poolings do not divide is one line naming the key.
+// A second layer (models.slow.second_layer_filters), here trained greedily (second_layer_after): its
+// weights are checkpointed under second_layer., its step figures logged, and the eval measures its
+// pooled codes. A second layer's size the pooling does not divide, or a greedy schedule without a
+// second layer, is one line naming the key.
 TEST(VidsslCli, ATwoLayerRunLogsAndEvaluatesItsSecondLayer) {
   if (!have_vtest()) GTEST_SKIP() << "vtest.avi (opencv-doc) not installed";
   const auto out = test::scratch_dir("cli-two-layers");
-  const auto r = run(small_run(out, 8, "--set models.slow.second_layer_filters=8 --set models.slow.second_layer_kernel=3"));
+  const auto r = run(small_run(out, 8, "--set models.slow.second_layer_filters=8 --set models.slow.second_layer_kernel=3 --set models.slow.second_layer_after=2"));
   ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("(greedy: the first layer alone for 2 steps, then the second)"), std::string::npos) << r.err;
   const std::string metrics = read_all(out + "/metrics.jsonl");
   EXPECT_EQ(count_lines_with(metrics, "\"second_layer_residual_energy\": "), count_lines_with(metrics, "\"model\": \"slow\"")) << metrics;
   const auto py = run("/usr/bin/python3 " + std::string(VIDSSL_SOURCE_DIR) + "/scripts/load_checkpoint.py " + out);
@@ -153,6 +155,9 @@ TEST(VidsslCli, ATwoLayerRunLogsAndEvaluatesItsSecondLayer) {
   const auto odd = run(small_run(test::scratch_dir("cli-two-layers-bad"), 4, "--set models.slow.second_layer_filters=6"));
   EXPECT_EQ(odd.status, 2);
   EXPECT_EQ(odd.err, "error: models.slow.second_layer_filters: expected 0 or a multiple of pool_features (4) up to 4096, got 6\n");
+  const auto alone = run(small_run(test::scratch_dir("cli-two-layers-greedy-bad"), 4, "--set models.slow.second_layer_after=5"));
+  EXPECT_EQ(alone.status, 2);
+  EXPECT_EQ(alone.err, "error: models.slow.second_layer_after: expected 0, or a number of steps >= 1 with second_layer_filters > 0, got 5\n");
 }
 
 // scripts/lista_gain.py on a factored LISTA run that has barely moved from its start, ISTA's

@@ -5,6 +5,10 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <map>
+#include <string>
+#include <vector>
+
 #include "tests/models/gradient_check.h"
 #include "tests/test_data.h"
 
@@ -363,6 +367,95 @@ TEST(SlowSparse, TheSecondLayerSendsNoGradientIntoTheFirst) {
     } else {
       EXPECT_TRUE(torch::allclose(named.value().grad(), one_layer[named.key()].grad(), 1e-12, 1e-12)) << named.key();
     }
+  }
+}
+
+// Greedy training: a step that trains one layer sends its gradient there alone, the same gradient
+// as a step that trains both, and its total is that layer's; the other layer is still reported.
+TEST(SlowSparse, AStepThatTrainsOneLayerSendsGradientToThatLayerAlone) {
+  torch::manual_seed(24);
+  const auto pairs = torch::randn({2, 2, 1, 8, 8}, torch::kDouble);
+  const auto gradients = [&](TrainedLayers trained) {
+    torch::manual_seed(25);
+    SlowSparse stacked(tiny(SlowEncoder::relu).second_layer_filters(4).second_layer_kernel(3));
+    stacked->to(torch::kDouble);
+    const auto loss = stacked->loss(pairs, trained);
+    loss.total.backward();
+    std::map<std::string, torch::Tensor> out;
+    for (auto& named : stacked->named_parameters()) out[named.key()] = named.value().grad();
+    out["total"] = loss.total.detach();
+    out["first total"] = (loss.reconstruction + loss.sparsity + loss.slowness + loss.floor).detach();
+    out["second total"] = loss.second_layer->total.detach();
+    return out;
+  };
+  const auto all = gradients(TrainedLayers::all), first = gradients(TrainedLayers::first), second = gradients(TrainedLayers::second);
+  for (const auto& [key, grad] : all) {
+    if (key.find("total") != std::string::npos) continue;
+    const bool upper = key.rfind("second_layer.", 0) == 0;
+    const auto& trained = upper ? second.at(key) : first.at(key);
+    const auto& untrained = upper ? first.at(key) : second.at(key);
+    ASSERT_TRUE(trained.defined()) << key;
+    EXPECT_TRUE(torch::allclose(trained, grad, 1e-12, 1e-12)) << key;
+    EXPECT_FALSE(untrained.defined()) << key << ": a layer not trained is evaluated without a graph";
+  }
+  EXPECT_NEAR(first.at("total").item<double>(), all.at("first total").item<double>(), 1e-12);
+  EXPECT_NEAR(second.at("total").item<double>(), all.at("second total").item<double>(), 1e-12);
+  EXPECT_NEAR(all.at("total").item<double>(), (all.at("first total") + all.at("second total")).item<double>(), 1e-12);
+  EXPECT_NEAR(second.at("first total").item<double>(), all.at("first total").item<double>(), 1e-12) << "still reported";
+  EXPECT_THROW(SlowSparse(tiny(SlowEncoder::relu))->loss(pairs.to(torch::kFloat), TrainedLayers::second), std::invalid_argument);
+}
+
+// second_layer_after N: steps 0 to N − 1 train the first layer, then the second; without it, or
+// with one layer, every step trains all.
+TEST(SlowSparse, GreedyTrainingTrainsTheFirstLayerForItsStepsThenTheSecond) {
+  SlowSparse greedy(tiny(SlowEncoder::relu).second_layer_filters(4).second_layer_kernel(3).second_layer_after(3));
+  EXPECT_EQ(greedy->trained_layers(0), TrainedLayers::first);
+  EXPECT_EQ(greedy->trained_layers(2), TrainedLayers::first);
+  EXPECT_EQ(greedy->trained_layers(3), TrainedLayers::second);
+  EXPECT_EQ(greedy->trained_layers(1000), TrainedLayers::second);
+  EXPECT_EQ(SlowSparse(tiny(SlowEncoder::relu).second_layer_filters(4))->trained_layers(0), TrainedLayers::all);
+  EXPECT_EQ(SlowSparse(tiny(SlowEncoder::relu))->trained_layers(5), TrainedLayers::all);
+  EXPECT_EQ(greedy->frozen_parameters(TrainedLayers::all).size(), 0u);
+  const auto upper = greedy->second_layer->parameters().size(), all = greedy->parameters().size();
+  EXPECT_EQ(greedy->frozen_parameters(TrainedLayers::first).size(), upper);
+  EXPECT_EQ(greedy->frozen_parameters(TrainedLayers::second).size(), all - upper);
+  try {
+    check_options(SlowSparseOptions().filters(8).second_layer_after(10));
+    FAIL() << "expected a throw";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_EQ(std::string(e.what()), "second_layer_after: expected 0, or a number of steps >= 1 with second_layer_filters > 0, got 10");
+  }
+  EXPECT_THROW(check_options(SlowSparseOptions().filters(8).second_layer_filters(8).second_layer_after(-1)), std::invalid_argument);
+}
+
+// The learner, greedy: while the first layer trains the second does not move, and after the switch
+// the first does not, though Adam's momentum from its own steps would move it.
+TEST(SlowSparse, AGreedyLearnerLeavesTheLayerItDoesNotTrainAsItWas) {
+  torch::manual_seed(26);
+  for (const auto& device : test::test_devices()) {
+    SlowSparseLearner learner(SlowSparseOptions().filters(8).kernel(5).second_layer_filters(8).second_layer_kernel(3).second_layer_after(3),
+                              OptimizerOptions{}, ClipLearnerOptions{}, device);
+    const auto values = [&](bool upper) {
+      std::vector<torch::Tensor> out;
+      for (auto& named : learner.model()->named_parameters())
+        if ((named.key().rfind("second_layer.", 0) == 0) == upper) out.push_back(named.value().detach().clone());
+      return out;
+    };
+    const auto same = [](const std::vector<torch::Tensor>& a, const std::vector<torch::Tensor>& b) {
+      for (std::size_t i = 0; i < a.size(); ++i)
+        if (!torch::equal(a[i], b[i])) return false;
+      return true;
+    };
+    auto pairs = torch::randn({2, 2, 1, 16, 16}, torch::TensorOptions().device(device));
+    const auto first_start = values(false), second_start = values(true);
+    for (int step = 0; step < 3; ++step) learner.train(pairs);
+    const auto first_trained = values(false);
+    EXPECT_FALSE(same(first_start, first_trained)) << device;
+    EXPECT_TRUE(same(second_start, values(true))) << device;
+    for (int step = 0; step < 3; ++step) learner.train(pairs);
+    EXPECT_TRUE(same(first_trained, values(false))) << device;
+    EXPECT_FALSE(same(second_start, values(true))) << device;
+    EXPECT_EQ(learner.read_steps().size(), 6u);
   }
 }
 
