@@ -210,6 +210,7 @@ SlowSparseLoss SlowSparseImpl::frames_loss(const torch::Tensor& x, std::int64_t 
     out = layer_loss(x, pairs);
   }
   out.features = out.pooled;
+  out.whole = out.total;
   if (!second_layer) return out;
   // The second layer learns from the maps as the first layer gives them now; its loss does not
   // move the first layer.
@@ -219,6 +220,7 @@ SlowSparseLoss SlowSparseImpl::frames_loss(const torch::Tensor& x, std::int64_t 
     upper = std::make_shared<SlowSparseLoss>(second_layer->frames_loss(standardize_maps(out.pooled.detach()), pairs, TrainedLayers::all));
   }
   out.features = upper->features;
+  out.whole = out.total + upper->whole;
   if (trained == TrainedLayers::second) out.total = upper->total;
   if (trained == TrainedLayers::all) out.total = out.total + upper->total;
   out.second_layer = std::move(upper);

@@ -140,6 +140,8 @@ torch::Tensor standardize_maps(const torch::Tensor& pooled);
 // (the slowness term as options.slowness says: the normalized one is a mean ratio, not a sum).
 struct SlowSparseLoss {
   torch::Tensor total;           // what the optimizer minimizes: the trained layers' totals
+  torch::Tensor whole;           // every layer's total, trained or not (total, when all are trained): the run's
+                                 // loss figure, which greedy training's switch of layer does not make jump
   torch::Tensor reconstruction;  // ½‖x − x̂‖²
   torch::Tensor sparsity;        // α‖h‖₁
   torch::Tensor slowness;        // β Σ_j |P_j(h_t) − P_j(h_{t+1})| (or its normalized form); with psd_slowness:

@@ -45,7 +45,7 @@ ClipLearner::StepFigures SlowSparseLearner::train_step(const torch::Tensor& clip
     torch::NoGradGuard no_grad;
     const auto* upper = last_.second_layer.get();
     const auto zero = torch::zeros({}, last_.total.options());
-    figures = torch::stack({last_.total.detach(), last_.reconstruction.detach(), last_.sparsity.detach(), last_.slowness.detach(),
+    figures = torch::stack({last_.whole.detach(), last_.reconstruction.detach(), last_.sparsity.detach(), last_.slowness.detach(),
                             last_.prediction.detach(), last_.floor.detach(), residual_energy(last_.frames, last_.reconstructed),
                             active_fraction(last_.codes), upper ? upper->total.detach() : zero,
                             upper ? residual_energy(upper->frames, upper->reconstructed) : zero})

@@ -375,33 +375,38 @@ TEST(SlowSparse, TheSecondLayerSendsNoGradientIntoTheFirst) {
 TEST(SlowSparse, AStepThatTrainsOneLayerSendsGradientToThatLayerAlone) {
   torch::manual_seed(24);
   const auto pairs = torch::randn({2, 2, 1, 8, 8}, torch::kDouble);
-  const auto gradients = [&](TrainedLayers trained) {
+  struct Step {
+    std::map<std::string, torch::Tensor> gradients;  // by parameter name
+    double total, whole, first, second;              // the loss's totals; the first layer's and the second's terms
+  };
+  const auto step = [&](TrainedLayers trained) {
     torch::manual_seed(25);
     SlowSparse stacked(tiny(SlowEncoder::relu).second_layer_filters(4).second_layer_kernel(3));
     stacked->to(torch::kDouble);
     const auto loss = stacked->loss(pairs, trained);
     loss.total.backward();
-    std::map<std::string, torch::Tensor> out;
-    for (auto& named : stacked->named_parameters()) out[named.key()] = named.value().grad();
-    out["total"] = loss.total.detach();
-    out["first total"] = (loss.reconstruction + loss.sparsity + loss.slowness + loss.floor).detach();
-    out["second total"] = loss.second_layer->total.detach();
+    Step out{{},
+             loss.total.item<double>(),
+             loss.whole.item<double>(),
+             (loss.reconstruction + loss.sparsity + loss.slowness + loss.floor).item<double>(),
+             loss.second_layer->total.item<double>()};
+    for (auto& named : stacked->named_parameters()) out.gradients[named.key()] = named.value().grad();
     return out;
   };
-  const auto all = gradients(TrainedLayers::all), first = gradients(TrainedLayers::first), second = gradients(TrainedLayers::second);
-  for (const auto& [key, grad] : all) {
-    if (key.find("total") != std::string::npos) continue;
+  const Step all = step(TrainedLayers::all), first = step(TrainedLayers::first), second = step(TrainedLayers::second);
+  for (const auto& [key, gradient] : all.gradients) {
     const bool upper = key.rfind("second_layer.", 0) == 0;
-    const auto& trained = upper ? second.at(key) : first.at(key);
-    const auto& untrained = upper ? first.at(key) : second.at(key);
+    const auto& trained = (upper ? second : first).gradients.at(key);
+    const auto& untrained = (upper ? first : second).gradients.at(key);
     ASSERT_TRUE(trained.defined()) << key;
-    EXPECT_TRUE(torch::allclose(trained, grad, 1e-12, 1e-12)) << key;
+    EXPECT_TRUE(torch::allclose(trained, gradient, 1e-12, 1e-12)) << key;
     EXPECT_FALSE(untrained.defined()) << key << ": a layer not trained is evaluated without a graph";
   }
-  EXPECT_NEAR(first.at("total").item<double>(), all.at("first total").item<double>(), 1e-12);
-  EXPECT_NEAR(second.at("total").item<double>(), all.at("second total").item<double>(), 1e-12);
-  EXPECT_NEAR(all.at("total").item<double>(), (all.at("first total") + all.at("second total")).item<double>(), 1e-12);
-  EXPECT_NEAR(second.at("first total").item<double>(), all.at("first total").item<double>(), 1e-12) << "still reported";
+  EXPECT_NEAR(all.total, all.first + all.second, 1e-12);
+  EXPECT_NEAR(first.total, all.first, 1e-12);
+  EXPECT_NEAR(second.total, all.second, 1e-12);
+  EXPECT_NEAR(second.first, all.first, 1e-12) << "a layer not trained is still reported";
+  for (const Step* s : {&all, &first, &second}) EXPECT_NEAR(s->whole, all.total, 1e-12) << "the loss figure is every layer's";
   EXPECT_THROW(SlowSparse(tiny(SlowEncoder::relu))->loss(pairs.to(torch::kFloat), TrainedLayers::second), std::invalid_argument);
 }
 
