@@ -161,8 +161,9 @@ class SlowRecipe final : public LearnerRecipe {
                        to_string(model.encoder()), model.filters(), model.kernel(), model.kernel(), model.alpha(), model.beta(),
                        to_string(model.slowness()), model.activity_floor(), model.activity_floor_share(), to_string(model.training()),
                        model.psd_slowness() == PsdSlowness::inference ? " (slowness in the inference)" : "",
-                       model.second_layer_filters() > 0 ? fmt::format(", second layer {} filters {}x{}", model.second_layer_filters(),
-                                                                      model.second_layer_kernel(), model.second_layer_kernel())
+                       model.second_layer_filters() > 0 ? fmt::format(", second layer {} filters {}x{}, beta {}", model.second_layer_filters(),
+                                                                      model.second_layer_kernel(), model.second_layer_kernel(),
+                                                                      second_layer_options(model).beta())
                                                         : "",
                        model.second_layer_after() > 0 ? fmt::format(" (greedy: the first layer alone for {} steps, then the second)", model.second_layer_after())
                                                       : "");
@@ -201,6 +202,7 @@ std::unique_ptr<LearnerRecipe> read_slow(ConfigReader& r, const std::string& pre
   r.read(prefix + "second_layer_filters", m.second_layer_filters());
   r.read(prefix + "second_layer_kernel", m.second_layer_kernel());
   r.read(prefix + "second_layer_after", m.second_layer_after());
+  r.read(prefix + "second_layer_beta_scale", m.second_layer_beta_scale());
   check_under(prefix, [&] { check_options(m); });
   recipe->optimizer = context.optimizer;
   recipe->clips = read_clip_learner_options(r, prefix, context);

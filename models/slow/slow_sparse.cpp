@@ -75,6 +75,7 @@ void check_options(const SlowSparseOptions& o) {
     fail("second_layer_kernel", "an odd size in [1, 63]", std::to_string(o.second_layer_kernel()));
   if (o.second_layer_after() < 0 || (o.second_layer_after() > 0 && o.second_layer_filters() == 0))
     fail("second_layer_after", "0, or a number of steps >= 1 with second_layer_filters > 0", std::to_string(o.second_layer_after()));
+  if (!(o.second_layer_beta_scale() >= 0)) fail("second_layer_beta_scale", "a number >= 0", std::to_string(o.second_layer_beta_scale()));
   if (o.psd_slowness() == PsdSlowness::inference) {
     if (o.training() != SlowTraining::psd) fail("psd_slowness", "encoder where training is direct (there is no inference)", "inference");
     if (o.slowness() != SlownessTerm::l1)
@@ -89,6 +90,8 @@ SlowSparseOptions second_layer_options(const SlowSparseOptions& options) {
   out.kernel(options.second_layer_kernel());
   out.second_layer_filters(0);
   out.second_layer_after(0);
+  out.beta(options.beta() * options.second_layer_beta_scale());
+  out.second_layer_beta_scale(1.0);
   return out;
 }
 

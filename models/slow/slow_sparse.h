@@ -69,6 +69,7 @@ void check_options(const SlowSparseOptions& options);
 //     second_layer_filters: 0  # > 0: a second layer on the first's pooled maps (0: one layer)
 //     second_layer_kernel: 5
 //     second_layer_after: 0    # > 0: greedy, the first layer alone for this many steps, then the second alone
+//     second_layer_beta_scale: 1  # the second layer's beta is beta times this
 struct SlowSparseOptions {
   TORCH_ARG(std::int64_t, channels) = 1;
   TORCH_ARG(std::int64_t, filters) = 64;
@@ -118,6 +119,12 @@ struct SlowSparseOptions {
   // videos (docs/results.md, Model A): with slowness it is above its own sparse only's AUC on
   // four and below on none, but no slower by the TCR.
   TORCH_ARG(std::int64_t, second_layer_after) = 0;
+  // The second layer's β is β times this. Why: the second layer's input is standardized, each
+  // frame's maps at deviation 1, so its reconstruction and sparsity terms are tens of times the
+  // first layer's (its loss about 6 against 0.17, measured), while the normalized slowness term
+  // is a ratio of map sizes and does not grow with them: at the first layer's β the second
+  // layer's slowness weighs that much less.
+  TORCH_ARG(double, second_layer_beta_scale) = 1.0;
 };
 
 // The options of the second layer `options` asks for: its filters and kernel, the first layer's

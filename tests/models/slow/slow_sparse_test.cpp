@@ -431,6 +431,7 @@ TEST(SlowSparse, GreedyTrainingTrainsTheFirstLayerForItsStepsThenTheSecond) {
     EXPECT_EQ(std::string(e.what()), "second_layer_after: expected 0, or a number of steps >= 1 with second_layer_filters > 0, got 10");
   }
   EXPECT_THROW(check_options(SlowSparseOptions().filters(8).second_layer_filters(8).second_layer_after(-1)), std::invalid_argument);
+  EXPECT_THROW(check_options(SlowSparseOptions().filters(8).second_layer_filters(8).second_layer_beta_scale(-1)), std::invalid_argument);
 }
 
 // The learner, greedy: while the first layer trains the second does not move, and after the switch
@@ -462,6 +463,22 @@ TEST(SlowSparse, AGreedyLearnerLeavesTheLayerItDoesNotTrainAsItWas) {
     EXPECT_FALSE(same(second_start, values(true))) << device;
     EXPECT_EQ(learner.read_steps().size(), 6u);
   }
+}
+
+// The second layer's options: the first layer's pooled maps as channels, its own filters and
+// kernel, β scaled by second_layer_beta_scale, and no layer or schedule of its own.
+TEST(SlowSparse, TheSecondLayersOptionsTakeItsSizeAndItsScaledBeta) {
+  const auto upper = second_layer_options(
+      SlowSparseOptions().filters(16).beta(2).alpha(0.3).second_layer_filters(8).second_layer_kernel(3).second_layer_after(5).second_layer_beta_scale(16));
+  EXPECT_EQ(upper.channels(), 4);
+  EXPECT_EQ(upper.filters(), 8);
+  EXPECT_EQ(upper.kernel(), 3);
+  EXPECT_DOUBLE_EQ(upper.beta(), 32.0);
+  EXPECT_DOUBLE_EQ(upper.alpha(), 0.3);
+  EXPECT_EQ(upper.second_layer_filters(), 0);
+  EXPECT_EQ(upper.second_layer_after(), 0);
+  EXPECT_DOUBLE_EQ(upper.second_layer_beta_scale(), 1.0);
+  EXPECT_DOUBLE_EQ(second_layer_options(SlowSparseOptions().beta(2).second_layer_filters(8)).beta(), 2.0);
 }
 
 TEST(SlowSparse, ASecondLayerNeedsAMultipleOfThePoolingGroupAndAnOddKernel) {
