@@ -107,9 +107,10 @@ struct SlowSparseOptions {
   // while a scene moves has to pool over more. Trained online with the first, on the first's
   // current maps as they are (no gradient reaches the first layer from the second), each pair of
   // frames training both: a departure from the paper's greedy training, one layer after the
-  // other, which second_layer_after gives. Measured on ten held-out videos (docs/results.md, Model A): it tells Megamind.avi from
-  // the others better than the first layer's maps, with or without slowness, but its slowness is
-  // no further above its own sparse only than one layer's is.
+  // other, which second_layer_after gives. Measured on ten held-out videos (docs/results.md,
+  // Model A): it tells Megamind.avi from the others better than the first layer's maps, with or
+  // without slowness, but its slowness is no further above its own sparse only than one layer's
+  // is.
   TORCH_ARG(std::int64_t, second_layer_filters) = 0;
   TORCH_ARG(std::int64_t, second_layer_kernel) = 5;
   // Greedy training, the paper's: the first layer learns alone for this many steps, then it is
@@ -123,9 +124,9 @@ struct SlowSparseOptions {
   // frame's maps at deviation 1, so its reconstruction and sparsity terms are tens of times the
   // first layer's (its loss about 6 against 0.17, measured), while the normalized slowness term
   // is a ratio of map sizes and does not grow with them: at the first layer's β the second
-  // layer's slowness weighs that much less. Measured, greedy, β 2, scale 16: TCR at least 15 %
-  // below its sparse only on eight of ten held-out videos (one of ten at scale 1), and the AUC of
-  // 18 videos above its sparse only's by more than the seeds' spread.
+  // layer's slowness weighs that much less. Measured, greedy, β 2: TCR at least 15 % below its
+  // sparse only on one of ten held-out videos at scale 1, eight at scale 16 (where the AUC of 18
+  // videos is above its sparse only's by more than the seeds' spread) and all ten at scale 64.
   TORCH_ARG(double, second_layer_beta_scale) = 1.0;
 };
 

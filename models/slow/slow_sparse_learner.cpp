@@ -53,6 +53,9 @@ ClipLearner::StepFigures SlowSparseLearner::train_step(const torch::Tensor& clip
   }
   // A layer not trained is put back after the update: its gradient is zero (or, in a data-parallel
   // run, the ranks' zeros averaged), but Adam's momentum from earlier steps would still move it.
+  // In a data-parallel run that averages weights every k > 1 steps (dist.sync_every), each rank
+  // keeps the frozen layer it had at the switch, which the last average before it may not have
+  // made equal across ranks.
   std::vector<std::pair<torch::Tensor, torch::Tensor>> frozen;  // a parameter and its value now
   for (auto& p : model_->frozen_parameters(trained)) frozen.emplace_back(p, p.detach().clone());
   const torch::Tensor applied = step(figures, finite, [&] {
