@@ -218,13 +218,17 @@ struct SlownessSetting {
   double floor;  // models.slow.activity_floor
 };
 
-// Trained on cup.mp4 at the webcam configs' time step (pairs 4 frames apart), 80×60, 16 filters,
-// so that CI trains a model in about fifteen seconds.
-SlowSparseLearner trained_on_cup(const SlownessSetting& setting, int seed, const torch::Device& device, const torch::Tensor& train_clip) {
+// The learning tests' model, small enough that CI trains it in about fifteen seconds: 16 filters
+// 7×7, with the setting's slowness.
+SlowSparseOptions small_model(const SlownessSetting& setting) {
+  return SlowSparseOptions().filters(16).kernel(7).beta(setting.beta).slowness(setting.term).activity_floor(setting.floor);
+}
+
+// Trained 600 steps of batch 8 on cup.mp4 at 80×60, at the webcam configs' time step (pairs 4
+// frames apart).
+SlowSparseLearner trained_on_cup(const SlowSparseOptions& options, int seed, const torch::Device& device, const torch::Tensor& train_clip) {
   torch::manual_seed(seed);
-  SlowSparseLearner learner(
-      SlowSparseOptions().filters(16).kernel(7).beta(setting.beta).slowness(setting.term).activity_floor(setting.floor), adam(3e-3),
-      ClipLearnerOptions{}, device);
+  SlowSparseLearner learner(options, adam(3e-3), ClipLearnerOptions{}, device);
   train(learner, train_clip.to(device), 600, 8, seed, 4);
   return learner;
 }
@@ -261,7 +265,7 @@ TEST(SlowSparseLearning, SlownessLowersTheTemporalCoherenceRatioOnEveryHeldOutCl
     for (const int seed : {1, 2}) {
       SCOPED_TRACE(device.str() + " seed " + std::to_string(seed));
       const auto figures_of = [&](const SlownessSetting& setting) {
-        auto learner = trained_on_cup(setting, seed, device, train_clip);
+        auto learner = trained_on_cup(small_model(setting), seed, device, train_clip);
         torch::NoGradGuard no_grad;
         const auto codes = learner.model()->encode(held_out.frames.to(device));
         const auto features = learner.model()->pool(codes).flatten(1).cpu();
@@ -322,7 +326,7 @@ TEST(SlowSparseLearning, SlownessTellsAHeldOutVideoWithCutsFromTheOthers) {
       SCOPED_TRACE(device.str() + " seed " + std::to_string(seed));
       // Each clip's AP with its middle frame querying, and averaged over every frame querying.
       const auto precision_of = [&](const SlownessSetting& setting) {
-        auto learner = trained_on_cup(setting, seed, device, train_clip);
+        auto learner = trained_on_cup(small_model(setting), seed, device, train_clip);
         torch::NoGradGuard no_grad;
         const auto features = learner.model()->pool(learner.model()->encode(held_out.frames.to(device))).flatten(1).cpu();
         return scene_average_precision(features, scenes);
@@ -398,19 +402,9 @@ TEST(SlowSparseLearning, AGreedySecondLayerAtItsOwnBetaIsSlowerThanItsSparseOnly
     for (const int seed : {1, 2}) {
       SCOPED_TRACE(device.str() + " seed " + std::to_string(seed));
       const auto tcr_of = [&](const SlownessSetting& setting, double scale) {
-        torch::manual_seed(seed);
-        SlowSparseLearner learner(SlowSparseOptions()
-                                      .filters(16)
-                                      .kernel(7)
-                                      .beta(setting.beta)
-                                      .slowness(setting.term)
-                                      .activity_floor(setting.floor)
-                                      .second_layer_filters(16)
-                                      .second_layer_kernel(5)
-                                      .second_layer_after(300)
-                                      .second_layer_beta_scale(scale),
-                                  adam(3e-3), ClipLearnerOptions{}, device);
-        train(learner, train_clip.to(device), 600, 8, seed, 4);
+        auto learner = trained_on_cup(
+            small_model(setting).second_layer_filters(16).second_layer_kernel(5).second_layer_after(300).second_layer_beta_scale(scale), seed,
+            device, train_clip);
         torch::NoGradGuard no_grad;
         auto& model = learner.model();
         const auto features = model->top_features(model->pool(model->encode(held_out.frames.to(device)))).flatten(1).cpu();
