@@ -39,8 +39,9 @@ double clip_mean(const std::map<std::int64_t, double>& by_scene, const std::map<
 
 // Each clip's TCR and temporal AUC within the whole held-out set, as a JSON array: its near pairs
 // against far frames of every clip, its scenes' middle frames and every frame ranking every frame
-// (`precision`, by scene). A folder's clips are named by their files (when none was skipped,
-// else by number).
+// (`precision`, by scene), and the other clip its frames' nearest neighbours come from most often
+// (`nearest_other`, with the share of its frames). A folder's clips are named by their files (when
+// none was skipped, else by number).
 std::string per_clip_figures(const torch::Tensor& features, const std::vector<FrameTiming>& timing, const std::vector<std::int64_t>& scenes,
                              const ScenePrecision& precision, const EvaluationRequest& request) {
   std::map<std::int32_t, std::int64_t> frames;
@@ -52,13 +53,16 @@ std::string per_clip_figures(const torch::Tensor& features, const std::vector<Fr
   std::vector<std::string> names;
   if (fs::is_directory(request.source)) names = list_video_files(request.source);
   if (names.size() != frames.size()) names.clear();
-  std::string out = "[";
+  std::map<std::int32_t, std::string> name_of;
   std::size_t order = 0;  // clip numbers grow with each clip read; a folder reads its files in order
+  for (const auto& [clip, count] : frames)
+    name_of[clip] = names.empty() ? std::to_string(clip) : fs::path(names[order++]).filename().string();
+  const auto nearest = nearest_other_clip(features, timing);
+  std::string out = "[";
   for (const auto& [clip, count] : frames) {
     JsonLine line;
     line.add("clip", clip);
-    if (!names.empty()) line.add("name", fs::path(names[order]).filename().string());
-    ++order;
+    if (!names.empty()) line.add("name", name_of[clip]);
     line.add("frames", count);
     try {
       line.add("tcr", temporal_coherence_ratio(features, timing, {.min_gap_s = request.min_gap_seconds, .near_gap = request.gap, .clip = clip}));
@@ -67,6 +71,10 @@ std::string per_clip_figures(const torch::Tensor& features, const std::vector<Fr
     }
     line.add("temporal_auc", clip_mean(precision.middle, clip_of_scene, clip));
     line.add("temporal_auc_every", clip_mean(precision.every, clip_of_scene, clip));
+    if (const auto found = nearest.find(clip); found != nearest.end()) {
+      line.add("nearest_other", name_of[found->second.clip]);
+      line.add("nearest_other_share", found->second.share);
+    }
     out += (out.size() > 1 ? ", " : "") + line.str();
   }
   return out + "]";

@@ -99,6 +99,35 @@ double temporal_auc(const torch::Tensor& features, const std::vector<std::int64_
   return mean_average_precision(scene_average_precision(features, scene).middle);
 }
 
+std::map<std::int32_t, NearestOtherClip> nearest_other_clip(const torch::Tensor& features, const std::vector<FrameTiming>& timing) {
+  torch::NoGradGuard no_grad;
+  auto f = features.to(torch::kCPU, torch::kDouble).flatten(1);
+  const auto n = f.size(0);
+  if (static_cast<std::int64_t>(timing.size()) != n) throw std::invalid_argument("nearest_other_clip: one timing per feature row expected");
+  f = f / f.norm(2, 1, true).clamp_min(1e-12);
+  std::vector<std::int32_t> clip_ids(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) clip_ids[static_cast<std::size_t>(i)] = timing[static_cast<std::size_t>(i)].clip_id;
+  const auto clip = torch::tensor(clip_ids, torch::kInt32);
+  // Frames of the row's own clip can never be its nearest other: below any cosine similarity.
+  const auto similarity = torch::matmul(f, f.t()).masked_fill(clip.unsqueeze(1) == clip.unsqueeze(0), -2.0);
+  const auto nearest = similarity.argmax(1);
+  const auto best = std::get<0>(similarity.max(1));
+  std::map<std::int32_t, std::map<std::int32_t, std::int64_t>> votes;
+  std::map<std::int32_t, std::int64_t> frames;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const auto own = clip_ids[static_cast<std::size_t>(i)];
+    ++frames[own];
+    if (best[i].item<double>() > -2.0) ++votes[own][clip_ids[static_cast<std::size_t>(nearest[i].item<std::int64_t>())]];
+  }
+  std::map<std::int32_t, NearestOtherClip> out;
+  for (const auto& [own, counts] : votes) {
+    // The lowest clip number wins a tie, so the answer does not depend on the map's order of ties.
+    const auto top = std::max_element(counts.begin(), counts.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
+    out[own] = {top->first, static_cast<double>(top->second) / static_cast<double>(frames[own])};
+  }
+  return out;
+}
+
 std::vector<std::int64_t> fixed_length_scenes(const std::vector<FrameTiming>& timing, double scene_s, double gap_s) {
   std::vector<std::int64_t> scene(timing.size());
   const auto length_us = static_cast<std::int64_t>(scene_s * 1e6);

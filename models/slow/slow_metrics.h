@@ -56,6 +56,18 @@ double temporal_auc(const torch::Tensor& features, const std::vector<std::int64_
 // asked to tell its scene's last frame from the next scene's first.
 std::vector<std::int64_t> fixed_length_scenes(const std::vector<FrameTiming>& timing, double scene_s, double gap_s = 0);
 
+// For each clip, the other clip that its frames' nearest neighbours (by cosine similarity, among
+// the frames of every other clip) come from most often, and the share of its frames for which
+// they do. Why: a clip's temporal AUC falls where its frames rank another clip's frames above
+// their own; this names the clip, so that a drop can be read as invariance (two clips of one
+// scene: visp-images-data's mire2.mkv and mbtcube.mkv share a camera and a table) or as
+// confusion. features: T×D, one row per frame; timing: T entries; a clip alone has none.
+struct NearestOtherClip {
+  std::int32_t clip = -1;
+  double share = 0;
+};
+std::map<std::int32_t, NearestOtherClip> nearest_other_clip(const torch::Tensor& features, const std::vector<FrameTiming>& timing);
+
 // How many channels are dark: their activity (one non-negative figure per channel, e.g. the mean
 // |h| of each feature or the mean of each pooled map over held-out frames) below `share` of the
 // most active channel's. A slowness term strong enough to switch moving features off shows here

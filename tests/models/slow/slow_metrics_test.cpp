@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cmath>
+#include <map>
+#include <string>
+
 namespace vidssl {
 namespace {
 
@@ -161,6 +165,64 @@ TEST(TemporalAuc, FramesOfNoSceneAreNeitherQueriedNorRanked) {
   auto features = torch::tensor({{1.0, 0.0}, {0.9, 0.1}, {0.9, 0.1}, {0.1, 0.9}, {0.0, 1.0}}, torch::kDouble);
   EXPECT_NEAR(temporal_auc(features, {0, 0, 1, 1, 1}), (0.5 + (1.0 + 2.0 / 3) / 2) / 2, 1e-12);
   EXPECT_NEAR(temporal_auc(features, {0, 0, -1, 1, 1}), 1.0, 1e-12);
+}
+
+TEST(NearestOtherClip, NamesTheClipWhoseFramesLookMostLikeAClipsOwn) {
+  // Directions in the plane: clip 0 at 0° and 10°, clip 1 at 20° and 90°, clip 2 at 85°. Clip 0's
+  // frames both find 20° (clip 1); clip 1's 20° finds 10° (clip 0), its 90° finds 85° (clip 2): a
+  // tie, which the lower clip number takes; clip 2's finds 90° (clip 1).
+  const double degrees[] = {0, 10, 20, 90, 85};
+  std::vector<double> xy;
+  for (const double d : degrees) {
+    xy.push_back(std::cos(d * M_PI / 180));
+    xy.push_back(std::sin(d * M_PI / 180));
+  }
+  const auto features = 3.0 * torch::tensor(xy, torch::kDouble).view({5, 2});  // scale: cosine ignores it
+  auto timing = one_clip(5, 10);
+  timing[2].clip_id = timing[3].clip_id = 1;
+  timing[4].clip_id = 2;
+  const auto nearest = nearest_other_clip(features, timing);
+  ASSERT_EQ(nearest.size(), 3u);
+  EXPECT_EQ(nearest.at(0).clip, 1);
+  EXPECT_DOUBLE_EQ(nearest.at(0).share, 1.0);
+  EXPECT_EQ(nearest.at(1).clip, 0);
+  EXPECT_DOUBLE_EQ(nearest.at(1).share, 0.5);
+  EXPECT_EQ(nearest.at(2).clip, 1);
+  EXPECT_DOUBLE_EQ(nearest.at(2).share, 1.0);
+}
+
+TEST(NearestOtherClip, MatchesADirectLoopOverEveryPairOfFrames) {
+  torch::manual_seed(3);
+  const auto features = torch::randn({40, 6}, torch::kDouble);
+  std::vector<FrameTiming> timing(40);
+  for (int i = 0; i < 40; ++i) timing[i].clip_id = (i * 7) % 4;  // four clips, interleaved rows
+  const auto nearest = nearest_other_clip(features, timing);
+  for (int c = 0; c < 4; ++c) {
+    std::map<int, int> votes;
+    int frames = 0;
+    for (int i = 0; i < 40; ++i) {
+      if (timing[i].clip_id != c) continue;
+      ++frames;
+      double best = -2;
+      int best_clip = -1;
+      for (int j = 0; j < 40; ++j) {
+        if (timing[j].clip_id == c) continue;
+        const double cosine = (features[i].dot(features[j]) / (features[i].norm() * features[j].norm())).item<double>();
+        if (cosine > best) best = cosine, best_clip = timing[j].clip_id;
+      }
+      ++votes[best_clip];
+    }
+    int top = -1;
+    for (const auto& [clip, count] : votes)
+      if (top < 0 || count > votes[top]) top = clip;
+    SCOPED_TRACE("clip " + std::to_string(c));
+    EXPECT_EQ(nearest.at(c).clip, top);
+    EXPECT_DOUBLE_EQ(nearest.at(c).share, static_cast<double>(votes[top]) / frames);
+  }
+}
+
+TEST(NearestOtherClip, AClipAloneHasNoOther) {
+  EXPECT_TRUE(nearest_other_clip(torch::randn({4, 3}), one_clip(4, 10)).empty());
 }
 
 TEST(DarkChannels, CountsChannelsBelowTheShareOfTheMostActive) {
