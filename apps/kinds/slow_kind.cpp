@@ -39,9 +39,9 @@ double clip_mean(const std::map<std::int64_t, double>& by_scene, const std::map<
 
 // Each clip's TCR and temporal AUC within the whole held-out set, as a JSON array: its near pairs
 // against far frames of every clip, its scenes' middle frames and every frame ranking every frame
-// (`precision`, by scene), and the other clip its frames' nearest neighbours come from most often
-// (`nearest_other`, with the share of its frames). A folder's clips are named by their files (when
-// none was skipped, else by number).
+// (`precision`, by scene), and its R-precision and the other clip that intrudes most among its
+// frames' nearest (`clip_confusion`). A folder's clips are named by their files (when none was
+// skipped, else by number).
 std::string per_clip_figures(const torch::Tensor& features, const std::vector<FrameTiming>& timing, const std::vector<std::int64_t>& scenes,
                              const ScenePrecision& precision, const EvaluationRequest& request) {
   std::map<std::int32_t, std::int64_t> frames;
@@ -57,7 +57,7 @@ std::string per_clip_figures(const torch::Tensor& features, const std::vector<Fr
   std::size_t order = 0;  // clip numbers grow with each clip read; a folder reads its files in order
   for (const auto& [clip, count] : frames)
     name_of[clip] = names.empty() ? std::to_string(clip) : fs::path(names[order++]).filename().string();
-  const auto nearest = nearest_other_clip(features, timing);
+  const auto confusion = clip_confusion(features, timing);
   std::string out = "[";
   for (const auto& [clip, count] : frames) {
     JsonLine line;
@@ -71,9 +71,12 @@ std::string per_clip_figures(const torch::Tensor& features, const std::vector<Fr
     }
     line.add("temporal_auc", clip_mean(precision.middle, clip_of_scene, clip));
     line.add("temporal_auc_every", clip_mean(precision.every, clip_of_scene, clip));
-    if (const auto found = nearest.find(clip); found != nearest.end()) {
-      line.add("nearest_other", name_of[found->second.clip]);
-      line.add("nearest_other_share", found->second.share);
+    if (const auto found = confusion.find(clip); found != confusion.end()) {
+      line.add("r_precision", found->second.r_precision);
+      if (found->second.confused_with >= 0) {
+        line.add("confused_with", name_of[found->second.confused_with]);
+        line.add("confused_share", found->second.confused_share);
+      }
     }
     out += (out.size() > 1 ? ", " : "") + line.str();
   }

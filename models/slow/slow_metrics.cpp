@@ -99,31 +99,43 @@ double temporal_auc(const torch::Tensor& features, const std::vector<std::int64_
   return mean_average_precision(scene_average_precision(features, scene).middle);
 }
 
-std::map<std::int32_t, NearestOtherClip> nearest_other_clip(const torch::Tensor& features, const std::vector<FrameTiming>& timing) {
+std::map<std::int32_t, ClipConfusion> clip_confusion(const torch::Tensor& features, const std::vector<FrameTiming>& timing) {
   torch::NoGradGuard no_grad;
   auto f = features.to(torch::kCPU, torch::kDouble).flatten(1);
   const auto n = f.size(0);
-  if (static_cast<std::int64_t>(timing.size()) != n) throw std::invalid_argument("nearest_other_clip: one timing per feature row expected");
+  if (static_cast<std::int64_t>(timing.size()) != n) throw std::invalid_argument("clip_confusion: one timing per feature row expected");
   f = f / f.norm(2, 1, true).clamp_min(1e-12);
-  std::vector<std::int32_t> clip_ids(static_cast<std::size_t>(n));
-  for (std::int64_t i = 0; i < n; ++i) clip_ids[static_cast<std::size_t>(i)] = timing[static_cast<std::size_t>(i)].clip_id;
-  const auto clip = torch::tensor(clip_ids, torch::kInt32);
-  // Frames of the row's own clip can never be its nearest other: below any cosine similarity.
-  const auto similarity = torch::matmul(f, f.t()).masked_fill(clip.unsqueeze(1) == clip.unsqueeze(0), -2.0);
-  const auto nearest = similarity.argmax(1);
-  const auto best = std::get<0>(similarity.max(1));
-  std::map<std::int32_t, std::map<std::int32_t, std::int64_t>> votes;
-  std::map<std::int32_t, std::int64_t> frames;
-  for (std::int64_t i = 0; i < n; ++i) {
-    const auto own = clip_ids[static_cast<std::size_t>(i)];
-    ++frames[own];
-    if (best[i].item<double>() > -2.0) ++votes[own][clip_ids[static_cast<std::size_t>(nearest[i].item<std::int64_t>())]];
-  }
-  std::map<std::int32_t, NearestOtherClip> out;
-  for (const auto& [own, counts] : votes) {
-    // The lowest clip number wins a tie, so the answer does not depend on the map's order of ties.
-    const auto top = std::max_element(counts.begin(), counts.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
-    out[own] = {top->first, static_cast<double>(top->second) / static_cast<double>(frames[own])};
+  // A frame is never among its own neighbours: below any cosine similarity.
+  const auto similarity = torch::matmul(f, f.t()).fill_diagonal_(-2.0);
+  std::map<std::int32_t, std::vector<std::int64_t>> members;
+  for (std::int64_t i = 0; i < n; ++i) members[timing[static_cast<std::size_t>(i)].clip_id].push_back(i);
+  std::map<std::int32_t, ClipConfusion> out;
+  for (const auto& [clip, rows] : members) {
+    const auto r = static_cast<std::int64_t>(rows.size()) - 1;
+    if (r < 1) continue;
+    const auto nearest = std::get<1>(similarity.index_select(0, torch::tensor(rows, torch::kLong)).topk(r, 1));
+    const auto nearest_rows = nearest.contiguous();
+    const auto* index = nearest_rows.data_ptr<std::int64_t>();
+    std::map<std::int32_t, std::int64_t> intruders;
+    std::int64_t own = 0, other = 0;
+    for (std::int64_t k = 0; k < nearest_rows.numel(); ++k) {
+      const auto from = timing[static_cast<std::size_t>(index[k])].clip_id;
+      if (from == clip) {
+        ++own;
+      } else {
+        ++intruders[from];
+        ++other;
+      }
+    }
+    ClipConfusion confusion;
+    confusion.r_precision = static_cast<double>(own) / static_cast<double>(nearest_rows.numel());
+    if (other > 0) {
+      // The lowest clip number takes a tie: max_element keeps the first of equals, the map is in order.
+      const auto top = std::max_element(intruders.begin(), intruders.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
+      confusion.confused_with = top->first;
+      confusion.confused_share = static_cast<double>(top->second) / static_cast<double>(other);
+    }
+    out[clip] = confusion;
   }
   return out;
 }

@@ -56,17 +56,22 @@ double temporal_auc(const torch::Tensor& features, const std::vector<std::int64_
 // asked to tell its scene's last frame from the next scene's first.
 std::vector<std::int64_t> fixed_length_scenes(const std::vector<FrameTiming>& timing, double scene_s, double gap_s = 0);
 
-// For each clip, the other clip that its frames' nearest neighbours (by cosine similarity, among
-// the frames of every other clip) come from most often, and the share of its frames for which
-// they do. Why: a clip's temporal AUC falls where its frames rank another clip's frames above
-// their own; this names the clip, so that a drop can be read as invariance (two clips of one
-// scene: visp-images-data's mire2.mkv and mbtcube.mkv share a camera and a table) or as
-// confusion. features: T×D, one row per frame; timing: T entries; a clip alone has none.
-struct NearestOtherClip {
-  std::int32_t clip = -1;
-  double share = 0;
+// How far a clip's frames find their own clip, and which other clip they find instead. Each frame
+// of a clip of n frames ranks every other frame by cosine similarity; its R-precision is the share
+// of its own clip among the first n − 1 (1: all its own frames first). The frames of other clips
+// among those first n − 1 are intruders: `confused_with` is the clip that supplies most of them
+// over the clip's frames, `confused_share` its share of them (−1 and 0 where none intrudes). Why:
+// a clip's temporal AUC falls where other clips' frames rank above its own, and this names which
+// clip, so that a drop can be read as invariance (two clips of one scene) or as confusion. The
+// nearest neighbour alone does not: one clip with many shots is every clip's nearest (measured on
+// 18 held-out videos, Megamind.avi for 17) without ranking above their own frames. features: T×D,
+// one row per frame; timing: T entries; a clip of one frame has no entry.
+struct ClipConfusion {
+  double r_precision = 1;
+  std::int32_t confused_with = -1;
+  double confused_share = 0;
 };
-std::map<std::int32_t, NearestOtherClip> nearest_other_clip(const torch::Tensor& features, const std::vector<FrameTiming>& timing);
+std::map<std::int32_t, ClipConfusion> clip_confusion(const torch::Tensor& features, const std::vector<FrameTiming>& timing);
 
 // How many channels are dark: their activity (one non-negative figure per channel, e.g. the mean
 // |h| of each feature or the mean of each pooled map over held-out frames) below `share` of the

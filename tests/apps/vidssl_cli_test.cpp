@@ -128,9 +128,10 @@ TEST(VidsslCli, ARunWritesConfigMetricsAndACheckpointThatLoadsInPythonAndEvaluat
   const auto last_every = folder.out.rfind("\"temporal_auc_every\": ");
   ASSERT_NE(last_every, std::string::npos) << folder.out;
   EXPECT_GT(last_every, folder.out.find("\"name\": \"b.avi\"")) << "each clip's too: " << folder.out;
-  // Two clips: each one's nearest other is the other, for all of its frames.
-  EXPECT_NE(folder.out.find("\"nearest_other\": \"b.avi\", \"nearest_other_share\": 1}"), std::string::npos) << folder.out;
-  EXPECT_NE(folder.out.find("\"nearest_other\": \"a.avi\", \"nearest_other_share\": 1}"), std::string::npos) << folder.out;
+  // Two copies of one clip: each frame's twin in the other copy is among its nearest, so each clip
+  // is confused with the other, which supplies all of its intruders.
+  EXPECT_NE(folder.out.find("\"confused_with\": \"b.avi\", \"confused_share\": 1}"), std::string::npos) << folder.out;
+  EXPECT_NE(folder.out.find("\"confused_with\": \"a.avi\", \"confused_share\": 1}"), std::string::npos) << folder.out;
 
   const auto plot = run(vidssl() + " plot " + out);
   ASSERT_EQ(plot.status, 0) << plot.err;

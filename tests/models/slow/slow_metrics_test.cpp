@@ -3,9 +3,12 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace vidssl {
 namespace {
@@ -167,62 +170,77 @@ TEST(TemporalAuc, FramesOfNoSceneAreNeitherQueriedNorRanked) {
   EXPECT_NEAR(temporal_auc(features, {0, 0, -1, 1, 1}), 1.0, 1e-12);
 }
 
-TEST(NearestOtherClip, NamesTheClipWhoseFramesLookMostLikeAClipsOwn) {
-  // Directions in the plane: clip 0 at 0° and 10°, clip 1 at 20° and 90°, clip 2 at 85°. Clip 0's
-  // frames both find 20° (clip 1); clip 1's 20° finds 10° (clip 0), its 90° finds 85° (clip 2): a
-  // tie, which the lower clip number takes; clip 2's finds 90° (clip 1).
-  const double degrees[] = {0, 10, 20, 90, 85};
+// Frames as directions in the plane, one row per angle in degrees.
+torch::Tensor directions(const std::vector<double>& degrees) {
   std::vector<double> xy;
   for (const double d : degrees) {
     xy.push_back(std::cos(d * M_PI / 180));
     xy.push_back(std::sin(d * M_PI / 180));
   }
-  const auto features = 3.0 * torch::tensor(xy, torch::kDouble).view({5, 2});  // scale: cosine ignores it
-  auto timing = one_clip(5, 10);
-  timing[2].clip_id = timing[3].clip_id = 1;
-  timing[4].clip_id = 2;
-  const auto nearest = nearest_other_clip(features, timing);
-  ASSERT_EQ(nearest.size(), 3u);
-  EXPECT_EQ(nearest.at(0).clip, 1);
-  EXPECT_DOUBLE_EQ(nearest.at(0).share, 1.0);
-  EXPECT_EQ(nearest.at(1).clip, 0);
-  EXPECT_DOUBLE_EQ(nearest.at(1).share, 0.5);
-  EXPECT_EQ(nearest.at(2).clip, 1);
-  EXPECT_DOUBLE_EQ(nearest.at(2).share, 1.0);
+  return torch::tensor(xy, torch::kDouble).view({static_cast<std::int64_t>(degrees.size()), 2});
 }
 
-TEST(NearestOtherClip, MatchesADirectLoopOverEveryPairOfFrames) {
-  torch::manual_seed(3);
-  const auto features = torch::randn({40, 6}, torch::kDouble);
-  std::vector<FrameTiming> timing(40);
-  for (int i = 0; i < 40; ++i) timing[i].clip_id = (i * 7) % 4;  // four clips, interleaved rows
-  const auto nearest = nearest_other_clip(features, timing);
-  for (int c = 0; c < 4; ++c) {
-    std::map<int, int> votes;
-    int frames = 0;
-    for (int i = 0; i < 40; ++i) {
-      if (timing[i].clip_id != c) continue;
-      ++frames;
-      double best = -2;
-      int best_clip = -1;
-      for (int j = 0; j < 40; ++j) {
-        if (timing[j].clip_id == c) continue;
-        const double cosine = (features[i].dot(features[j]) / (features[i].norm() * features[j].norm())).item<double>();
-        if (cosine > best) best = cosine, best_clip = timing[j].clip_id;
-      }
-      ++votes[best_clip];
-    }
-    int top = -1;
-    for (const auto& [clip, count] : votes)
-      if (top < 0 || count > votes[top]) top = clip;
-    SCOPED_TRACE("clip " + std::to_string(c));
-    EXPECT_EQ(nearest.at(c).clip, top);
-    EXPECT_DOUBLE_EQ(nearest.at(c).share, static_cast<double>(votes[top]) / frames);
+TEST(ClipConfusion, CountsTheOtherClipsFramesAmongEachFramesNearestByHand) {
+  // Clip 0 at 0°, 12° and 50°; clip 1 at 20° and 60°; clip 2 at 45°. Clip 0 (n 3: each frame's
+  // nearest 2): 0° finds 12°, 20° (clip 1); 12° finds 20° (clip 1), 0°; 50° finds 45° (clip 2),
+  // 60° (clip 1). R-precision (1/2 + 1/2 + 0) / 3; intruders clip 1 three, clip 2 one. Clip 1
+  // (n 2: the nearest 1): 20° finds 12°, 60° finds 50°, both clip 0. Clip 2 has one frame.
+  const auto features = 3.0 * directions({0, 12, 50, 20, 60, 45});  // scale: cosine ignores it
+  std::vector<FrameTiming> timing(6);
+  timing[3].clip_id = timing[4].clip_id = 1;
+  timing[5].clip_id = 2;
+  const auto confusion = clip_confusion(features, timing);
+  ASSERT_EQ(confusion.size(), 2u) << "a clip of one frame has no figure";
+  EXPECT_NEAR(confusion.at(0).r_precision, 1.0 / 3, 1e-12);
+  EXPECT_EQ(confusion.at(0).confused_with, 1);
+  EXPECT_NEAR(confusion.at(0).confused_share, 0.75, 1e-12);
+  EXPECT_NEAR(confusion.at(1).r_precision, 0.0, 1e-12);
+  EXPECT_EQ(confusion.at(1).confused_with, 0);
+  EXPECT_NEAR(confusion.at(1).confused_share, 1.0, 1e-12);
+}
+
+TEST(ClipConfusion, AClipWhoseFramesComeFirstHasNoIntruders) {
+  const auto confusion = clip_confusion(directions({0, 5, 10, 90, 95}), {{0, 0}, {0, 1}, {0, 2}, {1, 0}, {1, 1}});
+  for (const int clip : {0, 1}) {
+    EXPECT_DOUBLE_EQ(confusion.at(clip).r_precision, 1.0);
+    EXPECT_EQ(confusion.at(clip).confused_with, -1);
+    EXPECT_DOUBLE_EQ(confusion.at(clip).confused_share, 0.0);
   }
 }
 
-TEST(NearestOtherClip, AClipAloneHasNoOther) {
-  EXPECT_TRUE(nearest_other_clip(torch::randn({4, 3}), one_clip(4, 10)).empty());
+TEST(ClipConfusion, MatchesADirectLoopOverEveryPairOfFrames) {
+  torch::manual_seed(3);
+  const auto features = torch::randn({40, 6}, torch::kDouble);
+  std::vector<FrameTiming> timing(40);
+  for (int i = 0; i < 40; ++i) timing[i].clip_id = (i * 7) % 4;  // four clips of ten, interleaved rows
+  const auto confusion = clip_confusion(features, timing);
+  const auto cosine = [&](int i, int j) { return (features[i].dot(features[j]) / (features[i].norm() * features[j].norm())).item<double>(); };
+  for (int c = 0; c < 4; ++c) {
+    SCOPED_TRACE("clip " + std::to_string(c));
+    std::map<int, int> intruders;
+    int own = 0, ranked = 0, other = 0;
+    for (int i = 0; i < 40; ++i) {
+      if (timing[i].clip_id != c) continue;
+      std::vector<std::pair<double, int>> by_similarity;
+      for (int j = 0; j < 40; ++j)
+        if (j != i) by_similarity.push_back({-cosine(i, j), timing[j].clip_id});
+      std::sort(by_similarity.begin(), by_similarity.end());
+      for (int k = 0; k < 9; ++k, ++ranked) {  // the clip's other 9 frames' worth
+        if (by_similarity[k].second == c) {
+          ++own;
+        } else {
+          ++intruders[by_similarity[k].second];
+          ++other;
+        }
+      }
+    }
+    int top = -1;
+    for (const auto& [clip, count] : intruders)
+      if (top < 0 || count > intruders[top]) top = clip;
+    EXPECT_NEAR(confusion.at(c).r_precision, static_cast<double>(own) / ranked, 1e-12);
+    EXPECT_EQ(confusion.at(c).confused_with, top);
+    EXPECT_NEAR(confusion.at(c).confused_share, static_cast<double>(intruders[top]) / other, 1e-12);
+  }
 }
 
 TEST(DarkChannels, CountsChannelsBelowTheShareOfTheMostActive) {
