@@ -53,15 +53,19 @@ ClipLearner::StepFigures SlowSparseLearner::train_step(const torch::Tensor& clip
   }
   // A layer not trained is put back after the update: its gradient is zero (or, in a data-parallel
   // run, the ranks' zeros averaged), but Adam's momentum from earlier steps would still move it.
-  // In a data-parallel run that averages weights every k > 1 steps (dist.sync_every), each rank
-  // keeps the frozen layer it had at the switch, which the last average before it may not have
-  // made equal across ranks.
+  // Only after the update: a data-parallel run that averages weights every k > 1 steps
+  // (dist.sync_every) calls the rule again after the average, and there the frozen layer keeps the
+  // ranks' mean, or each rank would keep the frozen layer it had at the switch, which the last
+  // average before the switch may not have made equal.
   std::vector<std::pair<torch::Tensor, torch::Tensor>> frozen;  // a parameter and its value now
   for (auto& p : model_->frozen_parameters(trained)) frozen.emplace_back(p, p.detach().clone());
+  bool after_update = true;
   const torch::Tensor applied = step(figures, finite, [&] {
     model_->normalize_decoder();
     torch::NoGradGuard no_grad;
-    for (auto& [live, kept] : frozen) live.copy_(kept);
+    if (after_update)
+      for (auto& [live, kept] : frozen) live.copy_(kept);
+    after_update = false;
   });
   return {figures, applied};
 }

@@ -32,6 +32,10 @@ std::unique_ptr<ClipLearner> make_learner(const std::string& kind, OptimizerOpti
   torch::manual_seed(seed);
   if (kind == "slow")
     return std::make_unique<SlowSparseLearner>(SlowSparseOptions().filters(8).kernel(5), optimizer, ClipLearnerOptions{}, torch::kCPU);
+  if (kind == "slow_greedy")  // two layers, the first alone for 2 steps, then the second alone
+    return std::make_unique<SlowSparseLearner>(
+        SlowSparseOptions().filters(8).kernel(5).second_layer_filters(4).second_layer_kernel(3).second_layer_after(2), optimizer,
+        ClipLearnerOptions{}, torch::kCPU);
   return std::make_unique<LinearizeLearner>(LinearizeOptions().filters(8), optimizer, ClipLearnerOptions{}, torch::kCPU);
 }
 
@@ -189,6 +193,17 @@ TEST(DataParallel, SyncEveryKAveragesTheWeightsEveryKSteps) {
   const auto alone = train_ranks("slow", 2, 3, never);
   const auto mean = (alone[0].weights[1] + alone[1].weights[1]) / 2;  // the encoder: not renormalized
   EXPECT_LT((at3[0].weights[1] - mean).abs().max().item<double>(), 1e-6);
+}
+
+// Greedy training with local SGD: the first layer is frozen after step 2, between two exchanges, so
+// each rank froze its own. The exchange at step 3 averages the frozen layer too, and the ranks
+// agree again at step 6, bit for bit (they did not when the put-back of the frozen layer also
+// undid the average).
+TEST(DataParallel, SyncEveryKAveragesAGreedyLearnersFrozenLayerToo) {
+  SKIP_WITHOUT_GLOO();
+  DataParallelOptions every3;
+  every3.sync_every = 3;
+  expect_bit_identical(train_ranks("slow_greedy", 2, 6, every3), /*figures=*/false);
 }
 
 // A non-finite loss on one rank skips the step on every rank: the weights stay equal, and the step
