@@ -17,6 +17,7 @@ int eval_command(const EvalArgs& args) {
   r.near_distance = args.near_distance;
   r.gap = args.gap;
   r.inferred_codes = args.codes == "inferred";  // main.cpp admits encoder and inferred only
+  r.centered = args.centered;
   std::printf("%s\n", c.learner->recipe->evaluate(r).c_str());
   return 0;
 }

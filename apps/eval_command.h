@@ -20,6 +20,7 @@ struct EvalArgs {
   double near_distance = 15.0;  // Model C: D_near, the farthest band that trains (m)
   std::int64_t gap = 1;         // Models A and B: frames apart (TCR's near pairs; Model B's triplets)
   std::string codes = "encoder";  // Model A: encoder | inferred (FISTA's codes of each frame)
+  bool centered = false;        // Model A: the temporal AUC's cosine similarity of features less their mean
   std::string device = "auto";
 };
 

@@ -57,6 +57,8 @@ int main(int argc, char** argv) {
   eval_cmd->add_option("--gap", eval.gap, "Models A and B: evaluate at a time step of N frames (default 1)")->check(CLI::Range(1, 1000));
   eval_cmd->add_option("--codes", eval.codes, "Model A: score the encoder's codes or FISTA's sparse codes of each frame (default encoder)")
       ->check(CLI::IsMember({"encoder", "inferred"}));
+  eval_cmd->add_flag("--center", eval.centered,
+                     "Model A: the temporal AUC's similarity between features less the held-out frames' mean (fewer hubs)");
   eval_cmd->add_option("--near", eval.near_distance, "Model C: train on bands nearer than this, score beyond it (m, default 15)");
   eval_cmd->add_option("--device", eval.device, "auto, cpu, cuda or cuda:N");
 

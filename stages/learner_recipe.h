@@ -38,6 +38,7 @@ struct EvaluationRequest {
   double min_gap_seconds = 2.0;        // Model A: TCR's far frames
   std::int64_t gap = 1;                // Models A and B: frames apart (TCR's near pairs; B's triplets x^{t−g}, x^t, x^{t+g})
   bool inferred_codes = false;         // Model A: score FISTA's codes of each frame (SlowSparseImpl::infer), not the encoder's
+  bool centered = false;               // Model A: the temporal AUC ranks by cosine similarity of center_features(features)
   double near_distance = 15.0;         // Model C: D_near
   std::string strips_dir;              // Model B: interpolation strips go here (interpolate)
   std::int64_t strip_every = 10;

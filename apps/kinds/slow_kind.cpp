@@ -40,10 +40,11 @@ double clip_mean(const std::map<std::int64_t, double>& by_scene, const std::map<
 // Each clip's TCR and temporal AUC within the whole held-out set, as a JSON array: its near pairs
 // against far frames of every clip, its scenes' middle frames and every frame ranking every frame
 // (`precision`, by scene), and its R-precision and the other clip that intrudes most among its
-// frames' nearest (`clip_confusion`). A folder's clips are named by their files (when none was
+// frames' nearest (`clip_confusion`); the ranking compares `ranked`, the features or, with
+// --center, the features less their mean. A folder's clips are named by their files (when none was
 // skipped, else by number).
-std::string per_clip_figures(const torch::Tensor& features, const std::vector<FrameTiming>& timing, const std::vector<std::int64_t>& scenes,
-                             const ScenePrecision& precision, const EvaluationRequest& request) {
+std::string per_clip_figures(const torch::Tensor& features, const torch::Tensor& ranked, const std::vector<FrameTiming>& timing,
+                             const std::vector<std::int64_t>& scenes, const ScenePrecision& precision, const EvaluationRequest& request) {
   std::map<std::int32_t, std::int64_t> frames;
   std::map<std::int64_t, std::int32_t> clip_of_scene;
   for (std::size_t i = 0; i < timing.size(); ++i) {
@@ -57,7 +58,7 @@ std::string per_clip_figures(const torch::Tensor& features, const std::vector<Fr
   std::size_t order = 0;  // clip numbers grow with each clip read; a folder reads its files in order
   for (const auto& [clip, count] : frames)
     name_of[clip] = names.empty() ? std::to_string(clip) : fs::path(names[order++]).filename().string();
-  const auto confusion = clip_confusion(features, timing);
+  const auto confusion = clip_confusion(ranked, timing);
   std::string out = "[";
   for (const auto& [clip, count] : frames) {
     JsonLine line;
@@ -133,7 +134,8 @@ std::string evaluate_slow(const SlowSparseOptions& model_options, const Evaluati
     throw std::runtime_error(request.source + ": only " + std::to_string(timing.size()) + " frames; eval needs at least 3");
   const auto all = torch::cat(features);
   const auto scenes = fixed_length_scenes(timing, request.scene_seconds, request.scene_gap_seconds);
-  const auto precision = scene_average_precision(all, scenes);
+  const auto ranked = request.centered ? center_features(all) : all;  // what the AUC's cosine similarity compares
+  const auto precision = scene_average_precision(ranked, scenes);
   return JsonLine()
       .add("model", "slow")
       .add("checkpoint", request.checkpoint_folder)
@@ -152,7 +154,8 @@ std::string evaluate_slow(const SlowSparseOptions& model_options, const Evaluati
       .add("dark_maps", dark_channels(map_activity))
       .add("scene_seconds", request.scene_seconds)
       .add("scene_gap", request.scene_gap_seconds)
-      .add_raw("clips", per_clip_figures(all, timing, scenes, precision, request))
+      .add("centered", request.centered)
+      .add_raw("clips", per_clip_figures(all, ranked, timing, scenes, precision, request))
       .str();
 }
 

@@ -140,6 +140,12 @@ std::map<std::int32_t, ClipConfusion> clip_confusion(const torch::Tensor& featur
   return out;
 }
 
+torch::Tensor center_features(const torch::Tensor& features) {
+  torch::NoGradGuard no_grad;
+  const auto f = features.flatten(1);
+  return f - f.mean(0, true);
+}
+
 std::vector<std::int64_t> fixed_length_scenes(const std::vector<FrameTiming>& timing, double scene_s, double gap_s) {
   std::vector<std::int64_t> scene(timing.size());
   const auto length_us = static_cast<std::int64_t>(scene_s * 1e6);

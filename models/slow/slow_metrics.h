@@ -73,6 +73,14 @@ struct ClipConfusion {
 };
 std::map<std::int32_t, ClipConfusion> clip_confusion(const torch::Tensor& features, const std::vector<FrameTiming>& timing);
 
+// Features less their mean over the rows (T×D -> T×D). Why: the pooled maps are non-negative, so
+// every frame's feature vector shares the direction of their mean, and cosine similarity then
+// favours frames near that direction, hubs that rank high for every query (one clip among 18
+// held-out videos supplies most intruders of most of the hard ones: docs/results.md, Model A).
+// Centering before the cosine is the standard remedy for hubs (Suzuki et al., EMNLP
+// 2013). A departure from the paper's temporal AUC, which `vidssl eval --center` asks for.
+torch::Tensor center_features(const torch::Tensor& features);
+
 // How many channels are dark: their activity (one non-negative figure per channel, e.g. the mean
 // |h| of each feature or the mean of each pooled map over held-out frames) below `share` of the
 // most active channel's. A slowness term strong enough to switch moving features off shows here

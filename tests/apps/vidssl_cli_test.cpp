@@ -121,7 +121,7 @@ TEST(VidsslCli, ARunWritesConfigMetricsAndACheckpointThatLoadsInPythonAndEvaluat
   fs::copy_file(test::opencv_clip("tree.avi"), held_out + "/b.avi");
   const auto folder = run(vidssl() + " eval --checkpoint " + out + " --source " + held_out + " --scene-seconds 1 --scene-gap 1");
   ASSERT_EQ(folder.status, 0) << folder.err;
-  EXPECT_NE(folder.out.find("\"scene_gap\": 1, \"clips\": [{\"clip\": 0, \"name\": \"a.avi\", \"frames\": 68, \"tcr\": "),
+  EXPECT_NE(folder.out.find("\"scene_gap\": 1, \"centered\": false, \"clips\": [{\"clip\": 0, \"name\": \"a.avi\", \"frames\": 68, \"tcr\": "),
             std::string::npos)
       << folder.out;
   EXPECT_NE(folder.out.find("{\"clip\": 1, \"name\": \"b.avi\", \"frames\": 68, \"tcr\": "), std::string::npos) << folder.out;
@@ -132,6 +132,9 @@ TEST(VidsslCli, ARunWritesConfigMetricsAndACheckpointThatLoadsInPythonAndEvaluat
   // is confused with the other, which supplies all of its intruders.
   EXPECT_NE(folder.out.find("\"confused_with\": \"b.avi\", \"confused_share\": 1}"), std::string::npos) << folder.out;
   EXPECT_NE(folder.out.find("\"confused_with\": \"a.avi\", \"confused_share\": 1}"), std::string::npos) << folder.out;
+  const auto centered = run(vidssl() + " eval --checkpoint " + out + " --source " + held_out + " --scene-seconds 1 --center");
+  ASSERT_EQ(centered.status, 0) << centered.err;
+  EXPECT_NE(centered.out.find("\"centered\": true"), std::string::npos) << centered.out;
 
   const auto plot = run(vidssl() + " plot " + out);
   ASSERT_EQ(plot.status, 0) << plot.err;

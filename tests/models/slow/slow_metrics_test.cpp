@@ -243,6 +243,36 @@ TEST(ClipConfusion, MatchesADirectLoopOverEveryPairOfFrames) {
   }
 }
 
+TEST(CenterFeatures, SubtractsTheMeanRow) {
+  const auto features = torch::tensor({1.0, 2.0, 3.0, 6.0, 5.0, 10.0}, torch::kDouble).view({3, 2});
+  const auto expected = torch::tensor({-2.0, -4.0, 0.0, 0.0, 2.0, 4.0}, torch::kDouble).view({3, 2});
+  EXPECT_TRUE(torch::allclose(center_features(features), expected));
+}
+
+// A hub: features that share a large common part (as non-negative pooled maps do) make the frames
+// nearest that part everyone's neighbours. Around an offset of 20 in every dimension, clip 0
+// spreads along y at x + 3, clip 1 along z at x − 3, and clip 2 sits at the offset, ±0.1 along
+// w: uncentered, clip 2 is the nearest of one frame of each of the others (cosines 0.9982 against
+// 0.9965, by hand); centered, each of those clips finds its own frame first (0.38 against 0).
+TEST(CenterFeatures, TakesAHubOutOfEveryClipsNearest) {
+  const auto features = 20.0 + torch::tensor({3.0, 2.0, 0.0, 0.0, 3.0, -2.0, 0.0, 0.0,     // clip 0
+                                              -3.0, 0.0, 2.0, 0.0, -3.0, 0.0, -2.0, 0.0,   // clip 1
+                                              0.0, 0.0, 0.0, 0.1, 0.0, 0.0, 0.0, -0.1},    // clip 2
+                                             torch::kDouble)
+                                   .view({6, 4});
+  std::vector<FrameTiming> timing(6);
+  timing[2].clip_id = timing[3].clip_id = 1;
+  timing[4].clip_id = timing[5].clip_id = 2;
+  const auto raw = clip_confusion(features, timing), centered = clip_confusion(center_features(features), timing);
+  for (const int clip : {0, 1}) {
+    SCOPED_TRACE("clip " + std::to_string(clip));
+    EXPECT_EQ(raw.at(clip).confused_with, 2);
+    EXPECT_DOUBLE_EQ(raw.at(clip).r_precision, 0.5);
+    EXPECT_EQ(centered.at(clip).confused_with, -1);
+    EXPECT_DOUBLE_EQ(centered.at(clip).r_precision, 1.0);
+  }
+}
+
 TEST(DarkChannels, CountsChannelsBelowTheShareOfTheMostActive) {
   const auto activity = torch::tensor({2.0, 0.09, 0.1, 1.0, 0.0});
   EXPECT_EQ(dark_channels(activity), 2);        // below 0.05 × 2 = 0.1: 0.09 and 0
