@@ -127,10 +127,11 @@ struct SlowSparseOptions {
   // layer's slowness weighs that much less. Measured, greedy, β 2: TCR at least 15 % below its
   // sparse only on one of ten held-out videos at scale 1, eight at scale 16 (where the AUC of 18
   // videos is above its sparse only's by more than the seeds' spread), eight at scale 32, and at
-  // scale 64 all ten on five seeds, nine on ten seeds (bikes.mp4: −10.8 % on one). The two
-  // layers' input energies per position are 8 (8 standardized maps) and 0.67 (the
-  // contrast-normalized frame, mean over the training set's batches, measured): at scale 12 the
-  // slowness would weigh against each layer's reconstruction alike; the TCR asks for more.
+  // scale 64 all ten on five seeds, nine on ten (bikes.mp4 −13 % on one seed, against that seed's
+  // sparse only). The two layers' input energies per position are 8 (8 standardized maps) and
+  // 0.67 (the contrast-normalized frame, mean over the training set's batches, measured): at
+  // scale 12 the slowness would weigh against each layer's reconstruction alike; the TCR asks for
+  // more.
   TORCH_ARG(double, second_layer_beta_scale) = 1.0;
 };
 
